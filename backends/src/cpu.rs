@@ -1,0 +1,97 @@
+//! The CPU backend: the sim-core engine on N threads.
+//!
+//! It decides how the engine is executed — how many shards (one thread each) and which slice
+//! of every population each shard owns — and nothing else; the step loop is sim-core's. Output
+//! is bit-identical for any thread count (the engine's delivery order does not depend on the
+//! split), so the split is chosen for speed only: slices are balanced by the synapses that
+//! target them, since delivery dominates large networks, with neurons as the tie-breaker.
+
+use std::ops::Range;
+
+use sim_core::{Network, Simulation};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuBackend {
+    pub threads: usize,
+}
+
+impl CpuBackend {
+    pub fn new(threads: usize) -> Self {
+        Self {
+            threads: threads.max(1),
+        }
+    }
+
+    /// The number of threads when the user gives none: all available cores.
+    pub fn available_threads() -> usize {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    }
+
+    /// Instantiates `net` for this backend.
+    pub fn instantiate(&self, net: &Network) -> Simulation {
+        Simulation::new(net, self.partition(net))
+    }
+
+    /// Per shard, per population, the slice of neurons it owns.
+    pub fn partition(&self, net: &Network) -> Vec<Vec<Range<u32>>> {
+        let k = self.threads;
+        // Work per neuron: one unit for its update plus the synapses that target it.
+        let per_pop: Vec<Vec<Range<u32>>> = net
+            .populations
+            .iter()
+            .enumerate()
+            .map(|(p, pop)| {
+                let mut work = vec![1u64; pop.size as usize];
+                for proj in net.projections.iter().filter(|q| q.post == p) {
+                    for &j in &proj.synapses.post {
+                        work[j as usize] += 1;
+                    }
+                }
+                split_by_work(&work, k)
+            })
+            .collect();
+        (0..k)
+            .map(|s| per_pop.iter().map(|r| r[s].clone()).collect())
+            .collect()
+    }
+}
+
+/// Splits indices 0..work.len() into k contiguous ranges of near-equal total work.
+fn split_by_work(work: &[u64], k: usize) -> Vec<Range<u32>> {
+    let total: u64 = work.iter().sum();
+    let mut ranges = Vec::with_capacity(k);
+    let mut start = 0usize;
+    let mut acc = 0u64;
+    let mut i = 0usize;
+    for s in 1..=k {
+        let goal = total * s as u64 / k as u64;
+        while i < work.len() && (acc + work[i] <= goal || s == k) {
+            acc += work[i];
+            i += 1;
+        }
+        ranges.push(start as u32..i as u32);
+        start = i;
+    }
+    ranges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_covers_everything_in_order() {
+        let work = vec![1, 5, 1, 1, 1, 1, 9, 1];
+        for k in 1..6 {
+            let r = split_by_work(&work, k);
+            assert_eq!(r.len(), k);
+            assert_eq!(r[0].start, 0);
+            assert_eq!(r[k - 1].end as usize, work.len());
+            for w in r.windows(2) {
+                assert_eq!(w[0].end, w[1].start);
+            }
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! PyNN connectors. Each turns (pre size, post size) into a synapse list with weights and delays.
+//!
+//! Randomness is drawn from streams keyed by (seed, projection, column): connectivity of post
+//! neuron `j` (or of pre neuron `i` for `FixedNumberPost`) comes from its own stream, so the
+//! network is the same whatever builds it, and columns can be built in parallel.
+
+use rand::seq::index::sample;
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+use sim_core::network::{SynapseList, MAX_DELAY_STEPS};
+use sim_core::rng::{self, Domain};
+use sim_core::TimeGrid;
+
+use crate::dist::Value;
+use crate::params::ParamError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum Connector {
+    #[serde(rename = "AllToAllConnector", alias = "AllToAll")]
+    AllToAll {
+        #[serde(default = "yes")]
+        allow_self_connections: bool,
+    },
+    #[serde(rename = "OneToOneConnector", alias = "OneToOne")]
+    OneToOne,
+    #[serde(rename = "FixedProbabilityConnector", alias = "FixedProbability")]
+    FixedProbability {
+        p_connect: f64,
+        #[serde(default = "yes")]
+        allow_self_connections: bool,
+    },
+    #[serde(rename = "FixedNumberPreConnector", alias = "FixedNumberPre")]
+    FixedNumberPre {
+        n: u32,
+        #[serde(default = "yes")]
+        allow_self_connections: bool,
+        #[serde(default)]
+        with_replacement: bool,
+    },
+    #[serde(rename = "FixedNumberPostConnector", alias = "FixedNumberPost")]
+    FixedNumberPost {
+        n: u32,
+        #[serde(default = "yes")]
+        allow_self_connections: bool,
+        #[serde(default)]
+        with_replacement: bool,
+    },
+    /// Rows `[pre, post]`, `[pre, post, weight]` or `[pre, post, weight, delay]`.
+    #[serde(rename = "FromListConnector", alias = "FromList")]
+    FromList { conn_list: Vec<Vec<f64>> },
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Everything a connector needs besides its own parameters.
+pub struct ConnectContext<'a> {
+    pub n_pre: u32,
+    pub n_post: u32,
+    /// Pre and post are the same population (self-connections are then meaningful).
+    pub same_population: bool,
+    pub weight: &'a Value,
+    /// Delay in ms.
+    pub delay: &'a Value,
+    pub grid: &'a TimeGrid,
+    pub seed: u64,
+    /// Index of the projection: keys its random streams.
+    pub projection: u64,
+    /// Store |w| (current-based inhibitory receptors take magnitudes).
+    pub magnitude: bool,
+}
+
+/// Converts a delay in ms to steps: a constant must lie on the grid; a drawn delay is rounded to
+/// the nearest step (the user asked for a continuous distribution), at least one step.
+fn delay_steps(ms: f64, constant: bool, grid: &TimeGrid, what: &str) -> Result<u16, ParamError> {
+    if !(ms.is_finite() && ms > 0.0) {
+        return Err(ParamError::new(
+            what,
+            ms,
+            format!("must be >= dt = {} ms", grid.dt_ms()),
+        ));
+    }
+    let steps = if constant {
+        grid.steps_bounded(ms, MAX_DELAY_STEPS)
+            .map_err(|e| ParamError::new(what, ms, e.to_string()))?
+    } else {
+        ((ms / grid.dt_ms()).round().max(1.0)).min(MAX_DELAY_STEPS as f64) as u64
+    };
+    if steps == 0 {
+        return Err(ParamError::new(
+            what,
+            ms,
+            format!("must be >= dt = {} ms", grid.dt_ms()),
+        ));
+    }
+    Ok(steps as u16)
+}
+
+impl Connector {
+    /// Checks parameters that do not depend on population sizes.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        match self {
+            Connector::FixedProbability { p_connect, .. } => {
+                if !(0.0..=1.0).contains(p_connect) {
+                    return Err(ParamError::new("p_connect", p_connect, "must be in [0, 1]"));
+                }
+            }
+            Connector::FromList { conn_list } => {
+                for (r, row) in conn_list.iter().enumerate() {
+                    if !(2..=4).contains(&row.len()) {
+                        return Err(ParamError::new(
+                            &format!("conn_list[{r}]"),
+                            format!("{row:?}"),
+                            "rows are [pre, post], [pre, post, weight] or [pre, post, weight, delay]",
+                        ));
+                    }
+                    for (c, &v) in row.iter().take(2).enumerate() {
+                        if !(v >= 0.0 && v.fract() == 0.0 && v < u32::MAX as f64) {
+                            return Err(ParamError::new(
+                                &format!("conn_list[{r}][{c}]"),
+                                v,
+                                "must be a neuron index (integer >= 0)",
+                            ));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Builds the synapses.
+    pub fn connect(&self, cx: &ConnectContext) -> Result<SynapseList, ParamError> {
+        self.validate()?;
+        cx.weight.validate("weight")?;
+        cx.delay.validate("delay")?;
+        let (dmin, _) = cx.delay.bounds();
+        if cx.delay.is_constant() || dmin > 0.0 {
+            // Catch a bad constant (or a bad lower bound) before drawing anything.
+            delay_steps(dmin.max(1e-300), cx.delay.is_constant(), cx.grid, "delay")?;
+        }
+        let (n_pre, n_post) = (cx.n_pre, cx.n_post);
+        let mut out = SynapseList::default();
+        let no_self = |allow: bool, i: u32, j: u32| !allow && cx.same_population && i == j;
+
+        match self {
+            Connector::FromList { conn_list } => {
+                for (r, row) in conn_list.iter().enumerate() {
+                    let (i, j) = (row[0] as u32, row[1] as u32);
+                    if i >= n_pre || j >= n_post {
+                        return Err(ParamError::new(
+                            &format!("conn_list[{r}]"),
+                            format!("[{i}, {j}]"),
+                            format!("indices must be < pre size {n_pre} and post size {n_post}"),
+                        ));
+                    }
+                    let mut vr =
+                        rng::stream(cx.seed, Domain::Connect, 2 * cx.projection + 1, r as u64);
+                    let w = match row.get(2) {
+                        Some(&w) if w.is_finite() => w,
+                        Some(&w) => {
+                            return Err(ParamError::new(
+                                &format!("conn_list[{r}][2]"),
+                                w,
+                                "weight must be finite",
+                            ))
+                        }
+                        None => cx.weight.sample(&mut vr),
+                    };
+                    let d = match row.get(3) {
+                        Some(&d) => delay_steps(d, true, cx.grid, &format!("conn_list[{r}][3]"))?,
+                        None => delay_steps(
+                            cx.delay.sample(&mut vr),
+                            cx.delay.is_constant(),
+                            cx.grid,
+                            "delay",
+                        )?,
+                    };
+                    out.push(i, j, if cx.magnitude { w.abs() } else { w }, d);
+                }
+                return Ok(out);
+            }
+            Connector::OneToOne => {
+                if n_pre != n_post {
+                    return Err(ParamError::new(
+                        "OneToOneConnector",
+                        format!("{n_pre} -> {n_post}"),
+                        "needs pre and post of equal size",
+                    ));
+                }
+            }
+            Connector::FixedNumberPre {
+                n,
+                allow_self_connections,
+                with_replacement,
+            } => {
+                let avail = n_pre - u32::from(!allow_self_connections && cx.same_population);
+                if !with_replacement && *n > avail {
+                    return Err(ParamError::new(
+                        "n",
+                        n,
+                        format!("must be <= {avail} (pre candidates) without replacement"),
+                    ));
+                }
+            }
+            Connector::FixedNumberPost {
+                n,
+                allow_self_connections,
+                with_replacement,
+            } => {
+                let avail = n_post - u32::from(!allow_self_connections && cx.same_population);
+                if !with_replacement && *n > avail {
+                    return Err(ParamError::new(
+                        "n",
+                        n,
+                        format!("must be <= {avail} (post candidates) without replacement"),
+                    ));
+                }
+            }
+            _ => {}
+        }
+
+        // Column-wise (or row-wise for FixedNumberPost) generation.
+        let columns = if matches!(self, Connector::FixedNumberPost { .. }) {
+            n_pre
+        } else {
+            n_post
+        };
+        let mut others: Vec<u32> = Vec::new();
+        for c in 0..columns {
+            others.clear();
+            let mut cr = rng::stream(cx.seed, Domain::Connect, 2 * cx.projection, c as u64);
+            match *self {
+                Connector::AllToAll {
+                    allow_self_connections,
+                } => others.extend((0..n_pre).filter(|&i| !no_self(allow_self_connections, i, c))),
+                Connector::OneToOne => others.push(c),
+                Connector::FixedProbability {
+                    p_connect,
+                    allow_self_connections,
+                } => {
+                    if p_connect >= 1.0 {
+                        others.extend(0..n_pre);
+                    } else if p_connect > 0.0 {
+                        // Geometric skipping: work proportional to synapses, not to n_pre.
+                        let log_q = (-p_connect).ln_1p();
+                        let mut i: i64 = -1;
+                        loop {
+                            let u: f64 = 1.0 - cr.random::<f64>();
+                            i += (u.ln() / log_q).floor() as i64 + 1;
+                            if i >= n_pre as i64 {
+                                break;
+                            }
+                            others.push(i as u32);
+                        }
+                    }
+                    others.retain(|&i| !no_self(allow_self_connections, i, c));
+                }
+                Connector::FixedNumberPre {
+                    n,
+                    allow_self_connections,
+                    with_replacement,
+                }
+                | Connector::FixedNumberPost {
+                    n,
+                    allow_self_connections,
+                    with_replacement,
+                } => {
+                    let size = if matches!(self, Connector::FixedNumberPost { .. }) {
+                        n_post
+                    } else {
+                        n_pre
+                    };
+                    let skip = !allow_self_connections && cx.same_population;
+                    let pool = size - u32::from(skip);
+                    // Candidates skip the neuron itself by shifting indices at or above it.
+                    let map = |k: u32| if skip && k >= c { k + 1 } else { k };
+                    if with_replacement {
+                        for _ in 0..n {
+                            others.push(map(cr.random_range(0..pool)));
+                        }
+                    } else {
+                        others.extend(
+                            sample(&mut cr, pool as usize, n as usize)
+                                .into_iter()
+                                .map(|k| map(k as u32)),
+                        );
+                    }
+                    others.sort_unstable();
+                }
+                Connector::FromList { .. } => unreachable!("handled above"),
+            }
+            let mut vr = rng::stream(cx.seed, Domain::Connect, 2 * cx.projection + 1, c as u64);
+            for &o in &others {
+                let (i, j) = if matches!(self, Connector::FixedNumberPost { .. }) {
+                    (c, o)
+                } else {
+                    (o, c)
+                };
+                let w = cx.weight.sample(&mut vr);
+                let d = delay_steps(
+                    cx.delay.sample(&mut vr),
+                    cx.delay.is_constant(),
+                    cx.grid,
+                    "delay",
+                )?;
+                out.push(i, j, if cx.magnitude { w.abs() } else { w }, d);
+            }
+        }
+        Ok(out)
+    }
+}

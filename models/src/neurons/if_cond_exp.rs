@@ -1,0 +1,219 @@
+//! `IF_cond_exp`: leaky integrate-and-fire neuron with exponentially decaying conductances.
+//!
+//! Per step: the membrane is advanced by exponential Euler with the conductances held at their
+//! start-of-step values (exact for constant conductances; the scheme Brian2 picks for this
+//! equation), then conductances decay exactly and the arriving input (µS) is added, then the
+//! threshold is checked — NEST's order for `iaf_cond_exp`. Spikes are stamped at the end of the
+//! step.
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::{Step, TimeGrid};
+
+use super::{f64_array, initial_values, non_finite, take_f64, take_u64, u64_array};
+use crate::dist::Value;
+use crate::params::{finite, non_negative, positive, ParamError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IfCondExpParams {
+    pub cm: f64,
+    pub tau_m: f64,
+    pub tau_refrac: f64,
+    pub tau_syn_e: f64,
+    pub tau_syn_i: f64,
+    pub e_rev_e: f64,
+    pub e_rev_i: f64,
+    pub v_rest: f64,
+    pub v_reset: f64,
+    pub v_thresh: f64,
+    pub i_offset: f64,
+}
+
+impl Default for IfCondExpParams {
+    fn default() -> Self {
+        Self {
+            cm: 1.0,
+            tau_m: 20.0,
+            tau_refrac: 0.1,
+            tau_syn_e: 5.0,
+            tau_syn_i: 5.0,
+            e_rev_e: 0.0,
+            e_rev_i: -70.0,
+            v_rest: -65.0,
+            v_reset: -65.0,
+            v_thresh: -50.0,
+            i_offset: 0.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct IfCondExp {
+    p: IfCondExpParams,
+    v_init: Value,
+    ge_init: Value,
+    gi_init: Value,
+    refractory_steps: Step,
+}
+
+impl IfCondExp {
+    pub fn new(
+        p: IfCondExpParams,
+        v_init: Option<Value>,
+        gsyn_exc_init: Option<Value>,
+        gsyn_inh_init: Option<Value>,
+        grid: &TimeGrid,
+    ) -> Result<Self, ParamError> {
+        positive("cm", p.cm, "nF")?;
+        positive("tau_m", p.tau_m, "ms")?;
+        positive("tau_syn_E", p.tau_syn_e, "ms")?;
+        positive("tau_syn_I", p.tau_syn_i, "ms")?;
+        non_negative("tau_refrac", p.tau_refrac, "ms")?;
+        for (k, v) in [
+            ("e_rev_E", p.e_rev_e),
+            ("e_rev_I", p.e_rev_i),
+            ("v_rest", p.v_rest),
+            ("v_reset", p.v_reset),
+            ("v_thresh", p.v_thresh),
+            ("i_offset", p.i_offset),
+        ] {
+            finite(k, v, "PyNN units")?;
+        }
+        if p.v_reset >= p.v_thresh {
+            return Err(ParamError::new(
+                "v_reset",
+                p.v_reset,
+                format!("must be below v_thresh = {} (mV)", p.v_thresh),
+            ));
+        }
+        let refractory_steps = grid
+            .steps(p.tau_refrac)
+            .map_err(|e| ParamError::new("tau_refrac", p.tau_refrac, e.to_string()))?;
+        let v_init = v_init.unwrap_or(Value::Constant(p.v_rest));
+        let ge_init = gsyn_exc_init.unwrap_or(Value::Constant(0.0));
+        let gi_init = gsyn_inh_init.unwrap_or(Value::Constant(0.0));
+        v_init.validate("v")?;
+        ge_init.validate("gsyn_exc")?;
+        gi_init.validate("gsyn_inh")?;
+        Ok(Self {
+            p,
+            v_init,
+            ge_init,
+            gi_init,
+            refractory_steps,
+        })
+    }
+}
+
+impl PopulationModel for IfCondExp {
+    fn type_name(&self) -> &str {
+        "IF_cond_exp"
+    }
+    fn receptors(&self) -> &[&'static str] {
+        &["excitatory", "inhibitory"]
+    }
+    fn state_vars(&self) -> &[&'static str] {
+        &["v", "gsyn_exc", "gsyn_inh"]
+    }
+    fn spike_stamp_offset(&self) -> Step {
+        1
+    }
+    fn instantiate(
+        &self,
+        pop: usize,
+        range: Range<u32>,
+        grid: &TimeGrid,
+        seed: u64,
+    ) -> Box<dyn NeuronKernel> {
+        let n = range.len();
+        let h = grid.dt_ms();
+        Box::new(CondKernel {
+            g_l: self.p.cm / self.p.tau_m,
+            decay_e: (-h / self.p.tau_syn_e).exp(),
+            decay_i: (-h / self.p.tau_syn_i).exp(),
+            refractory_steps: self.refractory_steps,
+            v: initial_values(&self.v_init, seed, pop, 0, &range),
+            ge: initial_values(&self.ge_init, seed, pop, 1, &range),
+            gi: initial_values(&self.gi_init, seed, pop, 2, &range),
+            refr: vec![0; n],
+            p: self.p.clone(),
+        })
+    }
+}
+
+struct CondKernel {
+    p: IfCondExpParams,
+    /// Leak conductance (µS).
+    g_l: f64,
+    decay_e: f64,
+    decay_i: f64,
+    refractory_steps: Step,
+    v: Vec<f64>,
+    ge: Vec<f64>,
+    gi: Vec<f64>,
+    refr: Vec<u64>,
+}
+
+impl NeuronKernel for CondKernel {
+    fn update(
+        &mut self,
+        ctx: &StepContext,
+        input: &mut [f64],
+        spikes: &mut Vec<u32>,
+    ) -> Result<(), ModelError> {
+        let n = self.v.len();
+        let (exc, inh) = input.split_at_mut(n);
+        let p = &self.p;
+        let h = ctx.dt_ms;
+        for i in 0..n {
+            if self.refr[i] == 0 {
+                let g_tot = self.g_l + self.ge[i] + self.gi[i];
+                let v_inf = (self.g_l * p.v_rest
+                    + self.ge[i] * p.e_rev_e
+                    + self.gi[i] * p.e_rev_i
+                    + p.i_offset)
+                    / g_tot;
+                self.v[i] = v_inf + (self.v[i] - v_inf) * (-h * g_tot / p.cm).exp();
+            } else {
+                self.refr[i] -= 1;
+            }
+            self.ge[i] = self.ge[i] * self.decay_e + std::mem::take(&mut exc[i]);
+            self.gi[i] = self.gi[i] * self.decay_i + std::mem::take(&mut inh[i]);
+            if self.v[i] >= p.v_thresh {
+                self.v[i] = p.v_reset;
+                self.refr[i] = self.refractory_steps;
+                spikes.push(i as u32);
+            }
+            if !self.v[i].is_finite() {
+                return Err(non_finite(i, "v", self.v[i]));
+            }
+        }
+        Ok(())
+    }
+    fn read(&self, var: usize, i: usize) -> f64 {
+        match var {
+            0 => self.v[i],
+            1 => self.ge[i],
+            _ => self.gi[i],
+        }
+    }
+    fn save(&self) -> KernelState {
+        vec![
+            f64_array("v", &self.v),
+            f64_array("gsyn_exc", &self.ge),
+            f64_array("gsyn_inh", &self.gi),
+            u64_array("refractory", &self.refr),
+        ]
+    }
+    fn load(&mut self, state: &KernelState) -> Result<(), String> {
+        let n = self.v.len();
+        self.v = take_f64(state, "v", n)?;
+        self.ge = take_f64(state, "gsyn_exc", n)?;
+        self.gi = take_f64(state, "gsyn_inh", n)?;
+        self.refr = take_u64(state, "refractory", n)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,1116 @@
+//! The engine loop: one loop, run by one thread per shard.
+//!
+//! The network is split into shards by *target* neuron: shard `s` owns a contiguous slice of every
+//! population, the input ring buffers of that slice, and every synapse whose target lies in it
+//! (compressed rows by pre neuron). A step is:
+//!
+//! 1. plasticity phase A (post spikes back-propagated to this step), per shard;
+//! 2. every kernel reads its input slot for this step, integrates, fires; the spikes go to the
+//!    shard's outbox;
+//! 3. barrier (all shards' spikes of this step are known);
+//! 4. every shard walks all spikes in global order (population, then neuron) and, for the rows
+//!    it owns, runs plasticity phase C and adds each weight into the target's ring slot
+//!    `t + delay`.
+//!
+//! Every target therefore receives its inputs in the same order whatever the number of shards,
+//! so 1 and N threads give bit-identical results. No locks or atomics are touched per synapse:
+//! each outbox is write-locked by its owner once per step before the barrier and read-locked
+//! (shared, uncontended) by every shard after it.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{KernelState, ModelError, NeuronKernel, StateArray, StepContext};
+use crate::network::Network;
+use crate::plasticity::PairRule;
+use crate::time::{Step, TimeGrid};
+
+/// Receives what the engine records, in deterministic order, once per chunk of steps.
+pub trait Observer {
+    /// Spikes of population `pop`: parallel arrays of emission steps and neuron indices, sorted
+    /// by step, then neuron.
+    fn spikes(&mut self, pop: usize, steps: &[Step], neurons: &[u32]) -> std::io::Result<()>;
+    /// Samples of state variable `var` of population `pop`: one row per entry of `steps`, one
+    /// column per recorded neuron (row-major).
+    fn samples(
+        &mut self,
+        pop: usize,
+        var: usize,
+        steps: &[Step],
+        values: &[f64],
+    ) -> std::io::Result<()>;
+    /// Called after each chunk, with the next step to simulate.
+    fn chunk_done(&mut self, _next_step: Step) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An observer that keeps nothing.
+pub struct NullObserver;
+impl Observer for NullObserver {
+    fn spikes(&mut self, _: usize, _: &[Step], _: &[u32]) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn samples(&mut self, _: usize, _: usize, _: &[Step], _: &[f64]) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An observer that keeps every recorded spike and sample in memory (tests, small runs).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct MemoryObserver {
+    /// Per population: (step, neuron).
+    pub spikes: Vec<Vec<(Step, u32)>>,
+    /// Per (population, var): steps and row-major values.
+    pub samples: std::collections::BTreeMap<(usize, usize), (Vec<Step>, Vec<f64>)>,
+}
+
+impl Observer for MemoryObserver {
+    fn spikes(&mut self, pop: usize, steps: &[Step], neurons: &[u32]) -> std::io::Result<()> {
+        if self.spikes.len() <= pop {
+            self.spikes.resize(pop + 1, Vec::new());
+        }
+        self.spikes[pop].extend(steps.iter().copied().zip(neurons.iter().copied()));
+        Ok(())
+    }
+    fn samples(
+        &mut self,
+        pop: usize,
+        var: usize,
+        steps: &[Step],
+        values: &[f64],
+    ) -> std::io::Result<()> {
+        let e = self.samples.entry((pop, var)).or_default();
+        e.0.extend_from_slice(steps);
+        e.1.extend_from_slice(values);
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("population '{population}', {source} (at t = {time_ms} ms)")]
+    Model {
+        population: String,
+        time_ms: f64,
+        source: ModelError,
+    },
+    #[error("recording: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("checkpoint does not match this network: {0}")]
+    Mismatch(String),
+    #[error("checkpoint is unreadable: {0}")]
+    Decode(String),
+}
+
+/// Totals of a run so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub spikes: u64,
+    pub synaptic_events: u64,
+}
+
+/// Delay ring buffer of one population slice: `slots × receptors × n` inputs.
+struct Ring {
+    slots: usize,
+    n_rec: usize,
+    n: usize,
+    data: Vec<f64>,
+}
+
+impl Ring {
+    fn new(slots: usize, n_rec: usize, n: usize) -> Self {
+        Self {
+            slots,
+            n_rec,
+            n,
+            data: vec![0.0; slots * n_rec * n],
+        }
+    }
+    #[inline]
+    fn slot_base(&self, step: Step) -> usize {
+        (step % self.slots as u64) as usize * self.n_rec * self.n
+    }
+    fn slot(&mut self, step: Step) -> &mut [f64] {
+        let b = self.slot_base(step);
+        let len = self.n_rec * self.n;
+        &mut self.data[b..b + len]
+    }
+}
+
+/// Pair-STDP state of a plastic projection inside one shard.
+struct Stdp {
+    rule: Arc<dyn PairRule>,
+    delay: Step,
+    /// Pre traces, one per pre neuron (replicated in every shard: same inputs, same values).
+    x: Vec<f64>,
+    tx: Vec<i64>,
+    /// Post traces for local targets: value after the last arrival, value just before it.
+    y: Vec<f64>,
+    y_before: Vec<f64>,
+    ty: Vec<i64>,
+    /// Column index: for local target j, its synapses `col_syn[col_ptr[j]..col_ptr[j+1]]`.
+    col_ptr: Vec<usize>,
+    col_syn: Vec<usize>,
+    /// Pre neuron of each `col_syn` entry.
+    col_pre: Vec<u32>,
+    /// Canonical (network-wide) index of each local synapse, for checkpoints.
+    canonical: Vec<usize>,
+}
+
+/// One projection's synapses whose targets are in a shard, as compressed rows by pre neuron.
+struct ShardProjection {
+    post: usize,
+    receptor: usize,
+    row_ptr: Vec<usize>,
+    /// Local target index.
+    target: Vec<u32>,
+    weight: Vec<f64>,
+    delay: Vec<u16>,
+    /// The delay when every synapse has the same one (the common case: one ring slot per row).
+    uniform_delay: Option<u16>,
+    stdp: Option<Stdp>,
+}
+
+struct ShardPopulation {
+    range: Range<u32>,
+    kernel: Box<dyn NeuronKernel>,
+    ring: Ring,
+    /// Local spikes of the last `history` steps (needed by phase A), newest last.
+    post_history: VecDeque<(Step, Vec<u32>)>,
+    history: Step,
+    /// Local recorded neurons (for sampling).
+    sample_neurons: Vec<usize>,
+}
+
+struct Shard {
+    pops: Vec<ShardPopulation>,
+    projs: Vec<ShardProjection>,
+    /// Projections by pre population.
+    by_pre: Vec<Vec<usize>>,
+    /// Projections by post population that are plastic.
+    plastic_by_post: Vec<Vec<usize>>,
+    spike_buf: Vec<u32>,
+    rec_spikes: Vec<Vec<(Step, u32)>>,
+    /// Per population, per recorded variable: rows of local recorded neurons.
+    rec_samples: Vec<Vec<Vec<f64>>>,
+    /// Per population: the steps of those rows.
+    rec_sample_steps: Vec<Vec<Step>>,
+    events: u64,
+    spikes: u64,
+    error: Option<(usize, ModelError)>,
+}
+
+/// Population-level facts every shard needs.
+struct PopInfo {
+    name: String,
+    size: u32,
+    record_spikes: bool,
+    vars: Vec<usize>,
+    interval: Step,
+}
+
+/// Spikes of one step, per population, global indices; double-buffered by step parity.
+type Outbox = [RwLock<Vec<Vec<u32>>>; 2];
+
+/// A network instantiated for running, split into shards.
+pub struct Simulation {
+    grid: TimeGrid,
+    pops: Vec<PopInfo>,
+    proj_len: Vec<usize>,
+    shards: Vec<Shard>,
+    outboxes: Vec<Outbox>,
+    step: Step,
+    counters: Counters,
+    /// Steps per chunk between observer calls.
+    chunk_steps: Step,
+}
+
+/// Splits `n` neurons into `k` contiguous near-equal ranges.
+pub fn split_even(n: u32, k: usize) -> Vec<Range<u32>> {
+    let k = k.max(1) as u64;
+    (0..k)
+        .map(|s| {
+            let a = (n as u64 * s / k) as u32;
+            let b = (n as u64 * (s + 1) / k) as u32;
+            a..b
+        })
+        .collect()
+}
+
+impl Simulation {
+    /// Instantiates `net` split into `shards` shards (one thread each when run). `ranges[s][p]`
+    /// is shard `s`'s slice of population `p`; [`split_even`] gives the usual choice.
+    pub fn new(net: &Network, ranges: Vec<Vec<Range<u32>>>) -> Self {
+        let n_pops = net.populations.len();
+        let n_shards = ranges.len().max(1);
+        let pops: Vec<PopInfo> = net
+            .populations
+            .iter()
+            .map(|p| PopInfo {
+                name: p.name.clone(),
+                size: p.size,
+                record_spikes: p.record.spikes,
+                vars: if p.record.neurons.is_empty() {
+                    Vec::new()
+                } else {
+                    p.record.vars.clone()
+                },
+                interval: p.record.interval.max(1),
+            })
+            .collect();
+
+        // Ring length per population: its longest incoming delay; history: longest plastic delay.
+        let mut slots = vec![1usize; n_pops];
+        let mut history = vec![0 as Step; n_pops];
+        for proj in &net.projections {
+            if let Some(&d) = proj.synapses.delay.iter().max() {
+                slots[proj.post] = slots[proj.post].max(d as usize);
+            }
+            if proj.plasticity.is_some() {
+                let d = proj.synapses.delay.first().copied().unwrap_or(1) as Step;
+                history[proj.post] = history[proj.post].max(d);
+            }
+        }
+
+        let shards = ranges
+            .iter()
+            .map(|shard_ranges| {
+                let spops: Vec<ShardPopulation> = net
+                    .populations
+                    .iter()
+                    .enumerate()
+                    .map(|(p, pop)| {
+                        let r = shard_ranges[p].clone();
+                        let n = (r.end - r.start) as usize;
+                        let sample_neurons = pop
+                            .record
+                            .neurons
+                            .iter()
+                            .filter(|&&i| r.contains(&i))
+                            .map(|&i| (i - r.start) as usize)
+                            .collect();
+                        ShardPopulation {
+                            kernel: pop.model.instantiate(p, r.clone(), &net.grid, net.seed),
+                            ring: Ring::new(slots[p], pop.model.receptors().len().max(1), n),
+                            post_history: VecDeque::new(),
+                            history: history[p],
+                            sample_neurons,
+                            range: r,
+                        }
+                    })
+                    .collect();
+                let projs = net
+                    .projections
+                    .iter()
+                    .map(|proj| build_shard_projection(net, proj, &shard_ranges[proj.post]))
+                    .collect();
+                let mut by_pre = vec![Vec::new(); n_pops];
+                let mut plastic_by_post = vec![Vec::new(); n_pops];
+                for (k, proj) in net.projections.iter().enumerate() {
+                    by_pre[proj.pre].push(k);
+                    if proj.plasticity.is_some() {
+                        plastic_by_post[proj.post].push(k);
+                    }
+                }
+                Shard {
+                    rec_samples: pops
+                        .iter()
+                        .map(|pi| vec![Vec::new(); pi.vars.len()])
+                        .collect(),
+                    pops: spops,
+                    projs,
+                    by_pre,
+                    plastic_by_post,
+                    spike_buf: Vec::new(),
+                    rec_spikes: vec![Vec::new(); n_pops],
+                    rec_sample_steps: vec![Vec::new(); n_pops],
+                    events: 0,
+                    spikes: 0,
+                    error: None,
+                }
+            })
+            .collect();
+
+        let outboxes = (0..n_shards)
+            .map(|_| {
+                [
+                    RwLock::new(vec![Vec::new(); n_pops]),
+                    RwLock::new(vec![Vec::new(); n_pops]),
+                ]
+            })
+            .collect();
+
+        Self {
+            grid: net.grid,
+            pops,
+            proj_len: net.projections.iter().map(|p| p.synapses.len()).collect(),
+            shards,
+            outboxes,
+            step: 0,
+            counters: Counters::default(),
+            chunk_steps: 1000,
+        }
+    }
+
+    /// One shard holding everything (single-threaded).
+    pub fn single(net: &Network) -> Self {
+        Self::with_threads(net, 1)
+    }
+
+    /// Every population split evenly over `threads` shards.
+    pub fn with_threads(net: &Network, threads: usize) -> Self {
+        let threads = threads.max(1);
+        let per_pop: Vec<Vec<Range<u32>>> = net
+            .populations
+            .iter()
+            .map(|p| split_even(p.size, threads))
+            .collect();
+        let ranges = (0..threads)
+            .map(|s| per_pop.iter().map(|r| r[s].clone()).collect())
+            .collect();
+        Self::new(net, ranges)
+    }
+
+    pub fn grid(&self) -> TimeGrid {
+        self.grid
+    }
+
+    /// The next step to be simulated.
+    pub fn step(&self) -> Step {
+        self.step
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    pub fn threads(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// Steps between observer calls (and between progress updates).
+    pub fn set_chunk_steps(&mut self, steps: Step) {
+        self.chunk_steps = steps.max(1);
+    }
+
+    /// Simulates up to (not including) step `until`, calling `observer` after every chunk.
+    pub fn run_until(&mut self, until: Step, observer: &mut dyn Observer) -> Result<(), RunError> {
+        while self.step < until {
+            let end = until.min(self.step + self.chunk_steps);
+            self.run_chunk(self.step, end);
+            let failed = self.flush(observer)?;
+            if let Some((pop, err, at)) = failed {
+                return Err(RunError::Model {
+                    population: self.pops[pop].name.clone(),
+                    time_ms: self.grid.ms(at),
+                    source: err,
+                });
+            }
+            observer.chunk_done(self.step)?;
+        }
+        Ok(())
+    }
+
+    fn run_chunk(&mut self, start: Step, end: Step) {
+        let dt = self.grid.dt_ms();
+        let pops = &self.pops;
+        let outboxes = &self.outboxes;
+        if self.shards.len() == 1 {
+            let shard = &mut self.shards[0];
+            for t in start..end {
+                shard.update(pops, t, dt, &outboxes[0]);
+                if shard.error.is_some() {
+                    self.step = t;
+                    return;
+                }
+                shard.deliver(t, dt, outboxes);
+            }
+            self.step = end;
+            return;
+        }
+        let barrier = SpinBarrier::new(self.shards.len());
+        let abort = AtomicBool::new(false);
+        let stopped_at = AtomicUsize::new(usize::MAX);
+        std::thread::scope(|scope| {
+            for (s, shard) in self.shards.iter_mut().enumerate() {
+                let barrier = &barrier;
+                let abort = &abort;
+                let stopped_at = &stopped_at;
+                scope.spawn(move || {
+                    for t in start..end {
+                        shard.update(pops, t, dt, &outboxes[s]);
+                        if shard.error.is_some() {
+                            abort.store(true, Ordering::SeqCst);
+                        }
+                        barrier.wait();
+                        if abort.load(Ordering::SeqCst) {
+                            stopped_at.store(t as usize, Ordering::SeqCst);
+                            return;
+                        }
+                        shard.deliver(t, dt, outboxes);
+                    }
+                });
+            }
+        });
+        let stop = stopped_at.load(Ordering::SeqCst);
+        self.step = if stop == usize::MAX {
+            end
+        } else {
+            stop as Step
+        };
+    }
+
+    /// Hands the chunk's recordings to the observer; returns the first model error, if any.
+    fn flush(
+        &mut self,
+        observer: &mut dyn Observer,
+    ) -> Result<Option<(usize, ModelError, Step)>, RunError> {
+        for p in 0..self.pops.len() {
+            if self.pops[p].record_spikes {
+                // Shards hold ascending neuron ranges: a stable merge by step keeps neuron order.
+                let mut all: Vec<(Step, u32)> = Vec::new();
+                for sh in &mut self.shards {
+                    all.append(&mut sh.rec_spikes[p]);
+                }
+                all.sort_by_key(|&(t, _)| t);
+                let steps: Vec<Step> = all.iter().map(|x| x.0).collect();
+                let neurons: Vec<u32> = all.iter().map(|x| x.1).collect();
+                observer.spikes(p, &steps, &neurons)?;
+            }
+            let steps: Vec<Step> = std::mem::take(&mut self.shards[0].rec_sample_steps[p]);
+            for sh in &mut self.shards[1..] {
+                sh.rec_sample_steps[p].clear();
+            }
+            for v in 0..self.pops[p].vars.len() {
+                let rows: Vec<Vec<f64>> = self
+                    .shards
+                    .iter_mut()
+                    .map(|sh| std::mem::take(&mut sh.rec_samples[p][v]))
+                    .collect();
+                let widths: Vec<usize> = self
+                    .shards
+                    .iter()
+                    .map(|sh| sh.pops[p].sample_neurons.len())
+                    .collect();
+                let n_rows = steps.len();
+                if n_rows == 0 {
+                    continue;
+                }
+                let mut values = Vec::with_capacity(n_rows * widths.iter().sum::<usize>());
+                for r in 0..n_rows {
+                    for (sh, &w) in rows.iter().zip(&widths) {
+                        values.extend_from_slice(&sh[r * w..(r + 1) * w]);
+                    }
+                }
+                observer.samples(p, self.pops[p].vars[v], &steps, &values)?;
+            }
+        }
+        let mut counters = Counters::default();
+        for sh in &self.shards {
+            counters.spikes += sh.spikes;
+            counters.synaptic_events += sh.events;
+        }
+        self.counters = counters;
+        // The first error in (population, neuron) order, for a deterministic report.
+        let mut first: Option<(usize, ModelError)> = None;
+        for sh in &mut self.shards {
+            if let Some((p, e)) = sh.error.take() {
+                let better = match &first {
+                    None => true,
+                    Some((fp, fe)) => (p, e.neuron) < (*fp, fe.neuron),
+                };
+                if better {
+                    first = Some((p, e));
+                }
+            }
+        }
+        Ok(first.map(|(p, e)| (p, e, self.step)))
+    }
+
+    /// The value of state variable `var` of neuron `i` of population `pop`.
+    pub fn read(&self, pop: usize, var: usize, i: u32) -> f64 {
+        for sh in &self.shards {
+            let sp = &sh.pops[pop];
+            if sp.range.contains(&i) {
+                return sp.kernel.read(var, (i - sp.range.start) as usize);
+            }
+        }
+        f64::NAN
+    }
+
+    /// Current weights of projection `proj` in the network's synapse order.
+    pub fn weights(&self, proj: usize) -> Vec<f64> {
+        let mut w = vec![0.0; self.proj_len[proj]];
+        for sh in &self.shards {
+            let sp = &sh.projs[proj];
+            match &sp.stdp {
+                Some(st) => {
+                    for (k, &c) in st.canonical.iter().enumerate() {
+                        w[c] = sp.weight[k];
+                    }
+                }
+                None => return Vec::new(),
+            }
+        }
+        w
+    }
+
+    /// The complete dynamic state, independent of the shard layout.
+    pub fn checkpoint(&self) -> Checkpoint {
+        let n_pops = self.pops.len();
+        let mut kernels = Vec::with_capacity(n_pops);
+        let mut rings = Vec::with_capacity(n_pops);
+        let mut post_history = Vec::with_capacity(n_pops);
+        for p in 0..n_pops {
+            let mut merged: KernelState = Vec::new();
+            for sh in &self.shards {
+                let st = sh.pops[p].kernel.save();
+                if merged.is_empty() {
+                    merged = st;
+                } else {
+                    for ((_, acc), (_, part)) in merged.iter_mut().zip(st) {
+                        match (acc, part) {
+                            (
+                                StateArray::F64 { values: a, .. },
+                                StateArray::F64 { values: b, .. },
+                            ) => a.extend(b),
+                            (
+                                StateArray::U64 { values: a, .. },
+                                StateArray::U64 { values: b, .. },
+                            ) => a.extend(b),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            kernels.push(merged);
+            // Rings normalised to "slot k holds input for step (now + k)", layout [k][r][i].
+            let r0 = &self.shards[0].pops[p].ring;
+            let (slots, n_rec) = (r0.slots, r0.n_rec);
+            let mut ring = Vec::with_capacity(slots * n_rec * self.pops[p].size as usize);
+            for k in 0..slots as u64 {
+                for r in 0..n_rec {
+                    for sh in &self.shards {
+                        let rg = &sh.pops[p].ring;
+                        let b = rg.slot_base(self.step + k) + r * rg.n;
+                        ring.extend_from_slice(&rg.data[b..b + rg.n]);
+                    }
+                }
+            }
+            rings.push(ring);
+            // Post history, global indices, merged per step.
+            let mut hist: Vec<(Step, Vec<u32>)> = Vec::new();
+            for sh in &self.shards {
+                let sp = &sh.pops[p];
+                for (k, (t, local)) in sp.post_history.iter().enumerate() {
+                    if hist.len() <= k {
+                        hist.push((*t, Vec::new()));
+                    }
+                    hist[k].1.extend(local.iter().map(|&i| i + sp.range.start));
+                }
+            }
+            post_history.push(hist);
+        }
+        let plastic = (0..self.proj_len.len())
+            .map(|k| {
+                let st0 = self.shards[0].projs[k].stdp.as_ref()?;
+                let mut ps = PlasticState {
+                    weights: self.weights(k),
+                    x: st0.x.clone(),
+                    tx: st0.tx.clone(),
+                    ..Default::default()
+                };
+                for sh in &self.shards {
+                    let st = sh.projs[k].stdp.as_ref()?;
+                    ps.y.extend_from_slice(&st.y);
+                    ps.y_before.extend_from_slice(&st.y_before);
+                    ps.ty.extend_from_slice(&st.ty);
+                }
+                Some(ps)
+            })
+            .collect();
+        Checkpoint {
+            format: CHECKPOINT_FORMAT,
+            step: self.step,
+            dt_ms: self.grid.dt_ms(),
+            sizes: self.pops.iter().map(|p| p.size).collect(),
+            synapses: self.proj_len.clone(),
+            kernels,
+            rings,
+            post_history,
+            plastic,
+            counters: self.counters,
+        }
+    }
+
+    /// Restores a [`Checkpoint`] taken from a simulation of the same network (any shard layout).
+    pub fn restore(&mut self, cp: &Checkpoint) -> Result<(), CheckpointError> {
+        let mism = |s: String| CheckpointError::Mismatch(s);
+        if cp.format != CHECKPOINT_FORMAT {
+            return Err(mism(format!(
+                "format {} (expected {CHECKPOINT_FORMAT})",
+                cp.format
+            )));
+        }
+        if cp.dt_ms != self.grid.dt_ms() {
+            return Err(mism(format!(
+                "dt {} ms vs {} ms",
+                cp.dt_ms,
+                self.grid.dt_ms()
+            )));
+        }
+        let sizes: Vec<u32> = self.pops.iter().map(|p| p.size).collect();
+        if cp.sizes != sizes || cp.synapses != self.proj_len {
+            return Err(mism("population sizes or synapse counts differ".into()));
+        }
+        if cp.kernels.len() != sizes.len()
+            || cp.rings.len() != sizes.len()
+            || cp.post_history.len() != sizes.len()
+            || cp.plastic.len() != self.proj_len.len()
+        {
+            return Err(mism("section lengths differ".into()));
+        }
+        self.step = cp.step;
+        self.counters = cp.counters;
+        for (p, info) in self.pops.iter().enumerate() {
+            let size = info.size as usize;
+            for sh in &mut self.shards {
+                let sp = &mut sh.pops[p];
+                let (a, b) = (sp.range.start as usize, sp.range.end as usize);
+                let part: KernelState = cp.kernels[p]
+                    .iter()
+                    .map(|(name, arr)| {
+                        let sliced = match arr {
+                            StateArray::F64 { width, values } => StateArray::F64 {
+                                width: *width,
+                                values: values
+                                    .get(a * width..b * width)
+                                    .map(|v| v.to_vec())
+                                    .unwrap_or_default(),
+                            },
+                            StateArray::U64 { width, values } => StateArray::U64 {
+                                width: *width,
+                                values: values
+                                    .get(a * width..b * width)
+                                    .map(|v| v.to_vec())
+                                    .unwrap_or_default(),
+                            },
+                        };
+                        (name.clone(), sliced)
+                    })
+                    .collect();
+                sp.kernel
+                    .load(&part)
+                    .map_err(|e| mism(format!("population '{}': {e}", info.name)))?;
+                let rg = &mut sp.ring;
+                if cp.rings[p].len() != rg.slots * rg.n_rec * size {
+                    return Err(mism(format!("ring buffer of '{}'", info.name)));
+                }
+                for k in 0..rg.slots as u64 {
+                    for r in 0..rg.n_rec {
+                        let src = (k as usize * rg.n_rec + r) * size + a;
+                        let dst = rg.slot_base(cp.step + k) + r * rg.n;
+                        let n = rg.n;
+                        rg.data[dst..dst + n].copy_from_slice(&cp.rings[p][src..src + n]);
+                    }
+                }
+                sp.post_history = cp.post_history[p]
+                    .iter()
+                    .map(|(t, g)| {
+                        let local = g
+                            .iter()
+                            .filter(|&&i| sp.range.contains(&i))
+                            .map(|&i| i - sp.range.start)
+                            .collect();
+                        (*t, local)
+                    })
+                    .collect();
+            }
+        }
+        for (k, ps) in cp.plastic.iter().enumerate() {
+            for sh in &mut self.shards {
+                let post = sh.projs[k].post;
+                let range = sh.pops[post].range.clone();
+                let sp = &mut sh.projs[k];
+                match (ps, sp.stdp.as_mut()) {
+                    (None, None) => {}
+                    (Some(ps), Some(st)) => {
+                        if ps.weights.len() != self.proj_len[k] || ps.x.len() != st.x.len() {
+                            return Err(mism(format!("plastic state of projection {k}")));
+                        }
+                        for (l, &c) in st.canonical.iter().enumerate() {
+                            sp.weight[l] = ps.weights[c];
+                        }
+                        st.x.clone_from(&ps.x);
+                        st.tx.clone_from(&ps.tx);
+                        let (a, b) = (range.start as usize, range.end as usize);
+                        st.y = ps.y[a..b].to_vec();
+                        st.y_before = ps.y_before[a..b].to_vec();
+                        st.ty = ps.ty[a..b].to_vec();
+                    }
+                    _ => return Err(mism(format!("plasticity of projection {k}"))),
+                }
+            }
+        }
+        let mut per_shard = vec![Counters::default(); self.shards.len()];
+        per_shard[0] = cp.counters;
+        for (sh, c) in self.shards.iter_mut().zip(per_shard) {
+            sh.spikes = c.spikes;
+            sh.events = c.synaptic_events;
+        }
+        Ok(())
+    }
+}
+
+fn build_shard_projection(
+    net: &Network,
+    proj: &crate::network::Projection,
+    range: &Range<u32>,
+) -> ShardProjection {
+    let n_pre = net.populations[proj.pre].size as usize;
+    let n_local = (range.end - range.start) as usize;
+    let s = &proj.synapses;
+    // Counting sort by pre neuron keeps the generation order within a row (stable), which the
+    // determinism argument relies on.
+    let mut row_ptr = vec![0usize; n_pre + 1];
+    for k in 0..s.len() {
+        if range.contains(&s.post[k]) {
+            row_ptr[s.pre[k] as usize + 1] += 1;
+        }
+    }
+    for i in 0..n_pre {
+        row_ptr[i + 1] += row_ptr[i];
+    }
+    let nnz = row_ptr[n_pre];
+    let mut fill = row_ptr.clone();
+    let mut target = vec![0u32; nnz];
+    let mut weight = vec![0f64; nnz];
+    let mut delay = vec![0u16; nnz];
+    let mut canonical = if proj.plasticity.is_some() {
+        vec![0usize; nnz]
+    } else {
+        Vec::new()
+    };
+    for k in 0..s.len() {
+        if range.contains(&s.post[k]) {
+            let slot = &mut fill[s.pre[k] as usize];
+            target[*slot] = s.post[k] - range.start;
+            weight[*slot] = s.weight[k];
+            delay[*slot] = s.delay[k];
+            if !canonical.is_empty() {
+                canonical[*slot] = k;
+            }
+            *slot += 1;
+        }
+    }
+    let stdp = proj.plasticity.as_ref().map(|rule| {
+        let mut col_ptr = vec![0usize; n_local + 1];
+        for &j in &target {
+            col_ptr[j as usize + 1] += 1;
+        }
+        for j in 0..n_local {
+            col_ptr[j + 1] += col_ptr[j];
+        }
+        let mut fillc = col_ptr.clone();
+        let mut col_syn = vec![0usize; nnz];
+        let mut col_pre = vec![0u32; nnz];
+        for i in 0..n_pre {
+            for (k, &j) in target
+                .iter()
+                .enumerate()
+                .take(row_ptr[i + 1])
+                .skip(row_ptr[i])
+            {
+                col_syn[fillc[j as usize]] = k;
+                col_pre[fillc[j as usize]] = i as u32;
+                fillc[j as usize] += 1;
+            }
+        }
+        Stdp {
+            rule: rule.clone(),
+            delay: s.delay.first().copied().unwrap_or(1) as Step,
+            x: vec![0.0; n_pre],
+            tx: vec![-1; n_pre],
+            y: vec![0.0; n_local],
+            y_before: vec![0.0; n_local],
+            ty: vec![-1; n_local],
+            col_ptr,
+            col_syn,
+            col_pre,
+            canonical: std::mem::take(&mut canonical),
+        }
+    });
+    let uniform_delay = match s.delay.first() {
+        Some(&d0) if s.delay.iter().all(|&d| d == d0) => Some(d0),
+        _ => None,
+    };
+    ShardProjection {
+        post: proj.post,
+        receptor: proj.receptor,
+        row_ptr,
+        target,
+        weight,
+        delay,
+        uniform_delay,
+        stdp,
+    }
+}
+
+impl Shard {
+    /// Phases 1–2: post spikes back-propagated to `t`, then every kernel's update.
+    fn update(&mut self, pops: &[PopInfo], t: Step, dt: f64, outbox: &Outbox) {
+        // Phase A: potentiation at back-propagated post arrivals.
+        for q in 0..self.pops.len() {
+            for &k in &self.plastic_by_post[q] {
+                let sp = &mut self.projs[k];
+                let st = sp.stdp.as_mut().expect("plastic projection");
+                if t < st.delay {
+                    continue;
+                }
+                let arrival_of = t - st.delay;
+                let Some((_, local)) = self.pops[q]
+                    .post_history
+                    .iter()
+                    .find(|(s, _)| *s == arrival_of)
+                else {
+                    continue;
+                };
+                let tau_p = st.rule.tau_plus();
+                let tau_m = st.rule.tau_minus();
+                for &j in local {
+                    let j = j as usize;
+                    for c in st.col_ptr[j]..st.col_ptr[j + 1] {
+                        let syn = st.col_syn[c];
+                        let i = st.col_pre[c] as usize;
+                        if st.tx[i] >= 0 {
+                            let lag = (t as i64 - st.tx[i]) as f64 * dt;
+                            let x = st.x[i] * (-lag / tau_p).exp();
+                            sp.weight[syn] = st.rule.potentiate(sp.weight[syn], x);
+                        }
+                    }
+                    let before = if st.ty[j] >= 0 {
+                        st.y[j] * (-((t as i64 - st.ty[j]) as f64 * dt) / tau_m).exp()
+                    } else {
+                        0.0
+                    };
+                    st.y_before[j] = before;
+                    st.y[j] = before + 1.0;
+                    st.ty[j] = t as i64;
+                }
+            }
+        }
+
+        // Phase B: neuron updates.
+        let ctx = StepContext { step: t, dt_ms: dt };
+        let mut out = outbox[(t % 2) as usize].write().expect("outbox");
+        for (p, sp) in self.pops.iter_mut().enumerate() {
+            self.spike_buf.clear();
+            let input = sp.ring.slot(t);
+            let res = sp.kernel.update(&ctx, input, &mut self.spike_buf);
+            if let Err(e) = res {
+                let e = ModelError {
+                    neuron: e.neuron + sp.range.start,
+                    ..e
+                };
+                self.error = Some((p, e));
+                return;
+            }
+            let start = sp.range.start;
+            let o = &mut out[p];
+            o.clear();
+            o.extend(self.spike_buf.iter().map(|&i| i + start));
+            self.spikes += self.spike_buf.len() as u64;
+            if pops[p].record_spikes {
+                self.rec_spikes[p].extend(o.iter().map(|&i| (t, i)));
+            }
+            if sp.history > 0 {
+                if sp.post_history.len() as Step >= sp.history {
+                    sp.post_history.pop_front();
+                }
+                sp.post_history.push_back((t, self.spike_buf.clone()));
+            }
+            let info = &pops[p];
+            if !info.vars.is_empty() && t % info.interval == 0 {
+                self.rec_sample_steps[p].push(t);
+                for (v, &var) in info.vars.iter().enumerate() {
+                    let buf = &mut self.rec_samples[p][v];
+                    for &i in &sp.sample_neurons {
+                        buf.push(sp.kernel.read(var, i));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Phase C and delivery: all spikes of step `t`, in global order, into this shard's rows.
+    fn deliver(&mut self, t: Step, dt: f64, outboxes: &[Outbox]) {
+        let parity = (t % 2) as usize;
+        for p in 0..self.by_pre.len() {
+            if self.by_pre[p].is_empty() {
+                continue;
+            }
+            for ob in outboxes {
+                let out = ob[parity].read().expect("outbox");
+                let spikes = &out[p];
+                if spikes.is_empty() {
+                    continue;
+                }
+                for &k in &self.by_pre[p] {
+                    let sp = &mut self.projs[k];
+                    let ring = &mut self.pops[sp.post].ring;
+                    let (n, slots) = (ring.n, ring.slots as u64);
+                    let rec_off = sp.receptor * n;
+                    let slot_len = ring.n_rec * n;
+                    for &i in spikes {
+                        let i = i as usize;
+                        let row = sp.row_ptr[i]..sp.row_ptr[i + 1];
+                        self.events += row.len() as u64;
+                        if let Some(st) = sp.stdp.as_mut() {
+                            let tau_m = st.rule.tau_minus();
+                            for syn in row.clone() {
+                                let j = sp.target[syn] as usize;
+                                if st.ty[j] >= 0 {
+                                    let y = if st.ty[j] == t as i64 {
+                                        if st.rule.depress_at_zero_lag() {
+                                            st.y[j]
+                                        } else {
+                                            st.y_before[j]
+                                        }
+                                    } else {
+                                        st.y[j]
+                                            * (-((t as i64 - st.ty[j]) as f64 * dt) / tau_m).exp()
+                                    };
+                                    sp.weight[syn] = st.rule.depress(sp.weight[syn], y);
+                                }
+                            }
+                            let x = if st.tx[i] >= 0 {
+                                st.x[i]
+                                    * (-((t as i64 - st.tx[i]) as f64 * dt) / st.rule.tau_plus())
+                                        .exp()
+                            } else {
+                                0.0
+                            };
+                            st.x[i] = x + 1.0;
+                            st.tx[i] = t as i64;
+                        }
+                        if let Some(d) = sp.uniform_delay {
+                            let base = ((t + d as u64) % slots) as usize * slot_len + rec_off;
+                            let slot_data = &mut ring.data[base..base + n];
+                            for (&j, &w) in sp.target[row.clone()].iter().zip(&sp.weight[row]) {
+                                debug_assert!((j as usize) < slot_data.len());
+                                // SAFETY: targets are local indices < n, checked when the rows
+                                // are built (`build_shard_projection` keeps only targets in the
+                                // shard's range and subtracts its start), and the slot has n
+                                // entries.
+                                unsafe { *slot_data.get_unchecked_mut(j as usize) += w };
+                            }
+                        } else {
+                            let now = (t % slots) as usize;
+                            for syn in row {
+                                let mut slot = now + sp.delay[syn] as usize;
+                                if slot >= slots as usize {
+                                    slot -= slots as usize;
+                                }
+                                let idx = slot * slot_len + rec_off + sp.target[syn] as usize;
+                                ring.data[idx] += sp.weight[syn];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub const CHECKPOINT_FORMAT: u32 = 1;
+
+/// Plastic-projection state in a checkpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlasticState {
+    /// In the network's synapse order.
+    pub weights: Vec<f64>,
+    pub x: Vec<f64>,
+    pub tx: Vec<i64>,
+    pub y: Vec<f64>,
+    pub y_before: Vec<f64>,
+    pub ty: Vec<i64>,
+}
+
+/// The full dynamic state of a simulation, independent of its thread count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub format: u32,
+    /// Next step to simulate.
+    pub step: Step,
+    pub dt_ms: f64,
+    pub sizes: Vec<u32>,
+    pub synapses: Vec<usize>,
+    pub kernels: Vec<KernelState>,
+    /// Per population, inputs in flight: `[k][receptor][neuron]` for step `step + k`.
+    pub rings: Vec<Vec<f64>>,
+    /// Per population, recent spikes (global indices) still to be back-propagated.
+    pub post_history: Vec<Vec<(Step, Vec<u32>)>>,
+    pub plastic: Vec<Option<PlasticState>>,
+    pub counters: Counters,
+}
+
+impl Checkpoint {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        bincode::serde::encode_to_vec(self, bincode::config::standard())
+            .expect("checkpoint encodes")
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CheckpointError> {
+        // Bound allocations so a corrupt file cannot request absurd memory.
+        let cfg = bincode::config::standard().with_limit::<{ 1 << 36 }>();
+        bincode::serde::decode_from_slice(bytes, cfg)
+            .map(|(c, _)| c)
+            .map_err(|e| CheckpointError::Decode(e.to_string()))
+    }
+}
+
+/// A sense-reversing barrier that spins briefly, then yields: steps are microseconds long, so
+/// sleeping on a condition variable would dominate, but yielding keeps oversubscribed runs
+/// (more threads than cores) from livelocking.
+struct SpinBarrier {
+    n: usize,
+    count: AtomicUsize,
+    generation: AtomicUsize,
+}
+
+impl SpinBarrier {
+    fn new(n: usize) -> Self {
+        Self {
+            n,
+            count: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+        }
+    }
+
+    fn wait(&self) {
+        let gen = self.generation.load(Ordering::Acquire);
+        if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
+            self.count.store(0, Ordering::Relaxed);
+            self.generation.fetch_add(1, Ordering::Release);
+            return;
+        }
+        let mut spins = 0u32;
+        while self.generation.load(Ordering::Acquire) == gen {
+            if spins < 2000 {
+                std::hint::spin_loop();
+                spins += 1;
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! engram's simulation engine: network IR, integer time, event-driven spike delivery through
+//! per-neuron delay ring buffers, pair-STDP hooks, recording, RNG streams and checkpoints.
+//!
+//! sim-core knows no concrete neuron model: models implement [`model::PopulationModel`] and
+//! [`plasticity::PairRule`] in the `models` crate.
+
+pub mod engine;
+pub mod model;
+pub mod network;
+pub mod npy;
+pub mod plasticity;
+pub mod rng;
+pub mod time;
+
+pub use engine::{Checkpoint, Counters, MemoryObserver, Observer, RunError, Simulation};
+pub use model::{ModelError, NeuronKernel, PopulationId, PopulationModel, StepContext};
+pub use network::{Network, Population, Projection, RecordSpec, SynapseList};
+pub use time::{Step, TimeGrid};
