@@ -1,1 +1,38 @@
-fn main() {}
+//! The `engram` command.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// engram: spiking neural networks on the CPU and on SpiNNaker.
+#[derive(Parser)]
+#[command(name = "engram", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a model file and write a run directory.
+    Run(commands::run::RunArgs),
+    /// Time a benchmark network (or a model file) and print one JSON line.
+    Bench(commands::bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(a) => commands::run::run(a),
+        Command::Bench(a) => commands::bench::bench(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -132,6 +132,19 @@ impl Connector {
         Ok(())
     }
 
+    /// The number of synapses this connector is expected to create (for checks before building).
+    pub fn expected_synapses(&self, n_pre: u32, n_post: u32) -> f64 {
+        let (a, b) = (n_pre as f64, n_post as f64);
+        match self {
+            Connector::AllToAll { .. } => a * b,
+            Connector::OneToOne => a,
+            Connector::FixedProbability { p_connect, .. } => a * b * p_connect,
+            Connector::FixedNumberPre { n, .. } => *n as f64 * b,
+            Connector::FixedNumberPost { n, .. } => *n as f64 * a,
+            Connector::FromList { conn_list } => conn_list.len() as f64,
+        }
+    }
+
     /// Builds the synapses.
     pub fn connect(&self, cx: &ConnectContext) -> Result<SynapseList, ParamError> {
         self.validate()?;

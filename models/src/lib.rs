@@ -4,6 +4,7 @@
 pub mod builders;
 pub mod connectors;
 pub mod dist;
+pub mod modelfile;
 pub mod neurons;
 pub mod params;
 pub mod synapses;

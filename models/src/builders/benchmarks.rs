@@ -7,8 +7,8 @@
 //! connectivity with autapses allowed, delay = dt, initial V uniform in [−60, −50] mV, no
 //! external input. COBA (benchmark 1): `IF_cond_exp`, g_L 10 nS, C_m 200 pF, E_L −60, V_th −50,
 //! V_reset −60, t_ref 5 ms, E_ex 0, E_in −80 mV, tau_syn 5 / 10 ms, w_e 6 nS, w_i 67 nS, initial
-//! V uniform in [−60, −50] mV and initial conductances drawn as in Brette et al.'s scripts
-//! (g_e ~ N(4, 1.5) nS, g_i ~ N(20, 12) nS).
+//! V uniform in [−60, −50] mV and initial conductances drawn as in Brette et al.'s script, in
+//! units of g_L (g_e ~ N(4, 1.5)·g_L = N(40, 15) nS, g_i ~ N(20, 12)·g_L = N(200, 120) nS).
 //!
 //! Both are split into an excitatory (80 %) and an inhibitory (20 %) population with four
 //! projections, which is the same network as one population with two projections.
@@ -124,12 +124,12 @@ pub fn build(kind: Benchmark, cfg: &BenchmarkConfig) -> Result<Network, BuildErr
                 i_offset: 0.0,
             };
             let ge = Value::Random(Distribution::Normal {
-                mu: 0.004,
-                sigma: 0.0015,
+                mu: 0.04,
+                sigma: 0.015,
             });
             let gi = Value::Random(Distribution::Normal {
-                mu: 0.020,
-                sigma: 0.012,
+                mu: 0.2,
+                sigma: 0.12,
             });
             let model = Arc::new(IfCondExp::new(
                 params,

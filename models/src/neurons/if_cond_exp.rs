@@ -22,9 +22,13 @@ pub struct IfCondExpParams {
     pub cm: f64,
     pub tau_m: f64,
     pub tau_refrac: f64,
+    #[serde(rename = "tau_syn_E")]
     pub tau_syn_e: f64,
+    #[serde(rename = "tau_syn_I")]
     pub tau_syn_i: f64,
+    #[serde(rename = "e_rev_E")]
     pub e_rev_e: f64,
+    #[serde(rename = "e_rev_I")]
     pub e_rev_i: f64,
     pub v_rest: f64,
     pub v_reset: f64,

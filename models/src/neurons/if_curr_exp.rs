@@ -44,7 +44,9 @@ pub struct IfCurrExpParams {
     /// Refractory period (ms).
     pub tau_refrac: f64,
     /// Excitatory / inhibitory synaptic time constants (ms).
+    #[serde(rename = "tau_syn_E")]
     pub tau_syn_e: f64,
+    #[serde(rename = "tau_syn_I")]
     pub tau_syn_i: f64,
     /// Resting, reset and threshold potentials (mV).
     pub v_rest: f64,

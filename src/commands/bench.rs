@@ -1,0 +1,137 @@
+//! `engram bench`: build and run a benchmark network without recording, and print one JSON line
+//! with the build and simulate wall times and throughput, in the same fields as the peer scripts
+//! in `bench/peers/` (so NEST, Brian2 and engram can be compared side by side).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use backends::cpu::CpuBackend;
+use clap::Args;
+use models::builders::benchmarks::{build, Benchmark, BenchmarkConfig, Connectivity};
+use serde_json::json;
+use sim_core::engine::NullObserver;
+
+use super::CliError;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// `cuba`, `coba`, or a model file.
+    pub network: String,
+    /// Number of neurons (benchmarks only).
+    #[arg(long, default_value_t = 4000)]
+    pub neurons: u32,
+    /// Connection probability (benchmarks only).
+    #[arg(long, conflicts_with = "fanout")]
+    pub p: Option<f64>,
+    /// Inputs per neuron instead of a probability (benchmarks only).
+    #[arg(long)]
+    pub fanout: Option<u32>,
+    /// Biological time to simulate (s).
+    #[arg(long, default_value_t = 1.0)]
+    pub seconds: f64,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Time step (ms).
+    #[arg(long, default_value_t = 0.1)]
+    pub dt: f64,
+    #[arg(long, default_value_t = 1234)]
+    pub seed: u64,
+    /// Print only the JSON line (otherwise a short human summary follows on stderr).
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn bench(a: BenchArgs) -> Result<(), CliError> {
+    let threads = a
+        .threads
+        .unwrap_or_else(CpuBackend::available_threads)
+        .max(1);
+    let rss_before = engram::sysinfo::rss_mb().unwrap_or(0.0);
+    let t_build = Instant::now();
+    let (net, model_name, duration_steps) = match a.network.as_str() {
+        "cuba" | "coba" => {
+            let kind = if a.network == "cuba" {
+                Benchmark::Cuba
+            } else {
+                Benchmark::Coba
+            };
+            let connectivity = match (a.p, a.fanout) {
+                (_, Some(k)) => Connectivity::FanIn(k),
+                (Some(p), None) => Connectivity::Probability(p),
+                (None, None) => Connectivity::Probability(0.02),
+            };
+            let cfg = BenchmarkConfig {
+                neurons: a.neurons,
+                connectivity,
+                dt_ms: a.dt,
+                delay_ms: a.dt,
+                seed: a.seed,
+                record_spikes: false,
+            };
+            let net = build(kind, &cfg).map_err(|e| CliError::Input(format!("bench: {e}")))?;
+            let steps = net
+                .grid
+                .steps(a.seconds * 1000.0)
+                .map_err(|e| CliError::Input(format!("--seconds {}: {e}", a.seconds)))?;
+            (net, a.network.clone(), steps)
+        }
+        path => {
+            let spec = models::modelfile::load(&PathBuf::from(path), &[], Some(a.seed))
+                .map_err(|e| CliError::Input(e.to_string()))?;
+            let steps = spec.duration_steps;
+            (spec.network, path.to_string(), steps)
+        }
+    };
+    let mut sim = CpuBackend::new(threads).instantiate(&net);
+    let build_s = t_build.elapsed().as_secs_f64();
+    let rss_built = engram::sysinfo::rss_mb().unwrap_or(0.0);
+
+    let t_sim = Instant::now();
+    sim.set_chunk_steps(10_000);
+    sim.run_until(duration_steps, &mut NullObserver)
+        .map_err(|e| CliError::Runtime(e.to_string()))?;
+    let simulate_s = t_sim.elapsed().as_secs_f64();
+
+    let c = sim.counters();
+    let neurons = net.n_neurons();
+    let synapses = net.n_synapses();
+    let bio_s = duration_steps as f64 * net.grid.dt_ms() / 1000.0;
+    let peak = engram::sysinfo::peak_rss_mb().unwrap_or(0.0);
+    let bytes_per_synapse = if synapses > 0 {
+        (rss_built - rss_before) * 1024.0 * 1024.0 / synapses as f64
+    } else {
+        0.0
+    };
+    let line = json!({
+        "simulator": "engram",
+        "version": env!("CARGO_PKG_VERSION"),
+        "model": model_name,
+        "neurons": neurons,
+        "synapses": synapses,
+        "build_s": build_s,
+        "simulate_s": simulate_s,
+        "spikes": c.spikes,
+        "synaptic_events": c.synaptic_events,
+        "events_per_s": c.synaptic_events as f64 / simulate_s,
+        "neuron_steps_per_s": neurons as f64 * duration_steps as f64 / simulate_s,
+        "realtime_factor": bio_s / simulate_s,
+        "peak_rss_mb": peak,
+        "bytes_per_synapse": bytes_per_synapse,
+        "mean_rate_hz": c.spikes as f64 / neurons as f64 / bio_s,
+        "threads": threads,
+        "dt_ms": net.grid.dt_ms(),
+        "seconds": bio_s,
+        "machine": { "cpu_model": engram::sysinfo::cpu_model(), "cores": engram::sysinfo::cores() },
+    });
+    println!("{line}");
+    if !a.json {
+        eprintln!(
+            "{model_name}: {neurons} neurons, {synapses} synapses, {bio_s} s simulated in {simulate_s:.3} s \
+             (build {build_s:.3} s), {:.2} Hz, {:.3e} synaptic events/s",
+            c.spikes as f64 / neurons as f64 / bio_s,
+            c.synaptic_events as f64 / simulate_s
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,340 @@
+//! The run directory every backend writes: `run.json`, streamed spike files per population,
+//! sampled traces, and a raster plot.
+//!
+//! ```text
+//! run.json                 metadata; "status" is "running" until the run ends, then
+//!                          "complete" or "failed" (with the error)
+//! model.toml               the model file as run (with --set overrides noted in run.json)
+//! <pop>.times.npy          f64 spike times (ms), sorted by time then neuron
+//! <pop>.senders.npy        u32 neuron index within the population
+//! <pop>.<var>.npy          f64 (n_samples, n_recorded) samples of a state variable
+//! <pop>.<var>.times.npy    f64 sample times (ms)
+//! <pop>.recorded.npy       u32 indices of the sampled neurons
+//! raster.png               spikes of every recorded population
+//! ```
+//!
+//! Spike and sample files are flushed after every chunk of steps and their `.npy` headers
+//! rewritten, so a run that is killed keeps a valid file with everything simulated up to the
+//! last flush, and `run.json` still says `running`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use sim_core::npy::NpyWriter;
+use sim_core::{Network, Observer, Step};
+
+/// What `run.json` says about one population.
+#[derive(Debug, Clone, Serialize)]
+pub struct PopulationInfo {
+    pub name: String,
+    pub size: u32,
+    pub cell_type: String,
+    pub spikes: Option<u64>,
+    pub recorded_variables: Vec<String>,
+}
+
+/// The contents of `run.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    pub engram_version: String,
+    pub command: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub model: ModelInfo,
+    pub backend: String,
+    pub seed: u64,
+    pub dt_ms: f64,
+    pub duration_ms: f64,
+    pub threads: usize,
+    pub neurons: u64,
+    pub synapses: u64,
+    pub populations: Vec<PopulationInfo>,
+    pub build_s: f64,
+    pub simulate_s: f64,
+    /// Steps simulated so far.
+    pub steps_done: Step,
+    pub spikes: u64,
+    pub synaptic_events: u64,
+    pub spikes_per_s: f64,
+    pub synaptic_events_per_s: f64,
+    /// Anything a command adds (the CAM recall summary, …).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelInfo {
+    pub file: String,
+    pub sha256: String,
+    pub overrides: Vec<String>,
+}
+
+impl RunInfo {
+    pub fn new(command: &str, model: ModelInfo, backend: &str, net: &Network) -> Self {
+        Self {
+            engram_version: env!("CARGO_PKG_VERSION").to_string(),
+            command: command.to_string(),
+            status: "running".into(),
+            error: None,
+            model,
+            backend: backend.to_string(),
+            seed: net.seed,
+            dt_ms: net.grid.dt_ms(),
+            duration_ms: 0.0,
+            threads: 1,
+            neurons: net.n_neurons(),
+            synapses: net.n_synapses(),
+            populations: net
+                .populations
+                .iter()
+                .map(|p| PopulationInfo {
+                    name: p.name.clone(),
+                    size: p.size,
+                    cell_type: p.model.type_name().to_string(),
+                    spikes: p.record.spikes.then_some(0),
+                    recorded_variables: if p.record.neurons.is_empty() {
+                        Vec::new()
+                    } else {
+                        p.record
+                            .vars
+                            .iter()
+                            .map(|&v| p.model.state_vars()[v].to_string())
+                            .collect()
+                    },
+                })
+                .collect(),
+            build_s: 0.0,
+            simulate_s: 0.0,
+            steps_done: 0,
+            spikes: 0,
+            synaptic_events: 0,
+            spikes_per_s: 0.0,
+            synaptic_events_per_s: 0.0,
+            extra: BTreeMap::new(),
+        }
+    }
+}
+
+/// A run directory being written.
+pub struct RunDir {
+    dir: PathBuf,
+    pub info: RunInfo,
+}
+
+impl RunDir {
+    /// Creates (or reuses) `dir` and writes `run.json` with status `running`.
+    pub fn create(dir: &Path, info: RunInfo) -> io::Result<Self> {
+        fs::create_dir_all(dir)?;
+        let rd = Self {
+            dir: dir.to_path_buf(),
+            info,
+        };
+        rd.write_json()?;
+        Ok(rd)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes `run.json` atomically (temporary file, then rename).
+    pub fn write_json(&self) -> io::Result<()> {
+        let tmp = self.dir.join("run.json.tmp");
+        let text = serde_json::to_string_pretty(&self.info).map_err(io::Error::other)?;
+        fs::write(&tmp, text + "\n")?;
+        fs::rename(tmp, self.dir.join("run.json"))
+    }
+
+    pub fn write_file(&self, name: &str, contents: &[u8]) -> io::Result<()> {
+        fs::write(self.dir.join(name), contents)
+    }
+
+    /// The observer that streams `net`'s recordings into this directory.
+    pub fn recorder(&self, net: &Network, total_steps: Step, quiet: bool) -> io::Result<Recorder> {
+        Recorder::new(&self.dir, net, total_steps, quiet)
+    }
+
+    /// Marks the run finished (`complete`) or `failed` with an error.
+    pub fn finish(&mut self, error: Option<String>) -> io::Result<()> {
+        self.info.status = if error.is_some() {
+            "failed"
+        } else {
+            "complete"
+        }
+        .into();
+        self.info.error = error;
+        self.write_json()
+    }
+}
+
+struct SampleFiles {
+    values: NpyWriter<f64>,
+    times: NpyWriter<f64>,
+}
+
+/// Streams spikes and samples into `.npy` files; shows progress on a terminal.
+pub struct Recorder {
+    dt_ms: f64,
+    stamp_offset: Vec<Step>,
+    spike_files: Vec<Option<(NpyWriter<f64>, NpyWriter<u32>)>>,
+    samples: BTreeMap<(usize, usize), SampleFiles>,
+    pub spike_counts: Vec<u64>,
+    progress: ProgressBar,
+}
+
+impl Recorder {
+    fn new(dir: &Path, net: &Network, total_steps: Step, quiet: bool) -> io::Result<Self> {
+        let mut spike_files = Vec::new();
+        let mut samples = BTreeMap::new();
+        for (p, pop) in net.populations.iter().enumerate() {
+            spike_files.push(if pop.record.spikes {
+                Some((
+                    NpyWriter::create(dir.join(format!("{}.times.npy", pop.name)))?,
+                    NpyWriter::create(dir.join(format!("{}.senders.npy", pop.name)))?,
+                ))
+            } else {
+                None
+            });
+            if !pop.record.neurons.is_empty() && !pop.record.vars.is_empty() {
+                sim_core::npy::write_npy_1d(
+                    dir.join(format!("{}.recorded.npy", pop.name)),
+                    &pop.record.neurons,
+                )?;
+                for &v in &pop.record.vars {
+                    let var = pop.model.state_vars()[v];
+                    samples.insert(
+                        (p, v),
+                        SampleFiles {
+                            values: NpyWriter::create_2d(
+                                dir.join(format!("{}.{var}.npy", pop.name)),
+                                pop.record.neurons.len(),
+                            )?,
+                            times: NpyWriter::create(
+                                dir.join(format!("{}.{var}.times.npy", pop.name)),
+                            )?,
+                        },
+                    );
+                }
+            }
+        }
+        let progress = if quiet {
+            ProgressBar::hidden()
+        } else {
+            // indicatif draws on stderr and stays silent when stderr is not a terminal.
+            let pb = ProgressBar::new(total_steps);
+            pb.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}% steps {pos}/{len} eta {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            pb
+        };
+        Ok(Self {
+            dt_ms: net.grid.dt_ms(),
+            stamp_offset: net
+                .populations
+                .iter()
+                .map(|p| p.model.spike_stamp_offset())
+                .collect(),
+            spike_counts: vec![0; net.populations.len()],
+            spike_files,
+            samples,
+            progress,
+        })
+    }
+
+    /// Flushes everything and closes the progress bar.
+    pub fn finish(&mut self) -> io::Result<()> {
+        self.flush()?;
+        self.progress.finish_and_clear();
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        for (t, s) in self.spike_files.iter_mut().flatten() {
+            t.flush()?;
+            s.flush()?;
+        }
+        for f in self.samples.values_mut() {
+            f.values.flush()?;
+            f.times.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl Observer for Recorder {
+    fn spikes(&mut self, pop: usize, steps: &[Step], neurons: &[u32]) -> io::Result<()> {
+        if let Some((t, s)) = &mut self.spike_files[pop] {
+            let off = self.stamp_offset[pop];
+            let dt = self.dt_ms;
+            let times: Vec<f64> = steps.iter().map(|&k| (k + off) as f64 * dt).collect();
+            t.append(&times);
+            s.append(neurons);
+            self.spike_counts[pop] += neurons.len() as u64;
+        }
+        Ok(())
+    }
+
+    fn samples(
+        &mut self,
+        pop: usize,
+        var: usize,
+        steps: &[Step],
+        values: &[f64],
+    ) -> io::Result<()> {
+        if let Some(f) = self.samples.get_mut(&(pop, var)) {
+            let dt = self.dt_ms;
+            let times: Vec<f64> = steps.iter().map(|&k| k as f64 * dt).collect();
+            f.times.append(&times);
+            f.values.append(values);
+        }
+        Ok(())
+    }
+
+    fn chunk_done(&mut self, next_step: Step) -> io::Result<()> {
+        self.flush()?;
+        self.progress.set_position(next_step);
+        Ok(())
+    }
+}
+
+/// Draws `raster.png` from the spike files of a finished (or partial) run directory.
+pub fn draw_raster(
+    dir: &Path,
+    net: &Network,
+    t_stop_ms: f64,
+    markers: &[crate::plot::Marker],
+) -> Result<(), String> {
+    let mut data = Vec::new();
+    for pop in net.populations.iter().filter(|p| p.record.spikes) {
+        let times = sim_core::npy::read_npy_f64(dir.join(format!("{}.times.npy", pop.name)))
+            .map_err(|e| e.to_string())?;
+        let senders = sim_core::npy::read_npy_u32(dir.join(format!("{}.senders.npy", pop.name)))
+            .map_err(|e| e.to_string())?;
+        data.push((pop.name.clone(), pop.size, times, senders));
+    }
+    let pops: Vec<crate::plot::RasterPopulation> = data
+        .iter()
+        .map(|(name, size, t, s)| crate::plot::RasterPopulation {
+            name,
+            size: *size,
+            times_ms: t,
+            senders: s,
+        })
+        .collect();
+    crate::plot::raster_png(
+        &dir.join("raster.png"),
+        "spike raster",
+        &pops,
+        t_stop_ms,
+        markers,
+    )
+    .map_err(|e| e.to_string())
+}
