@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Simulate a model file and write a run directory.
     Run(commands::run::RunArgs),
+    /// Run an experiment on the CA3 content-addressable memory.
+    Cam(commands::cam::CamArgs),
     /// Time a benchmark network (or a model file) and print one JSON line.
     Bench(commands::bench::BenchArgs),
 }
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(a) => commands::run::run(a),
+        Command::Cam(a) => commands::cam::cam(a),
         Command::Bench(a) => commands::bench::bench(a),
     };
     match result {

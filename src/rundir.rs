@@ -27,6 +27,15 @@ use serde::Serialize;
 use sim_core::npy::NpyWriter;
 use sim_core::{Network, Observer, Step};
 
+/// SHA-256 of `bytes` as lowercase hex (identifies the exact input file of a run).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// What `run.json` says about one population.
 #[derive(Debug, Clone, Serialize)]
 pub struct PopulationInfo {

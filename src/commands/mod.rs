@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod cam;
 pub mod run;
 
 use std::fmt;
