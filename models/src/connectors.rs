@@ -102,10 +102,8 @@ impl Connector {
     /// Checks parameters that do not depend on population sizes.
     pub fn validate(&self) -> Result<(), ParamError> {
         match self {
-            Connector::FixedProbability { p_connect, .. } => {
-                if !(0.0..=1.0).contains(p_connect) {
-                    return Err(ParamError::new("p_connect", p_connect, "must be in [0, 1]"));
-                }
+            Connector::FixedProbability { p_connect, .. } if !(0.0..=1.0).contains(p_connect) => {
+                return Err(ParamError::new("p_connect", p_connect, "must be in [0, 1]"));
             }
             Connector::FromList { conn_list } => {
                 for (r, row) in conn_list.iter().enumerate() {
@@ -196,14 +194,12 @@ impl Connector {
                 }
                 return Ok(out);
             }
-            Connector::OneToOne => {
-                if n_pre != n_post {
-                    return Err(ParamError::new(
-                        "OneToOneConnector",
-                        format!("{n_pre} -> {n_post}"),
-                        "needs pre and post of equal size",
-                    ));
-                }
+            Connector::OneToOne if n_pre != n_post => {
+                return Err(ParamError::new(
+                    "OneToOneConnector",
+                    format!("{n_pre} -> {n_post}"),
+                    "needs pre and post of equal size",
+                ));
             }
             Connector::FixedNumberPre {
                 n,

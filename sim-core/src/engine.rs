@@ -939,7 +939,7 @@ impl Shard {
                 sp.post_history.push_back((t, self.spike_buf.clone()));
             }
             let info = &pops[p];
-            if !info.vars.is_empty() && t % info.interval == 0 {
+            if !info.vars.is_empty() && t.is_multiple_of(info.interval) {
                 self.rec_sample_steps[p].push(t);
                 for (v, &var) in info.vars.iter().enumerate() {
                     let buf = &mut self.rec_samples[p][v];

@@ -146,10 +146,9 @@ impl<T: NpyElem> NpyWriter<T> {
     }
 
     fn shape(&self) -> Vec<usize> {
-        if self.columns == 0 {
-            vec![self.written]
-        } else {
-            vec![self.written / self.columns, self.columns]
+        match self.written.checked_div(self.columns) {
+            None => vec![self.written],
+            Some(rows) => vec![rows, self.columns],
         }
     }
 
@@ -172,11 +171,7 @@ impl<T: NpyElem> NpyWriter<T> {
     /// Elements (1-D) or rows (2-D) appended so far, flushed or not.
     pub fn len(&self) -> usize {
         let total = self.written + self.buffer.len() / T::SIZE;
-        if self.columns == 0 {
-            total
-        } else {
-            total / self.columns
-        }
+        total.checked_div(self.columns).unwrap_or(total)
     }
 
     pub fn is_empty(&self) -> bool {
