@@ -186,13 +186,14 @@ impl NeuronKernel for CondKernel {
             }
             self.ge[i] = self.ge[i] * self.decay_e + std::mem::take(&mut exc[i]);
             self.gi[i] = self.gi[i] * self.decay_i + std::mem::take(&mut inh[i]);
+            // Before the threshold: a reset must not hide a potential that ran away.
+            if !self.v[i].is_finite() {
+                return Err(non_finite(i, "v", self.v[i]));
+            }
             if self.v[i] >= p.v_thresh {
                 self.v[i] = p.v_reset;
                 self.refr[i] = self.refractory_steps;
                 spikes.push(i as u32);
-            }
-            if !self.v[i].is_finite() {
-                return Err(non_finite(i, "v", self.v[i]));
             }
         }
         Ok(())

@@ -119,13 +119,14 @@ impl NeuronKernel for IzhKernel {
             self.v[i] = v + h * (0.04 * v * v + 5.0 * v + 140.0 - u + i_e);
             self.u[i] = u + h * self.p.a * (self.p.b * v - u);
             self.v[i] += std::mem::take(&mut exc[i]) - std::mem::take(&mut inh[i]);
+            // Before the threshold: a reset must not hide a potential that ran away.
+            if !self.v[i].is_finite() {
+                return Err(non_finite(i, "v", self.v[i]));
+            }
             if self.v[i] >= V_PEAK {
                 self.v[i] = self.p.c;
                 self.u[i] += self.p.d;
                 spikes.push(i as u32);
-            }
-            if !self.v[i].is_finite() {
-                return Err(non_finite(i, "v", self.v[i]));
             }
         }
         Ok(())
