@@ -29,8 +29,21 @@
 //!
 //! Stimuli are spike-source populations (`SpikeSourcePoisson`, `SpikeSourceArray`) projected
 //! onto their targets, as in PyNN. Unknown keys are rejected. Every error names the file, the
-//! key path, the bad value and what is allowed.
+//! key path, the bad value and what is allowed, and the line when the key is in the file:
+//! `cuba.toml:12: populations.exc.params.tau_m = -20: must be > 0 (ms)`.
+//!
+//! Populations and projections keep the file's order (population ids, and the random stream
+//! of each projection, follow it). `--set key.path=value` edits the parsed TOML before it is
+//! read: the value is TOML (`15`, `"nest"`, `[1, 2]`, `{ type = "OneToOneConnector" }`), else a
+//! plain string. The population or projection it names must exist in the file; a key below it
+//! that the file leaves out (a parameter at PyNN's default) may be set, and one the schema
+//! does not know is an error naming it.
+//!
+//! Nothing here panics on any input, and sizes are bounded before anything is allocated:
+//! [`MAX_NEURONS`] neurons, [`MAX_SYNAPSES_PER_PROJECTION`] expected synapses per projection
+//! and [`MAX_MEMORY_BYTES`] of estimated engine memory.
 
+mod locate;
 mod schema;
 
 use std::path::Path;
@@ -47,10 +60,17 @@ use crate::params::ParamError;
 use crate::synapses::Stdp;
 use schema::{CellType, ModelFile, PopulationEntry, ProjectionEntry, RecordNeurons};
 
-/// Largest population this loader builds (a guard against typos such as `size = 4e12`).
-pub const MAX_POPULATION: u64 = 1 << 31;
+/// Most neurons a model may have in total (a guard against typos such as `size = 4e12`).
+pub const MAX_NEURONS: u64 = 1 << 28;
 /// Largest number of synapses one projection may be expected to have before it is built.
 pub const MAX_SYNAPSES_PER_PROJECTION: f64 = 4e9;
+/// Largest engine memory (neuron state, delay rings, synapses) a model may be estimated to
+/// need before anything is built.
+pub const MAX_MEMORY_BYTES: f64 = 256.0 * (1u64 << 30) as f64;
+/// Bytes per neuron of state assumed by the memory estimate.
+const STATE_BYTES: f64 = 128.0;
+/// Bytes per synapse assumed by the memory estimate (pre, post, weight, delay, row index).
+const SYNAPSE_BYTES: f64 = 24.0;
 
 /// A loaded model, ready to run.
 #[derive(Debug)]
@@ -59,21 +79,49 @@ pub struct ModelSpec {
     pub dt_ms: f64,
     pub duration_steps: Step,
     pub seed: u64,
-    /// SHA-256 of the file as read (hex).
+    /// SHA-256 of the file as read (hex), before overrides.
     pub sha256: String,
     /// The file's text as read.
     pub source: String,
+    /// The file name as given (used in errors).
+    pub file: String,
+    /// The `--set` overrides applied, as given.
+    pub overrides: Vec<String>,
+    /// Population names in file order (= population ids of `network`).
+    pub population_names: Vec<String>,
+    /// Projection names in file order (= projection ids of `network`).
+    pub projection_names: Vec<String>,
 }
 
-/// A model-file error: `file: key.path = value: what is allowed`.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}: {message}")]
+impl ModelSpec {
+    /// The run length in ms.
+    pub fn duration_ms(&self) -> f64 {
+        self.duration_steps as f64 * self.dt_ms
+    }
+}
+
+/// A model-file error: `file[:line]: key.path = value: what is allowed`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ModelFileError {
     pub file: String,
     /// The key path, e.g. `populations.exc.params.tau_m` (empty for whole-file errors).
     pub key: String,
+    /// The message, starting with the key path.
     pub message: String,
+    /// 1-based line of the key in the file, when it is there (not for `--set` values).
+    pub line: Option<usize>,
 }
+
+impl std::fmt::Display for ModelFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ModelFileError {}
 
 /// Loads `path`, applies `overrides` (`key.path=value`) and an optional seed.
 pub fn load(
@@ -86,11 +134,13 @@ pub fn load(
         file: name.clone(),
         key: String::new(),
         message: format!("cannot read: {e}"),
+        line: None,
     })?;
     let text = String::from_utf8(bytes).map_err(|_| ModelFileError {
         file: name.clone(),
         key: String::new(),
         message: "not UTF-8 text (a model file is TOML)".into(),
+        line: None,
     })?;
     parse_str(&name, &text, overrides, seed)
 }
@@ -102,32 +152,65 @@ pub fn parse_str(
     overrides: &[String],
     seed: Option<u64>,
 ) -> Result<ModelSpec, ModelFileError> {
-    let fail = |key: &str, message: String| ModelFileError {
+    let plain = |message: String| ModelFileError {
         file: name.to_string(),
-        key: key.to_string(),
-        message: if key.is_empty() {
-            message
-        } else {
-            format!("{key}{message}")
-        },
+        key: String::new(),
+        message,
+        line: None,
     };
-    if text.trim().is_empty() {
-        return Err(fail(
-            "",
+    if text.trim().is_empty()
+        || text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Err(plain(
             "the file is empty; a model needs dt, duration and populations".into(),
         ));
     }
-    let mut table: Table = text.parse().map_err(|e: toml::de::Error| {
-        fail("", format!("not valid TOML: {}", e.to_string().trim()))
-    })?;
+    let mut table: Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| plain(format!("not valid TOML: {}", e.to_string().trim())))?;
+    let index = locate::Index::new(text);
+    let mut set_paths: Vec<(String, &str)> = Vec::new();
+    // Errors name the key; its line is given when the value came from the file.
+    let fail = |(key, msg): (String, String), set_paths: &[(String, &str)]| {
+        let by_set = set_paths.iter().find(|(p, _)| {
+            !key.is_empty()
+                && (key == *p
+                    || key.starts_with(&format!("{p}."))
+                    || key.starts_with(&format!("{p}[")))
+        });
+        let (message, line) = match by_set {
+            Some((_, o)) => (format!("{key}{msg} (from --set {o})"), None),
+            None if key.is_empty() => (msg.trim_start_matches(": ").to_string(), None),
+            None => (format!("{key}{msg}"), index.line_of(&key)),
+        };
+        ModelFileError {
+            file: name.to_string(),
+            key,
+            message,
+            line,
+        }
+    };
     for o in overrides {
-        apply_override(&mut table, o).map_err(|(key, msg)| fail(&key, msg))?;
+        let path = apply_override(&mut table, o).map_err(|e| ModelFileError {
+            line: None,
+            ..fail(e, &[])
+        })?;
+        set_paths.push((path, o.as_str()));
     }
-    let file = schema::parse(table).map_err(|(key, msg)| fail(&key, msg))?;
+    let mut file = schema::parse(table).map_err(|e| fail(e, &set_paths))?;
+    // File order (the TOML tree is sorted by name).
+    file.populations
+        .sort_by_key(|(n, _)| index.offset_of(&format!("populations.{n}")));
+    file.projections
+        .sort_by_key(|(n, _)| index.offset_of(&format!("projections.{n}")));
     let sha256 = Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
+    let population_names = file.populations.iter().map(|(n, _)| n.clone()).collect();
+    let projection_names = file.projections.iter().map(|(n, _)| n.clone()).collect();
     build(file, seed)
         .map(|(network, dt_ms, duration_steps, seed)| ModelSpec {
             network,
@@ -136,43 +219,77 @@ pub fn parse_str(
             seed,
             sha256,
             source: text.to_string(),
+            file: name.to_string(),
+            overrides: overrides.to_vec(),
+            population_names,
+            projection_names,
         })
-        .map_err(|(key, msg)| fail(&key, msg))
+        .map_err(|e| fail(e, &set_paths))
 }
 
 /// `key.path=value`: the value is read as TOML (`15`, `"nest"`, `[1, 2]`), else as a string.
-/// Tables on the path must exist; the last key may be new (the schema then checks it).
-fn apply_override(table: &mut Table, o: &str) -> Result<(), (String, String)> {
+/// The population or projection named must exist; tables below it are created as needed, and
+/// the schema then checks the key. Returns the key path.
+fn apply_override(table: &mut Table, o: &str) -> Result<String, (String, String)> {
     let Some((path, raw)) = o.split_once('=') else {
-        return Err((String::new(), format!("--set {o}: expected key.path=value")));
+        return Err((
+            String::new(),
+            format!("--set {o}: expected key.path=value, e.g. populations.exc.params.tau_m=15"),
+        ));
     };
     let path = path.trim();
-    let value = format!("v = {}", raw.trim())
+    let raw = raw.trim();
+    let keys: Vec<&str> = path.split('.').map(str::trim).collect();
+    let Some((last, parents)) = keys.split_last() else {
+        return Err((String::new(), format!("--set {o}: empty key path")));
+    };
+    if keys.iter().any(|k| k.is_empty()) {
+        return Err((
+            String::new(),
+            format!("--set {o}: empty key in '{path}' (expected key.path=value)"),
+        ));
+    }
+    let value = format!("v = {raw}")
         .parse::<Table>()
         .ok()
         .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| Toml::String(raw.trim().to_string()));
-    let keys: Vec<&str> = path.split('.').collect();
-    if keys.iter().any(|k| k.is_empty()) {
-        return Err((String::new(), format!("--set {o}: empty key in '{path}'")));
-    }
+        .unwrap_or_else(|| Toml::String(raw.to_string()));
     let mut cur = table;
-    for (i, k) in keys[..keys.len() - 1].iter().enumerate() {
-        cur = match cur.get_mut(*k) {
-            Some(Toml::Table(t)) => t,
-            _ => {
+    for (i, k) in parents.iter().enumerate() {
+        let here = keys[..=i].join(".");
+        // The first two levels (a section and one of its entries) must be in the file.
+        if i < 2 && !cur.contains_key(*k) {
+            let defined = cur.keys().cloned().collect::<Vec<_>>().join(", ");
+            return Err((
+                here.clone(),
+                format!(
+                    ": --set {o}: '{here}' is not in the model file{}",
+                    if defined.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; it has {defined}")
+                    }
+                ),
+            ));
+        }
+        let next = cur
+            .entry(k.to_string())
+            .or_insert_with(|| Toml::Table(Table::new()));
+        cur = match next {
+            Toml::Table(t) => t,
+            other => {
                 return Err((
-                    keys[..=i].join("."),
+                    here.clone(),
                     format!(
-                        ": --set {o}: there is no table '{}' in the model file",
-                        keys[..=i].join(".")
+                        ": --set {o}: '{here}' is {}, not a table",
+                        schema::show(other)
                     ),
                 ))
             }
         };
     }
-    cur.insert(keys[keys.len() - 1].to_string(), value);
-    Ok(())
+    cur.insert(last.to_string(), value);
+    Ok(path.to_string())
 }
 
 type BuildResult = Result<(Network, f64, Step, u64), (String, String)>;
@@ -205,12 +322,18 @@ fn build(file: ModelFile, seed_override: Option<u64>) -> BuildResult {
         ));
     }
 
+    let mut total: u64 = 0;
+    let mut models = Vec::with_capacity(file.populations.len());
     for (name, pop) in &file.populations {
         let prefix = format!("populations.{name}");
-        if pop.size == 0 || pop.size > MAX_POPULATION {
+        total = total.saturating_add(pop.size);
+        if pop.size == 0 || total > MAX_NEURONS {
             return Err((
                 format!("{prefix}.size"),
-                format!(" = {}: must be between 1 and {MAX_POPULATION}", pop.size),
+                format!(
+                    " = {}: must be >= 1, and all populations together at most {MAX_NEURONS} neurons",
+                    pop.size
+                ),
             ));
         }
         let model = make_model(pop, &grid).map_err(|(k, m)| {
@@ -220,9 +343,13 @@ fn build(file: ModelFile, seed_override: Option<u64>) -> BuildResult {
                 (format!("{prefix}.{k}"), m)
             }
         })?;
-        let id = net
-            .add_population(name, pop.size as u32, model.clone())
+        net.add_population(name, pop.size as u32, model.clone())
             .map_err(|e| (prefix.clone(), format!(": {e}")))?;
+        models.push(model);
+    }
+    check_memory(&net, &file)?;
+    for (id, ((name, pop), model)) in file.populations.iter().zip(&models).enumerate() {
+        let prefix = format!("populations.{name}");
         let record = record_spec(pop, model.as_ref(), &grid, &prefix)?;
         net.set_record(id, record)
             .map_err(|e| (format!("{prefix}.record"), format!(": {e}")))?;
@@ -234,6 +361,61 @@ fn build(file: ModelFile, seed_override: Option<u64>) -> BuildResult {
             .map_err(|e| (prefix.clone(), format!(": {e}")))?;
     }
     Ok((net, grid.dt_ms(), duration_steps, seed))
+}
+
+/// Rejects models whose synapse count or engine memory is absurd, before anything is built.
+/// Projections naming unknown populations are skipped here (they fail with a clear error later).
+fn check_memory(net: &Network, file: &ModelFile) -> Result<(), (String, String)> {
+    let n_pops = net.populations.len();
+    let mut max_delay = vec![0.0f64; n_pops];
+    let mut parts: Vec<(String, f64)> = Vec::new();
+    for (name, proj) in &file.projections {
+        let (Some(pre), Some(post)) = (net.population_id(&proj.pre), net.population_id(&proj.post))
+        else {
+            continue;
+        };
+        let (Some(a), Some(b)) = (net.populations.get(pre), net.populations.get(post)) else {
+            continue;
+        };
+        let expected = proj.connector.expected_synapses(a.size, b.size);
+        if expected.is_nan() || expected > MAX_SYNAPSES_PER_PROJECTION {
+            return Err((
+                format!("projections.{name}.connector"),
+                format!(": about {expected:.3e} synapses expected, above the limit of {MAX_SYNAPSES_PER_PROJECTION:.0e}; use a sparser connector or smaller populations"),
+            ));
+        }
+        let steps = (proj.delay.bounds().1 / net.grid.dt_ms())
+            .clamp(1.0, sim_core::network::MAX_DELAY_STEPS as f64);
+        if let Some(d) = max_delay.get_mut(post) {
+            *d = d.max(if steps.is_finite() { steps } else { 1.0 });
+        }
+        parts.push((format!("projections.{name}"), expected * SYNAPSE_BYTES));
+    }
+    for (p, pop) in net.populations.iter().enumerate() {
+        let receptors = pop.model.receptors().len().max(1) as f64;
+        let slots = max_delay.get(p).copied().unwrap_or(0.0) + 1.0;
+        let bytes = pop.size as f64 * (STATE_BYTES + receptors * slots * 8.0);
+        parts.push((format!("populations.{}", pop.name), bytes));
+    }
+    let total: f64 = parts.iter().map(|(_, b)| b).sum();
+    if total > MAX_MEMORY_BYTES {
+        let (key, bytes) = parts
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .cloned()
+            .unwrap_or_default();
+        const GIB: f64 = (1u64 << 30) as f64;
+        return Err((
+            key,
+            format!(
+                ": the model needs about {:.0} GiB ({:.0} GiB here: neuron state, and delay ring buffers of size x longest incoming delay), above the limit of {:.0} GiB",
+                total / GIB,
+                bytes / GIB,
+                MAX_MEMORY_BYTES / GIB
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn make_model(
@@ -444,15 +626,19 @@ fn make_projection(
             ": an inhibitory current-based weight distribution must not change sign".to_string(),
         ));
     }
+    if let crate::dist::Value::Constant(d) = proj.delay {
+        if d < net.grid.dt_ms() {
+            return Err((
+                format!("{prefix}.delay"),
+                format!(
+                    " = {d}: must be >= dt = {} ms (one step) and a multiple of dt",
+                    net.grid.dt_ms()
+                ),
+            ));
+        }
+    }
     let n_pre = net.populations[pre].size;
     let n_post = net.populations[post].size;
-    let expected = proj.connector.expected_synapses(n_pre, n_post);
-    if expected > MAX_SYNAPSES_PER_PROJECTION {
-        return Err((
-            format!("{prefix}.connector"),
-            format!(": about {expected:.3e} synapses expected, above the limit of {MAX_SYNAPSES_PER_PROJECTION:.0e}; use a sparser connector or smaller populations"),
-        ));
-    }
     let cx = ConnectContext {
         n_pre,
         n_post,
@@ -465,21 +651,32 @@ fn make_projection(
         magnitude: inhibitory && !conductance,
     };
     let synapses = proj.connector.connect(&cx).map_err(|e| {
-        let field = match e.param.as_str() {
-            "weight" | "delay" => e.param.clone(),
-            p if p.starts_with("conn_list") => format!("connector.{p}"),
-            p => format!("connector.{p}"),
-        };
-        (
-            format!("{prefix}.{field}"),
-            format!(" = {}: {}", e.value, e.allowed),
-        )
+        match e.param.as_str() {
+            "weight" | "delay" => (
+                format!("{prefix}.{}", e.param),
+                format!(" = {}: {}", e.value, e.allowed),
+            ),
+            // The connector as a whole (e.g. "OneToOneConnector", "5 -> 10").
+            p if p.starts_with(|c: char| c.is_ascii_uppercase()) => (
+                format!("{prefix}.connector"),
+                format!(": {p} with {}: {}", e.value, e.allowed),
+            ),
+            p => (
+                format!("{prefix}.connector.{p}"),
+                format!(" = {}: {}", e.value, e.allowed),
+            ),
+        }
     })?;
     let plasticity = match &proj.synapse {
         None => None,
         Some(s) => {
-            let rule = Stdp::new(s.timing(), s.weight_dependence, s.semantics)
-                .map_err(|e| param_err(&format!("{prefix}.synapse"), e))?;
+            let rule = Stdp::new(s.timing(), s.weight_dependence, s.semantics).map_err(|e| {
+                let part = match e.param.as_str() {
+                    "tau_plus" | "tau_minus" | "A_plus" | "A_minus" => "timing_dependence",
+                    _ => "weight_dependence",
+                };
+                param_err(&format!("{prefix}.synapse.{part}"), e)
+            })?;
             let (lo, hi) = s.weight_dependence.bounds();
             if wmin < lo || wmax > hi {
                 return Err((

@@ -184,7 +184,7 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn show(v: &Toml) -> String {
+pub fn show(v: &Toml) -> String {
     match v {
         Toml::String(s) => format!("\"{s}\""),
         Toml::Table(_) => "{…}".to_string(),
@@ -193,11 +193,43 @@ fn show(v: &Toml) -> String {
 }
 
 fn de<T: DeserializeOwned>(path: &str, v: Toml) -> Result<T, SchemaError> {
-    let shown = show(&v);
+    let copy = v.clone();
     T::deserialize(v).map_err(|e| {
-        let (k, m) = serde_error(path, &e.to_string());
+        let e = e.to_string();
+        // toml appends where below `v` the problem is: "…\nin `tau_m`", "…\nin timing_dependence".
+        let (msg, inner) = match e.trim().rsplit_once("\nin ") {
+            Some((m, at)) => (m.to_string(), at.trim().replace(['`', '"'], "")),
+            None => (e.trim().to_string(), String::new()),
+        };
+        let mut at = &copy;
+        let mut full = path.to_string();
+        for k in inner.split('.').filter(|k| !k.is_empty()) {
+            full = join(&full, k);
+            if let Some(next) = at.as_table().and_then(|t| t.get(k)) {
+                at = next;
+            }
+        }
+        let shown = show(at);
+        let (k, m) = serde_error(&full, &msg);
+        let m = if m.contains("untagged enum Value") {
+            ": must be a number or a distribution such as { distribution = \"uniform\", low = 0.0, high = 1.0 } (uniform, normal, normal_clipped, exponential)".to_string()
+        } else if m.contains("untagged enum RecordNeurons") {
+            ": must be \"all\", a count of the first neurons, or a list of neuron indices".to_string()
+        } else {
+            let m = match m.find(", expected struct ") {
+                Some(i) => format!("{}, expected a table", &m[..i]),
+                None => m,
+            };
+            m.replace("expected f64", "expected a number")
+                .replace("expected a sequence", "expected a list")
+                .replace("expected u64", "expected an integer >= 0")
+                .replace("expected u32", "expected an integer >= 0")
+        };
+        if m.starts_with(": must be a number or") || m.starts_with(": must be \"all\"") {
+            return (k, format!(" = {shown}{m}"));
+        }
         if m.starts_with(": invalid type") || m.starts_with(": data did not match") {
-            (k, format!(" = {shown}{}", m.replacen(':', ":", 1)))
+            (k, format!(" = {shown}{m}"))
         } else {
             (k, m)
         }
@@ -244,6 +276,24 @@ fn no_leftovers(t: &Table, path: &str, allowed: &[&str]) -> Result<(), SchemaErr
     }
 }
 
+/// Population and projection names become file names in run directories: letters, digits,
+/// `_` and `-`, starting with a letter or `_`, at most 64 characters.
+fn check_name(name: &str, section: &str) -> Result<(), SchemaError> {
+    let ok = name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err((
+            format!("{section}.\"{}\"", name.escape_debug()),
+            ": bad name; use letters, digits, '_' and '-', starting with a letter or '_' (at most 64 characters)".into(),
+        ))
+    }
+}
+
 /// Reads the whole file.
 pub fn parse(mut t: Table) -> Result<ModelFile, SchemaError> {
     let dt = number(&mut t, "", "dt", Some(0.1), "ms")?;
@@ -287,11 +337,13 @@ pub fn parse(mut t: Table) -> Result<ModelFile, SchemaError> {
     )?;
     let mut populations = Vec::new();
     for (name, v) in pops {
+        check_name(&name, "populations")?;
         let path = format!("populations.{name}");
         populations.push((name.clone(), population(table(v, &path)?, &path)?));
     }
     let mut projections = Vec::new();
     for (name, v) in projs {
+        check_name(&name, "projections")?;
         let path = format!("projections.{name}");
         projections.push((name.clone(), projection(table(v, &path)?, &path)?));
     }
@@ -332,12 +384,23 @@ fn population(mut t: Table, path: &str) -> Result<PopulationEntry, SchemaError> 
     };
     let params = t.remove("params").unwrap_or(Toml::Table(Table::new()));
     let ppath = join(path, "params");
+    // Unknown keys under `params` are parameters of this cell type.
+    let named = |(k, m): SchemaError| {
+        (
+            k,
+            m.replacen(
+                ": unknown key;",
+                &format!(": unknown parameter of {cell};"),
+                1,
+            ),
+        )
+    };
     let cell_type = match cell.as_str() {
-        "IF_curr_exp" => CellType::IfCurrExp(de(&ppath, params)?),
-        "IF_cond_exp" => CellType::IfCondExp(de(&ppath, params)?),
-        "Izhikevich" => CellType::Izhikevich(de(&ppath, params)?),
-        "SpikeSourcePoisson" => CellType::SpikeSourcePoisson(de(&ppath, params)?),
-        "SpikeSourceArray" => CellType::SpikeSourceArray(de(&ppath, params)?),
+        "IF_curr_exp" => CellType::IfCurrExp(de(&ppath, params).map_err(named)?),
+        "IF_cond_exp" => CellType::IfCondExp(de(&ppath, params).map_err(named)?),
+        "Izhikevich" => CellType::Izhikevich(de(&ppath, params).map_err(named)?),
+        "SpikeSourcePoisson" => CellType::SpikeSourcePoisson(de(&ppath, params).map_err(named)?),
+        "SpikeSourceArray" => CellType::SpikeSourceArray(de(&ppath, params).map_err(named)?),
         other => {
             return Err((
                 join(path, "cell_type"),
