@@ -106,8 +106,9 @@ fn propagator_32(tau_syn: f64, tau_m: f64, c_m: f64, h: f64) -> f64 {
     let beta = tau_syn * tau_m / (tau_m - tau_syn);
     let gamma = beta / c_m;
     let inv_beta = (tau_m - tau_syn) / (tau_syn * tau_m);
-    // exp(-h/tau_syn) * expm1(-h * inv_beta) is stable for tau_m ≈ tau_syn.
-    let p = -gamma * (-h / tau_syn).exp() * (-h * inv_beta).exp_m1();
+    // gamma·(e^(-h/tau_m) - e^(-h/tau_syn)) written as gamma·e^(-h/tau_syn)·expm1(h/beta),
+    // which stays accurate as tau_m approaches tau_syn.
+    let p = gamma * (-h / tau_syn).exp() * (h * inv_beta).exp_m1();
     if p.is_finite() && (tau_m - tau_syn).abs() > 1e-12 * tau_m {
         p
     } else {
