@@ -1,0 +1,273 @@
+//! Spike sources and PyNN connectors against their definitions: exact spike times, Poisson
+//! counts within binomial bounds and independent of the thread count, exact degrees.
+
+use std::sync::Arc;
+
+use models::connectors::{ConnectContext, Connector};
+use models::dist::Value;
+use models::neurons::spike_source_poisson::SpikeSourcePoissonParams;
+use models::neurons::{SpikeSourceArray, SpikeSourcePoisson};
+use sim_core::network::{Network, RecordSpec, SynapseList};
+use sim_core::{MemoryObserver, Simulation, TimeGrid};
+
+fn record_all(net: &mut Network, pop: usize) {
+    net.set_record(
+        pop,
+        RecordSpec {
+            spikes: true,
+            interval: 1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn spike_source_array_emits_exactly_its_times() {
+    let grid = TimeGrid::new(0.1).unwrap();
+    let src =
+        SpikeSourceArray::new(&[vec![0.0, 0.3, 1.5], vec![], vec![2.0, 0.3]], 3, &grid).unwrap();
+    let mut net = Network::new(grid, 1);
+    let p = net.add_population("s", 3, Arc::new(src)).unwrap();
+    record_all(&mut net, p);
+    let mut obs = MemoryObserver::default();
+    Simulation::with_threads(&net, 2)
+        .run_until(30, &mut obs)
+        .unwrap();
+    assert_eq!(
+        obs.spikes[p],
+        vec![(0, 0), (3, 0), (3, 2), (15, 0), (20, 2)]
+    );
+    let e = SpikeSourceArray::new(&[vec![0.05]], 1, &grid).unwrap_err();
+    assert!(
+        e.param.starts_with("spike_times") && e.allowed.contains("not a multiple"),
+        "{e}"
+    );
+}
+
+#[test]
+fn poisson_counts_rates_windows_and_thread_invariance() {
+    let grid = TimeGrid::new(0.1).unwrap();
+    let (n, rate, start, duration) = (2000u32, 20.0, 100.0, 800.0);
+    let params = SpikeSourcePoissonParams {
+        rate,
+        start,
+        duration,
+    };
+    let mut net = Network::new(grid, 42);
+    let p = net
+        .add_population(
+            "p",
+            n,
+            Arc::new(SpikeSourcePoisson::new(&params, &grid).unwrap()),
+        )
+        .unwrap();
+    record_all(&mut net, p);
+    let run = |threads| {
+        let mut obs = MemoryObserver::default();
+        Simulation::with_threads(&net, threads)
+            .run_until(12_000, &mut obs)
+            .unwrap();
+        obs
+    };
+    let one = run(1);
+    assert_eq!(one, run(3), "1 and 3 threads draw the same trains");
+    let spikes = &one.spikes[p];
+    // Bernoulli per step with p = rate·dt: count ~ Binomial(n·steps, p).
+    let steps = (duration / 0.1) as f64;
+    let prob = rate * 0.1 / 1000.0;
+    let mean = n as f64 * steps * prob;
+    let sd = (n as f64 * steps * prob * (1.0 - prob)).sqrt();
+    let count = spikes.len() as f64;
+    assert!(
+        (count - mean).abs() < 4.0 * sd,
+        "{count} spikes, expected {mean} ± {sd}"
+    );
+    assert!(
+        spikes.iter().all(|&(t, _)| (1000..9000).contains(&t)),
+        "only inside [start, start + duration)"
+    );
+}
+
+fn connect(c: &Connector, n_pre: u32, n_post: u32, same: bool, seed: u64) -> SynapseList {
+    let grid = TimeGrid::new(0.1).unwrap();
+    let (w, d) = (Value::Constant(1.0), Value::Constant(0.2));
+    c.connect(&ConnectContext {
+        n_pre,
+        n_post,
+        same_population: same,
+        weight: &w,
+        delay: &d,
+        grid: &grid,
+        seed,
+        projection: 3,
+        magnitude: false,
+    })
+    .unwrap()
+}
+
+fn degrees(s: &SynapseList, n_pre: u32, n_post: u32) -> (Vec<u32>, Vec<u32>) {
+    let mut out = vec![0; n_pre as usize];
+    let mut inn = vec![0; n_post as usize];
+    for (&i, &j) in s.pre.iter().zip(&s.post) {
+        out[i as usize] += 1;
+        inn[j as usize] += 1;
+    }
+    (out, inn)
+}
+
+#[test]
+fn connectors_have_their_defined_structure() {
+    let all = connect(
+        &Connector::AllToAll {
+            allow_self_connections: true,
+        },
+        7,
+        7,
+        true,
+        1,
+    );
+    assert_eq!(all.len(), 49);
+    let no_self = connect(
+        &Connector::AllToAll {
+            allow_self_connections: false,
+        },
+        7,
+        7,
+        true,
+        1,
+    );
+    assert_eq!(no_self.len(), 42);
+    assert!(no_self.pre.iter().zip(&no_self.post).all(|(i, j)| i != j));
+    let one = connect(&Connector::OneToOne, 9, 9, false, 1);
+    assert!(one.pre.iter().zip(&one.post).all(|(i, j)| i == j) && one.len() == 9);
+    assert!(
+        one.delay.iter().all(|&d| d == 2),
+        "0.2 ms at dt 0.1 is 2 steps"
+    );
+
+    let (n_pre, n_post, p) = (400u32, 300u32, 0.1);
+    let fp = connect(
+        &Connector::FixedProbability {
+            p_connect: p,
+            allow_self_connections: true,
+        },
+        n_pre,
+        n_post,
+        false,
+        5,
+    );
+    let trials = (n_pre * n_post) as f64;
+    let sd = (trials * p * (1.0 - p)).sqrt();
+    assert!(
+        (fp.len() as f64 - trials * p).abs() < 4.0 * sd,
+        "{} synapses",
+        fp.len()
+    );
+    let again = connect(
+        &Connector::FixedProbability {
+            p_connect: p,
+            allow_self_connections: true,
+        },
+        n_pre,
+        n_post,
+        false,
+        5,
+    );
+    assert_eq!(fp, again, "same seed, same synapses");
+
+    for replacement in [false, true] {
+        let pre = connect(
+            &Connector::FixedNumberPre {
+                n: 12,
+                allow_self_connections: false,
+                with_replacement: replacement,
+            },
+            50,
+            50,
+            true,
+            9,
+        );
+        let (_, inn) = degrees(&pre, 50, 50);
+        assert!(
+            inn.iter().all(|&k| k == 12),
+            "every post neuron has 12 inputs"
+        );
+        assert!(
+            pre.pre.iter().zip(&pre.post).all(|(i, j)| i != j),
+            "no self-connections"
+        );
+        let post = connect(
+            &Connector::FixedNumberPost {
+                n: 8,
+                allow_self_connections: true,
+                with_replacement: replacement,
+            },
+            30,
+            20,
+            false,
+            9,
+        );
+        let (out, _) = degrees(&post, 30, 20);
+        assert!(
+            out.iter().all(|&k| k == 8),
+            "every pre neuron has 8 outputs"
+        );
+        if !replacement {
+            let mut pairs: Vec<(u32, u32)> = pre
+                .pre
+                .iter()
+                .copied()
+                .zip(pre.post.iter().copied())
+                .collect();
+            pairs.sort_unstable();
+            pairs.dedup();
+            assert_eq!(
+                pairs.len(),
+                pre.len(),
+                "without replacement: no duplicate pairs"
+            );
+        }
+    }
+
+    let fl = Connector::FromList {
+        conn_list: vec![vec![0.0, 1.0, 0.5, 0.3], vec![2.0, 0.0]],
+    };
+    let s = connect(&fl, 3, 2, false, 1);
+    assert_eq!(
+        (
+            s.pre.clone(),
+            s.post.clone(),
+            s.weight.clone(),
+            s.delay.clone()
+        ),
+        (vec![0, 2], vec![1, 0], vec![0.5, 1.0], vec![3, 2])
+    );
+}
+
+#[test]
+fn delays_off_the_grid_or_below_dt_are_rejected() {
+    let grid = TimeGrid::new(0.1).unwrap();
+    for (d, what) in [
+        (0.15, "not a multiple"),
+        (0.05, "not a multiple"),
+        (0.0, ">= dt"),
+    ] {
+        let (w, d) = (Value::Constant(1.0), Value::Constant(d));
+        let e = Connector::OneToOne
+            .connect(&ConnectContext {
+                n_pre: 2,
+                n_post: 2,
+                same_population: false,
+                weight: &w,
+                delay: &d,
+                grid: &grid,
+                seed: 1,
+                projection: 0,
+                magnitude: false,
+            })
+            .unwrap_err();
+        assert_eq!(e.param, "delay");
+        assert!(e.allowed.contains(what), "{e}");
+    }
+}
