@@ -186,6 +186,16 @@ struct SampleFiles {
     times: NpyWriter<f64>,
 }
 
+/// How far every file of a recorder has been written: what a checkpoint must remember so that a
+/// resumed run continues the files exactly where the checkpoint was taken.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct RecorderPositions {
+    /// Spikes written per population.
+    pub spikes: Vec<u64>,
+    /// Rows written per sampled (population, variable).
+    pub samples: Vec<((usize, usize), u64)>,
+}
+
 /// Streams spikes and samples into `.npy` files; shows progress on a terminal.
 pub struct Recorder {
     dt_ms: f64,
@@ -198,13 +208,66 @@ pub struct Recorder {
 
 impl Recorder {
     fn new(dir: &Path, net: &Network, total_steps: Step, quiet: bool) -> io::Result<Self> {
+        Self::open(dir, net, total_steps, quiet, None)
+    }
+
+    /// Reopens the files of an interrupted run, cut back to `at` (what its last checkpoint saw).
+    pub fn resume(
+        dir: &Path,
+        net: &Network,
+        total_steps: Step,
+        quiet: bool,
+        at: &RecorderPositions,
+    ) -> io::Result<Self> {
+        Self::open(dir, net, total_steps, quiet, Some(at))
+    }
+
+    /// What has been written so far (call after a flush).
+    pub fn positions(&self) -> RecorderPositions {
+        RecorderPositions {
+            spikes: self.spike_counts.clone(),
+            samples: self
+                .samples
+                .iter()
+                .map(|(k, f)| (*k, f.times.len() as u64))
+                .collect(),
+        }
+    }
+
+    fn open(
+        dir: &Path,
+        net: &Network,
+        total_steps: Step,
+        quiet: bool,
+        resume: Option<&RecorderPositions>,
+    ) -> io::Result<Self> {
+        let bad =
+            |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("checkpoint: {what}"));
+        if let Some(r) = resume {
+            if r.spikes.len() != net.populations.len() {
+                return Err(bad("population count differs from the model"));
+            }
+        }
+        let open_1d = |name: String, keep: Option<u64>| -> io::Result<NpyWriter<f64>> {
+            match keep {
+                None => NpyWriter::create(dir.join(name)),
+                Some(k) => NpyWriter::open_append(dir.join(name), k as usize),
+            }
+        };
         let mut spike_files = Vec::new();
         let mut samples = BTreeMap::new();
         for (p, pop) in net.populations.iter().enumerate() {
+            let keep = resume.map(|r| r.spikes[p]);
             spike_files.push(if pop.record.spikes {
                 Some((
-                    NpyWriter::create(dir.join(format!("{}.times.npy", pop.name)))?,
-                    NpyWriter::create(dir.join(format!("{}.senders.npy", pop.name)))?,
+                    open_1d(format!("{}.times.npy", pop.name), keep)?,
+                    match keep {
+                        None => NpyWriter::create(dir.join(format!("{}.senders.npy", pop.name)))?,
+                        Some(k) => NpyWriter::open_append(
+                            dir.join(format!("{}.senders.npy", pop.name)),
+                            k as usize,
+                        )?,
+                    },
                 ))
             } else {
                 None
@@ -216,16 +279,25 @@ impl Recorder {
                 )?;
                 for &v in &pop.record.vars {
                     let var = pop.model.state_vars()[v];
+                    let values = dir.join(format!("{}.{var}.npy", pop.name));
+                    let keep = match resume {
+                        None => None,
+                        Some(r) => Some(
+                            r.samples
+                                .iter()
+                                .find(|(k, _)| *k == (p, v))
+                                .map(|(_, n)| *n)
+                                .ok_or_else(|| bad("a sampled variable is missing"))?,
+                        ),
+                    };
                     samples.insert(
                         (p, v),
                         SampleFiles {
-                            values: NpyWriter::create_2d(
-                                dir.join(format!("{}.{var}.npy", pop.name)),
-                                pop.record.neurons.len(),
-                            )?,
-                            times: NpyWriter::create(
-                                dir.join(format!("{}.{var}.times.npy", pop.name)),
-                            )?,
+                            values: match keep {
+                                None => NpyWriter::create_2d(values, pop.record.neurons.len())?,
+                                Some(k) => NpyWriter::open_append(values, k as usize)?,
+                            },
+                            times: open_1d(format!("{}.{var}.times.npy", pop.name), keep)?,
                         },
                     );
                 }
@@ -251,7 +323,10 @@ impl Recorder {
                 .iter()
                 .map(|p| p.model.spike_stamp_offset())
                 .collect(),
-            spike_counts: vec![0; net.populations.len()],
+            spike_counts: match resume {
+                Some(r) => r.spikes.clone(),
+                None => vec![0; net.populations.len()],
+            },
             spike_files,
             samples,
             progress,

@@ -74,7 +74,7 @@ fn poisson_counts_rates_windows_and_thread_invariance() {
     assert_eq!(one, run(3), "1 and 3 threads draw the same trains");
     let spikes = &one.spikes[p];
     // Bernoulli per step with p = rate·dt: count ~ Binomial(n·steps, p).
-    let steps = (duration / 0.1) as f64;
+    let steps = duration / 0.1;
     let prob = rate * 0.1 / 1000.0;
     let mean = n as f64 * steps * prob;
     let sd = (n as f64 * steps * prob * (1.0 - prob)).sqrt();

@@ -1,22 +1,26 @@
-//! `engram run`: simulate a model file into a run directory.
+//! `engram run`: simulate a model file into a run directory, optionally checkpointing so that an
+//! interrupted run can be finished with `engram run --resume DIR`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use backends::cpu::CpuBackend;
 use backends::BackendKind;
 use clap::Args;
-use engram::rundir::{draw_raster, ModelInfo, RunDir, RunInfo};
+use engram::rundir::{draw_raster, ModelInfo, Recorder, RecorderPositions, RunDir, RunInfo};
+use serde::{Deserialize, Serialize};
+use sim_core::{Checkpoint, Simulation, Step};
 
 use super::CliError;
 
 #[derive(Args)]
 pub struct RunArgs {
     /// The model file (TOML).
-    pub model: PathBuf,
+    #[arg(required_unless_present = "resume")]
+    pub model: Option<PathBuf>,
     /// The run directory to write.
-    #[arg(long)]
-    pub out: PathBuf,
+    #[arg(long, required_unless_present = "resume")]
+    pub out: Option<PathBuf>,
     /// Overrides the model file's seed.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -29,9 +33,60 @@ pub struct RunArgs {
     /// Overrides a model-file value, e.g. `--set populations.exc.params.tau_m=15`.
     #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
     pub set: Vec<String>,
+    /// Writes DIR/checkpoint.bin every this many ms of simulated time.
+    #[arg(long, value_name = "MS")]
+    pub checkpoint_every: Option<f64>,
+    /// Finishes an interrupted run from DIR/checkpoint.bin; the output equals an uninterrupted run.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["model", "out", "seed", "set", "checkpoint_every"])]
+    pub resume: Option<PathBuf>,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// What DIR/checkpoint.bin holds: the engine's state plus what is needed to rebuild the same
+/// network and continue the same files.
+#[derive(Serialize, Deserialize)]
+struct RunCheckpoint {
+    model_file: String,
+    model_sha256: String,
+    overrides: Vec<String>,
+    seed: u64,
+    threads: usize,
+    checkpoint_every_steps: Step,
+    positions: RecorderPositions,
+    engine: Checkpoint,
+}
+
+const CHECKPOINT: &str = "checkpoint.bin";
+
+fn write_checkpoint(dir: &Path, cp: &RunCheckpoint) -> Result<(), CliError> {
+    let bytes = bincode::serde::encode_to_vec(cp, bincode::config::standard())
+        .map_err(|e| CliError::Runtime(format!("checkpoint: {e}")))?;
+    let tmp = dir.join("checkpoint.bin.tmp");
+    std::fs::write(&tmp, bytes)?;
+    // Atomic: a kill during the write leaves the previous checkpoint intact.
+    std::fs::rename(tmp, dir.join(CHECKPOINT))?;
+    Ok(())
+}
+
+fn read_checkpoint(dir: &Path) -> Result<RunCheckpoint, CliError> {
+    let path = dir.join(CHECKPOINT);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        CliError::Input(format!(
+            "{}: {e}; only runs started with --checkpoint-every can be resumed",
+            path.display()
+        ))
+    })?;
+    let cfg = bincode::config::standard().with_limit::<{ 1 << 36 }>();
+    bincode::serde::decode_from_slice(&bytes, cfg)
+        .map(|(c, _)| c)
+        .map_err(|e| {
+            CliError::Input(format!(
+                "{}: not a readable checkpoint: {e}",
+                path.display()
+            ))
+        })
 }
 
 pub fn run(a: RunArgs) -> Result<(), CliError> {
@@ -42,33 +97,115 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             a.backend
         )));
     }
+    let t_build = Instant::now();
+    // A fresh run, or the pieces of an interrupted one.
+    let (model_path, out, overrides, seed, resume) = match &a.resume {
+        Some(dir) => {
+            let cp = read_checkpoint(dir)?;
+            (
+                dir.join("model.toml"),
+                dir.clone(),
+                cp.overrides.clone(),
+                Some(cp.seed),
+                Some(cp),
+            )
+        }
+        None => (
+            a.model.clone().expect("required by clap"),
+            a.out.clone().expect("required by clap"),
+            a.set.clone(),
+            a.seed,
+            None,
+        ),
+    };
+    let spec = models::modelfile::load(&model_path, &overrides, seed)
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    if let Some(cp) = &resume {
+        if cp.model_sha256 != spec.sha256 {
+            return Err(CliError::Input(format!(
+                "{}: the model file changed since the checkpoint was written",
+                model_path.display()
+            )));
+        }
+    }
     let threads = a
         .threads
+        .or(resume.as_ref().map(|c| c.threads))
         .unwrap_or_else(CpuBackend::available_threads)
         .max(1);
-    let t_build = Instant::now();
-    let spec = models::modelfile::load(&a.model, &a.set, a.seed)
-        .map_err(|e| CliError::Input(e.to_string()))?;
     let net = &spec.network;
-    let mut sim = CpuBackend::new(threads).instantiate(net);
+    let mut sim: Simulation = CpuBackend::new(threads).instantiate(net);
+    if let Some(cp) = &resume {
+        sim.restore(&cp.engine)
+            .map_err(|e| CliError::Input(format!("{}: {e}", out.join(CHECKPOINT).display())))?;
+    }
+    let every: Option<Step> = match (&resume, a.checkpoint_every) {
+        (Some(cp), _) => Some(cp.checkpoint_every_steps),
+        (None, Some(ms)) => Some(net.grid.steps(ms).ok().filter(|&s| s > 0).ok_or_else(|| {
+            CliError::Input(format!(
+                "--checkpoint-every {ms}: must be a positive multiple of dt = {} ms",
+                net.grid.dt_ms()
+            ))
+        })?),
+        (None, None) => None,
+    };
     let build_s = t_build.elapsed().as_secs_f64();
 
+    let model_file = match &resume {
+        Some(cp) => cp.model_file.clone(),
+        None => model_path.display().to_string(),
+    };
     let model = ModelInfo {
-        file: a.model.display().to_string(),
+        file: model_file.clone(),
         sha256: spec.sha256.clone(),
-        overrides: a.set.clone(),
+        overrides: overrides.clone(),
     };
     let mut info = RunInfo::new("run", model, &a.backend, net);
     info.threads = threads;
     info.duration_ms = spec.duration_steps as f64 * net.grid.dt_ms();
     info.build_s = build_s;
-    let mut dir = RunDir::create(&a.out, info)
-        .map_err(|e| CliError::Runtime(format!("{}: {e}", a.out.display())))?;
-    dir.write_file("model.toml", spec.source.as_bytes())?;
+    if resume.is_some() {
+        info.extra
+            .insert("resumed_at_step".into(), sim.step().into());
+    }
+    let mut dir = RunDir::create(&out, info)
+        .map_err(|e| CliError::Runtime(format!("{}: {e}", out.display())))?;
+    let mut rec = match &resume {
+        Some(cp) => Recorder::resume(&out, net, spec.duration_steps, a.quiet, &cp.positions)?,
+        None => {
+            dir.write_file("model.toml", spec.source.as_bytes())?;
+            dir.recorder(net, spec.duration_steps, a.quiet)?
+        }
+    };
 
-    let mut rec = dir.recorder(net, spec.duration_steps, a.quiet)?;
     let t_sim = Instant::now();
-    let outcome = sim.run_until(spec.duration_steps, &mut rec);
+    let end = spec.duration_steps;
+    let mut outcome = Ok(());
+    while sim.step() < end {
+        let next = match every {
+            Some(k) => end.min((sim.step() / k + 1) * k),
+            None => end,
+        };
+        outcome = sim.run_until(next, &mut rec);
+        if outcome.is_err() {
+            break;
+        }
+        if let (Some(k), true) = (every, sim.step() < end) {
+            write_checkpoint(
+                &out,
+                &RunCheckpoint {
+                    model_file: model_file.clone(),
+                    model_sha256: spec.sha256.clone(),
+                    overrides: overrides.clone(),
+                    seed: net.seed,
+                    threads,
+                    checkpoint_every_steps: k,
+                    positions: rec.positions(),
+                    engine: sim.checkpoint(),
+                },
+            )?;
+        }
+    }
     rec.finish()?;
     let simulate_s = t_sim.elapsed().as_secs_f64();
 
@@ -93,18 +230,16 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             raster.map_err(|e| CliError::Runtime(format!("raster.png: {e}")))?;
             if !a.quiet {
                 eprintln!(
-                    "{}: {} spikes in {:.3} s simulated ({:.3} s wall); wrote {}",
-                    a.model.display(),
+                    "{model_file}: {} spikes in {:.3} s simulated ({simulate_s:.3} s wall); wrote {}",
                     c.spikes,
                     t_stop / 1000.0,
-                    simulate_s,
-                    a.out.display()
+                    out.display()
                 );
             }
             Ok(())
         }
         Err(e) => {
-            let msg = format!("{}: {e}", a.model.display());
+            let msg = format!("{model_file}: {e}");
             dir.finish(Some(msg.clone()))?;
             Err(CliError::Runtime(msg))
         }
