@@ -69,8 +69,23 @@ pub const MAX_SYNAPSES_PER_PROJECTION: f64 = 4e9;
 pub const MAX_MEMORY_BYTES: f64 = 256.0 * (1u64 << 30) as f64;
 /// Bytes per neuron of state assumed by the memory estimate.
 const STATE_BYTES: f64 = 128.0;
-/// Bytes per synapse assumed by the memory estimate (pre, post, weight, delay, row index).
-const SYNAPSE_BYTES: f64 = 24.0;
+/// Bytes per synapse assumed by the memory estimate: the synapse list (pre, post, weight, delay:
+/// 18 bytes) and the engine's rows built from it (target, weight, delay: 14 bytes) coexist while
+/// a network is built; 32–36 bytes were measured on CUBA-40k (BENCHMARKS.md).
+const SYNAPSE_BYTES: f64 = 36.0;
+
+/// The memory a model may use: what the machine has available now (Linux `MemAvailable`),
+/// capped at [`MAX_MEMORY_BYTES`].
+pub fn memory_limit_bytes() -> f64 {
+    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
+        s.lines()
+            .find(|l| l.starts_with("MemAvailable:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map(|kb| kb * 1024.0)
+    });
+    available.map_or(MAX_MEMORY_BYTES, |a| a.min(MAX_MEMORY_BYTES))
+}
 
 /// A loaded model, ready to run.
 #[derive(Debug)]
@@ -398,7 +413,8 @@ fn check_memory(net: &Network, file: &ModelFile) -> Result<(), (String, String)>
         parts.push((format!("populations.{}", pop.name), bytes));
     }
     let total: f64 = parts.iter().map(|(_, b)| b).sum();
-    if total > MAX_MEMORY_BYTES {
+    let limit = memory_limit_bytes();
+    if total > limit {
         let (key, bytes) = parts
             .iter()
             .max_by(|a, b| a.1.total_cmp(&b.1))
@@ -408,10 +424,10 @@ fn check_memory(net: &Network, file: &ModelFile) -> Result<(), (String, String)>
         return Err((
             key,
             format!(
-                ": the model needs about {:.0} GiB ({:.0} GiB here: neuron state, and delay ring buffers of size x longest incoming delay), above the limit of {:.0} GiB",
+                ": the model needs about {:.1} GiB ({:.1} GiB here), but only {:.1} GiB of memory is available; make this part smaller (fewer neurons or synapses, shorter delays) or run on a larger machine",
                 total / GIB,
                 bytes / GIB,
-                MAX_MEMORY_BYTES / GIB
+                limit / GIB
             ),
         ));
     }
