@@ -8,9 +8,9 @@
 //! 2. every kernel reads its input slot for this step, integrates, fires; the spikes go to the
 //!    shard's outbox;
 //! 3. barrier (all shards' spikes of this step are known);
-//! 4. every shard walks all spikes in global order (population, then neuron) and, for the rows
-//!    it owns, runs plasticity phase C and adds each weight into the target's ring slot
-//!    `t + delay`.
+//! 4. every shard walks all spikes in a fixed global order (pre population, projection, pre
+//!    neuron) and, for the rows it owns, runs plasticity phase C and adds each weight into the
+//!    target's ring slot `t + delay`.
 //!
 //! Every target therefore receives its inputs in the same order whatever the number of shards,
 //! so 1 and N threads give bit-identical results. No locks or atomics are touched per synapse:
@@ -958,13 +958,15 @@ impl Shard {
             if self.by_pre[p].is_empty() {
                 continue;
             }
-            for ob in outboxes {
-                let out = ob[parity].read().expect("outbox");
-                let spikes = &out[p];
-                if spikes.is_empty() {
-                    continue;
-                }
-                for &k in &self.by_pre[p] {
+            // Projection, then shard, then neuron: each target then receives its inputs in the
+            // same order (projection, pre neuron) whatever the number of shards.
+            for &k in &self.by_pre[p] {
+                for ob in outboxes {
+                    let out = ob[parity].read().expect("outbox");
+                    let spikes = &out[p];
+                    if spikes.is_empty() {
+                        continue;
+                    }
                     let sp = &mut self.projs[k];
                     let ring = &mut self.pops[sp.post].ring;
                     let (n, slots) = (ring.n, ring.slots as u64);
