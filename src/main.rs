@@ -20,6 +20,8 @@ enum Command {
     Run(commands::run::RunArgs),
     /// Run an experiment on the CA3 content-addressable memory.
     Cam(commands::cam::CamArgs),
+    /// Compress SpiNNaker routing tables, checking each result against its input.
+    Compress(commands::compress::CompressArgs),
     /// Time a benchmark network (or a model file) and print one JSON line.
     Bench(commands::bench::BenchArgs),
 }
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => commands::run::run(a),
         Command::Cam(a) => commands::cam::cam(a),
+        Command::Compress(a) => commands::compress::compress(a),
         Command::Bench(a) => commands::bench::bench(a),
     };
     match result {

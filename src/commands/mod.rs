@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod cam;
+pub mod compress;
 pub mod run;
 
 use std::fmt;

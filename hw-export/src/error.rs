@@ -1,0 +1,37 @@
+//! Structured errors for reading, writing and checking routing tables.
+
+use thiserror::Error;
+
+/// Every error names the file (or table) and what was expected.
+#[derive(Debug, Error)]
+pub enum HwError {
+    #[error("{file}: I/O error: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: invalid PACMAN routing-table JSON: {msg}")]
+    Json { file: String, msg: String },
+    #[error("{file}: byte offset {offset}: {what}")]
+    Format {
+        file: String,
+        offset: usize,
+        what: String,
+    },
+    #[error("{file}: table {index} at chip ({x},{y}), entry {entry}: {what}")]
+    Entry {
+        file: String,
+        index: usize,
+        x: u32,
+        y: u32,
+        entry: usize,
+        what: String,
+    },
+    #[error("{file}: unknown table format (expected .json, .json.gz, .bin or .bin.gz)")]
+    UnknownFormat { file: String },
+    #[error("machine: {what}")]
+    Machine { what: String },
+}
+
+pub type Result<T> = std::result::Result<T, HwError>;
