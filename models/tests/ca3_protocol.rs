@@ -134,31 +134,200 @@ fn operations_closer_than_the_protocol_allows_are_rejected() {
 #[test]
 fn random_stream_at_10_ms_spacing_against_the_ideal_cam() {
     let schedule = ca3::random_schedule(E1_SIZE, 1000, 10, 2024);
+    assert_eq!(schedule.len(), 1000);
+    assert!(schedule.windows(2).all(|w| w[1].t0 - w[0].t0 == 10));
     let run = ca3::run(E1_SIZE, &schedule, 1, 0).unwrap();
-    let (mut learn_bad, mut cue_bad, mut extra, mut missing, mut by_content_n) = (0, 0, 0, 0, 0);
-    for row in &run.table {
-        match row.operation {
-            Operation::Learn { .. } => learn_bad += usize::from(!row.matches),
-            Operation::RecallByCue { .. } => cue_bad += usize::from(!row.matches),
-            Operation::RecallByContent { .. } => {
-                by_content_n += 1;
-                extra += usize::from(!row.answered.cues.is_subset(&row.expected.cues));
-                missing += usize::from(!row.expected.cues.is_subset(&row.answered.cues));
-            }
-        }
-    }
+    let d = run.disagreements();
     eprintln!(
-        "1000 random operations at 10 ms: learn errors {learn_bad}, recall-by-cue errors {cue_bad}, \
-         recall by content: {extra} of {by_content_n} with extra cues, {missing} with missing cues"
+        "1000 random operations at 10 ms (n = 5, m = 10, seed 2024): \
+         learn {}/{} differ from the oracle, recall by cue {}/{}, recall by content {}/{} \
+         ({} with extra cues, {} with missing cues; single-bit queries: {} of {} with extra cues)",
+        d.learn_wrong,
+        d.learn,
+        d.recall_by_cue_wrong,
+        d.recall_by_cue,
+        d.recall_by_content_wrong,
+        d.recall_by_content,
+        d.extra_cues,
+        d.missing_cues,
+        d.extra_cues_single_bit,
+        d.recall_by_content_single_bit,
     );
+    assert_eq!(d.learn + d.recall_by_cue + d.recall_by_content, 1000);
     // specs/ca3-cam.md §7: at >= 10 ms spacing learning and recall by cue are perfect; recall by
     // content returns extra cues (residual weights add up on multi-bit queries).
-    assert_eq!(learn_bad, 0);
-    assert_eq!(cue_bad, 0);
+    assert_eq!(d.learn_wrong, 0);
+    assert_eq!(d.recall_by_cue_wrong, 0);
     assert!(
-        extra > 0,
+        d.extra_cues > 0,
         "the model is not an ideal CAM for multi-bit queries (§7.2)"
     );
+    // The same stream on 2 threads gives the same spikes and answers.
+    let two = ca3::run(E1_SIZE, &schedule, 2, 0).unwrap();
+    assert_eq!(two.spikes, run.spikes);
+    assert_eq!(two.table, run.table);
+}
+
+#[test]
+fn the_protocol_builder_schedules_with_the_protocol_timing() {
+    // E1 written with the builder: 10 ms spacing regenerates the recorded schedule.
+    let mut p = ca3::Protocol::new(E1_SIZE, 10);
+    p.learn(0, [0, 1, 8, 9]).unwrap();
+    p.learn(4, [1, 5, 6]).unwrap();
+    p.learn(3, [4, 5, 6]).unwrap();
+    p.recall_by_cue(0).unwrap();
+    p.recall_by_content([6]).unwrap();
+    p.recall_by_content([0, 4]).unwrap();
+    p.learn(3, [1, 3, 4, 8]).unwrap();
+    p.recall_by_cue(3).unwrap();
+    p.recall_by_content([6]).unwrap();
+    assert_eq!(p.schedule(), e1().as_slice());
+
+    // Without a spacing, operations follow at the protocol's minimum: 7 ms after a learn,
+    // 6 ms after a recall.
+    let mut q = ca3::Protocol::new(E1_SIZE, 0);
+    q.learn(0, [1]).unwrap();
+    q.recall_by_cue(0).unwrap();
+    q.recall_by_content([1]).unwrap();
+    q.learn(1, [2]).unwrap();
+    let t: Vec<u64> = q.schedule().iter().map(|s| s.t0).collect();
+    assert_eq!(t, vec![0, 7, 13, 19]);
+    // A learn holds cue and content for 3 steps; recalls are one step.
+    let input = q.input_spikes();
+    assert_eq!(input[0], vec![0, 1, 2, 7]);
+    assert_eq!(input[5 + 1], vec![0, 1, 2, 13]);
+
+    // Rejections name the operation index, the field and what is allowed; the rejected
+    // operation is not added.
+    let e = q.recall_by_cue_at(21, 0).unwrap_err();
+    assert!(matches!(e, CamError::Operation { index: 4, .. }), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("operations[4]")
+            && msg.contains("operations[3]")
+            && msg.contains("at least 7 ms"),
+        "{msg}"
+    );
+    let e = q.recall_by_cue(5).unwrap_err().to_string();
+    assert!(
+        e.contains("operations[4]") && e.contains("cue 5 is out of range 0..5"),
+        "{e}"
+    );
+    let e = q.learn(0, Vec::<u32>::new()).unwrap_err().to_string();
+    assert!(e.contains("at least one bit"), "{e}");
+    let e = q.recall_by_content([3, 10]).unwrap_err().to_string();
+    assert!(e.contains("bit 10 is out of range 0..10"), "{e}");
+    assert_eq!(q.schedule().len(), 4);
+    assert_eq!(q.recall_by_cue_at(26, 0).unwrap(), 4);
+
+    // The builder's schedule runs as an experiment.
+    let exp = ca3::Experiment::new(E1_SIZE, p.into_schedule()).unwrap();
+    let run = ca3::run_experiment(&exp, 1).unwrap();
+    assert!(run.table.iter().all(|r| r.matches));
+    assert_eq!(
+        run.population_names,
+        ca3::POPULATIONS.map(String::from).to_vec()
+    );
+    assert_eq!(
+        run.population_sizes,
+        vec![15, 5, 10, 10, 1, 5, 10, 5, 10, 15]
+    );
+    assert_eq!(run.cue_to_content.len(), 50);
+    assert_eq!(run.content_to_cue.len(), 50);
+    // The stored memories are at the clamp in both directions.
+    assert_eq!(run.cue_to_content_weight(3, 8), 6.0);
+    assert_eq!(run.content_to_cue_weight(8, 3), 6.0);
+    // Cue 3 forgot bits 5 and 6 on the cue->content side.
+    assert_eq!(run.cue_to_content_weight(3, 5), 0.0);
+}
+
+#[test]
+fn experiment_files_accept_the_short_keys_and_a_generator_mix() {
+    let text = "n = 5\nm = 10\ndt = 1.0\nseed = 7\nspacing_ms = 12\n\
+                [[operations]]\nop = \"learn\"\ncue = 1\ncontent = [2, 3]\n\
+                [[operations]]\nop = \"recall_by_content\"\ncontent = [3]\n";
+    let exp = ca3::parse_experiment(text).unwrap();
+    assert_eq!(exp.size, E1_SIZE);
+    assert_eq!(exp.seed, 7);
+    assert_eq!(exp.schedule[1].t0, 12);
+    let run = ca3::run_experiment(&exp, 1).unwrap();
+    assert_eq!(run.table[1].answered.cues, set(&[1]));
+
+    let only_recalls = "n = 5\nm = 10\n[generator]\ncount = 50\nspacing_ms = 6\nseed = 3\n\
+                        mix = { recall_by_cue = 1, recall_by_content = 2 }\n";
+    let exp = ca3::parse_experiment(only_recalls).unwrap();
+    assert_eq!(exp.schedule.len(), 50);
+    assert!(exp
+        .schedule
+        .iter()
+        .all(|s| !matches!(s.op, Operation::Learn { .. })));
+    // The default mix reproduces random_schedule.
+    let default =
+        ca3::parse_experiment("n = 5\nm = 10\n[generator]\ncount = 40\nspacing = 10\nseed = 9\n")
+            .unwrap();
+    assert_eq!(default.schedule, ca3::random_schedule(E1_SIZE, 40, 10, 9));
+
+    for (text, expected) in [
+        ("n = 5\nm = 10\ndt = 0.5\n[generator]\ncount = 5\nspacing = 10\nseed = 1\n", "dt = 0.5"),
+        (
+            "n = 5\nm = 10\n[generator]\ncount = 5\nspacing = 10\nseed = 1\nmix = { learn = 0 , recall_by_cue = 0, recall_by_content = 0 }\n",
+            "generator.mix",
+        ),
+        (
+            "n = 5\nm = 10\n[generator]\ncount = 5\nspacing = 10\nseed = 1\nmix = { forget = 1 }\n",
+            "forget",
+        ),
+    ] {
+        let e = ca3::parse_experiment(text).unwrap_err();
+        assert!(e.contains(expected), "{text:?}: '{e}' should mention '{expected}'");
+    }
+}
+
+#[test]
+fn loading_errors_name_the_file() {
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!("ca3-bad-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        "cues = 5\ncontent_bits = 10\n[[operations]]\nat = 0.0\nop = \"learn\"\ncue = 0\ncontent = [1]\n\
+         [[operations]]\nat = 5.0\nop = \"recall_by_cue\"\ncue = 0\n",
+    )
+    .unwrap();
+    let e = ca3::load_experiment(&path).unwrap_err();
+    std::fs::remove_file(&path).ok();
+    let msg = e.to_string();
+    eprintln!("{msg}");
+    assert!(matches!(e, CamError::Experiment { .. }));
+    assert!(msg.starts_with(&path.display().to_string()), "{msg}");
+    assert!(
+        msg.contains("operations[1]") && msg.contains("at least 7 ms"),
+        "{msg}"
+    );
+    let missing = dir.join("ca3-no-such-file.toml");
+    let msg = ca3::load_experiment(&missing).unwrap_err().to_string();
+    assert!(
+        msg.contains("ca3-no-such-file.toml") && msg.contains("cannot read"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn the_large_example_runs() {
+    let exp = ca3::load_experiment(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/cam/large_64x32.toml"
+    ))
+    .unwrap();
+    assert_eq!((exp.size.cues, exp.size.content_bits), (64, 32));
+    assert_eq!(exp.schedule.len(), 500);
+    let run = ca3::run_experiment(&exp, 2).unwrap();
+    let d = run.disagreements();
+    eprintln!("large_64x32: {d:?}");
+    assert_eq!(run.cue_to_content.len(), 64 * 32);
+    assert_eq!(run.content_to_cue.len(), 32 * 64);
+    assert_eq!(d.learn + d.recall_by_cue + d.recall_by_content, 500);
+    assert_eq!(d.learn_wrong, 0);
+    assert_eq!(d.recall_by_cue_wrong, 0);
 }
 
 #[test]

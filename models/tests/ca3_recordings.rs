@@ -5,10 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use models::builders::ca3::{
-    self, Ca3Size, COND_INT, CONT_COND, CONT_CONT, CONT_CUE, CUE_CONT, CUE_CUE, IN, MERGE_CONT,
-    MERGE_CUE, OUT,
-};
+use models::builders::ca3::{self, Ca3Size};
 use serde_json::Value;
 use sim_core::{MemoryObserver, Simulation, Step};
 
@@ -22,26 +19,17 @@ fn recordings() -> Value {
     serde_json::from_str(&text).expect("valid JSON")
 }
 
-/// Column name -> (population, first neuron of the column within it).
-fn columns(n: u32) -> Vec<(&'static str, usize, u32)> {
-    vec![
-        ("INcue", IN, 0),
-        ("INcont", IN, n),
-        ("CueCue", CUE_CUE, 0),
-        ("ContCue", CONT_CUE, 0),
-        ("ContCond", CONT_COND, 0),
-        ("ContCondInt", COND_INT, 0),
-        ("CueCont", CUE_CONT, 0),
-        ("ContCont", CONT_CONT, 0),
-        ("MergeCue", MERGE_CUE, 0),
-        ("MergeCont", MERGE_CONT, 0),
-        ("OUTcue", OUT, 0),
-        ("OUTcont", OUT, n),
-    ]
-}
+/// Spikes `(step, neuron)` per population.
+type Spikes = Vec<Vec<(Step, u32)>>;
 
 /// Counts differing (column, ms) cells between the simulation and the recording.
 fn replay(name: &str, threads: usize) -> (usize, usize, usize) {
+    let (d, cells, spikes, _) = replay_spikes(name, threads);
+    (d, cells, spikes)
+}
+
+/// [`replay`], also returning the simulated spikes per population.
+fn replay_spikes(name: &str, threads: usize) -> (usize, usize, usize, Spikes) {
     let rec = recordings();
     let e = &rec["experiments"][name];
     let size = Ca3Size {
@@ -65,21 +53,30 @@ fn replay(name: &str, threads: usize) -> (usize, usize, usize) {
     let mut sim = Simulation::with_threads(&memory.network, threads);
     let mut obs = MemoryObserver::default();
     sim.run_until(sim_time, &mut obs).unwrap();
+    let (d, cells, recorded) = compare(&rec, name, &obs.spikes);
+    (d, cells, recorded, obs.spikes)
+}
 
-    let n = size.cues;
+/// Counts the (column, ms) cells where `spikes` (per population) differ from the recording.
+fn compare(rec: &Value, name: &str, spikes: &[Vec<(Step, u32)>]) -> (usize, usize, usize) {
+    let e = &rec["experiments"][name];
+    let size = Ca3Size {
+        cues: e["cueSize"].as_u64().unwrap() as u32,
+        content_bits: e["contSize"].as_u64().unwrap() as u32,
+    };
+    let sim_time = e["simTime"].as_u64().unwrap() as Step;
     let mut differing = 0;
     let mut cells = 0;
     let mut recorded_spikes = 0;
-    for (col, pop, first) in columns(n) {
-        let width = if col == "INcue" || col == "OUTcue" {
-            n
-        } else if col == "INcont" || col == "OUTcont" {
-            size.content_bits
-        } else {
-            u32::MAX
-        };
+    for ca3::JsonColumn {
+        name: col,
+        population: pop,
+        first,
+        width,
+    } in ca3::json_columns(size)
+    {
         let mut ours: BTreeMap<Step, BTreeSet<u32>> = BTreeMap::new();
-        for &(t, i) in obs.spikes.get(pop).map(|v| v.as_slice()).unwrap_or(&[]) {
+        for &(t, i) in spikes.get(pop).map(|v| v.as_slice()).unwrap_or(&[]) {
             if i >= first && i - first < width {
                 ours.entry(t).or_default().insert(i - first);
             }
@@ -106,6 +103,12 @@ fn replay(name: &str, threads: usize) -> (usize, usize, usize) {
             }
         }
     }
+    // Every population of the network is covered by the columns.
+    let covered: BTreeSet<usize> = ca3::json_columns(size)
+        .iter()
+        .map(|c| c.population)
+        .collect();
+    assert_eq!(covered.len(), ca3::POPULATIONS.len());
     (differing, cells, recorded_spikes)
 }
 
@@ -137,6 +140,45 @@ fn the_recordings_are_reproduced_on_two_threads_too() {
         "2_tb2_piramidal_sequence_cont",
         "3_state_map_app",
     ] {
-        assert_eq!(replay(name, 2).0, 0, "{name} on 2 threads");
+        let (d2, cells, _, two) = replay_spikes(name, 2);
+        let (_, _, _, one) = replay_spikes(name, 1);
+        eprintln!("{name} on 2 threads: {d2} differing of {cells} (column, ms) cells");
+        assert_eq!(d2, 0, "{name} on 2 threads");
+        assert_eq!(one, two, "{name}: 1 and 2 threads give identical spikes");
+    }
+}
+
+/// The example experiment files, run through the operation layer (`load_experiment` +
+/// `run_experiment`), reproduce the recordings too.
+#[test]
+fn the_example_files_reproduce_the_recordings() {
+    let rec = recordings();
+    for (file, name) in [
+        (
+            "e1_functional.toml",
+            "1_learn_recall_by_cue_and_cont_forget",
+        ),
+        (
+            "e2_pyramidal_sequence.toml",
+            "2_tb2_piramidal_sequence_cont",
+        ),
+        ("e3_state_map.toml", "3_state_map_app"),
+    ] {
+        let exp = ca3::load_experiment(format!(
+            "{}/../examples/cam/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let run = ca3::run_experiment(&exp, 1).unwrap();
+        assert_eq!(
+            run.steps,
+            rec["experiments"][name]["simTime"].as_u64().unwrap(),
+            "{file}: run length"
+        );
+        let (d, cells, _) = compare(&rec, name, &run.spikes);
+        eprintln!("{file}: {d} differing of {cells} (column, ms) cells");
+        assert_eq!(d, 0, "{file}");
+        let bad = run.table.iter().filter(|r| !r.matches).count();
+        assert_eq!(bad, 0, "{file}: every answer equals the ideal CAM's");
     }
 }

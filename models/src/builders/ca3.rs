@@ -53,6 +53,68 @@ pub const MERGE_CUE: usize = 7;
 pub const MERGE_CONT: usize = 8;
 pub const OUT: usize = 9;
 
+/// The label each population has in the authors' result figures (`spikes.png`), in
+/// [`POPULATIONS`] order.
+pub const FIGURE_LABELS: [&str; 10] = [
+    "IN",
+    "CA3S1Cue",
+    "CA3S1Cont",
+    "CA3S2Cond",
+    "CA3S2Int",
+    "CA3S2Cue",
+    "CA3S2Cont",
+    "CA3MergeCue",
+    "CA3MergeCont",
+    "OUT",
+];
+
+/// One column of the published recordings (`ca3_cam_spinnaker_recordings.json`,
+/// `experiments.*.spinnaker_spikes`): which population's neurons it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct JsonColumn {
+    /// Column name in the JSON file.
+    pub name: &'static str,
+    /// Population index (see [`POPULATIONS`]).
+    pub population: usize,
+    /// First neuron of the population in this column; column neuron k = population neuron
+    /// `first + k`.
+    pub first: u32,
+    /// Number of neurons in the column.
+    pub width: u32,
+}
+
+/// The recordings' 12 columns for an n × m memory: IN and OUT are split into their cue part
+/// (`INcue`, `OUTcue`) and content part (`INcont`, `OUTcont`); the others are one population each.
+pub fn json_columns(size: Ca3Size) -> Vec<JsonColumn> {
+    let (n, m) = (size.cues, size.content_bits);
+    let col = |name, population, first, width| JsonColumn {
+        name,
+        population,
+        first,
+        width,
+    };
+    vec![
+        col("INcue", IN, 0, n),
+        col("INcont", IN, n, m),
+        col("CueCue", CUE_CUE, 0, n),
+        col("ContCue", CONT_CUE, 0, m),
+        col("ContCond", CONT_COND, 0, m),
+        col("ContCondInt", COND_INT, 0, 1),
+        col("CueCont", CUE_CONT, 0, n),
+        col("ContCont", CONT_CONT, 0, m),
+        col("MergeCue", MERGE_CUE, 0, n),
+        col("MergeCont", MERGE_CONT, 0, m),
+        col("OUTcue", OUT, 0, n),
+        col("OUTcont", OUT, n, m),
+    ]
+}
+
+/// Population sizes for an n × m memory, in [`POPULATIONS`] order.
+pub fn population_sizes(size: Ca3Size) -> [u32; 10] {
+    let (n, m) = (size.cues, size.content_bits);
+    [n + m, n, m, m, 1, n, m, n, m, n + m]
+}
+
 /// One operation on the memory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
@@ -63,6 +125,26 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Learn (or relearn, forgetting the old content) `content` under `cue`.
+    pub fn learn(cue: u32, content: impl Into<Vec<u32>>) -> Self {
+        Operation::Learn {
+            cue,
+            content: content.into(),
+        }
+    }
+
+    /// Recall the content stored under `cue`.
+    pub fn recall_by_cue(cue: u32) -> Self {
+        Operation::RecallByCue { cue }
+    }
+
+    /// Recall every cue whose content shares at least one bit with `fragment`.
+    pub fn recall_by_content(fragment: impl Into<Vec<u32>>) -> Self {
+        Operation::RecallByContent {
+            content: fragment.into(),
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Operation::Learn { .. } => "learn",
@@ -87,6 +169,132 @@ pub struct Scheduled {
     pub op: Operation,
 }
 
+/// Builds a schedule operation by operation, checking each one as it is added.
+///
+/// `learn`, `recall_by_cue` and `recall_by_content` start the operation at the earliest step the
+/// protocol allows after the previous one (7 ms after a learn, 6 ms after a recall), or `spacing`
+/// ms after it if that is longer; the `*_at` forms take an explicit start step. Every operation
+/// is validated when added (range, non-empty content, spacing), so an error names its index.
+///
+/// ```
+/// use models::builders::ca3::{Ca3Size, Protocol};
+/// let mut p = Protocol::new(Ca3Size { cues: 5, content_bits: 10 }, 10);
+/// p.learn(0, [0, 1, 8, 9]).unwrap();     // t0 = 0
+/// p.recall_by_cue(0).unwrap();           // t0 = 10
+/// p.recall_by_content([8]).unwrap();     // t0 = 20
+/// assert!(p.recall_by_cue_at(25, 0).is_err()); // 5 ms after a recall: too close
+/// assert_eq!(p.schedule().len(), 3);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Protocol {
+    size: Ca3Size,
+    spacing: Step,
+    schedule: Vec<Scheduled>,
+}
+
+impl Protocol {
+    /// An empty schedule; sequential operations are `spacing` ms apart (at least the minimum).
+    pub fn new(size: Ca3Size, spacing: Step) -> Self {
+        Self {
+            size,
+            spacing,
+            schedule: Vec::new(),
+        }
+    }
+
+    /// The earliest start of the next sequential operation.
+    pub fn next_start(&self) -> Step {
+        self.schedule
+            .last()
+            .map(|s| s.t0 + self.spacing.max(s.op.min_spacing()))
+            .unwrap_or(0)
+    }
+
+    /// Adds `op` at `t0` after validating it against the operations before it; returns its index.
+    pub fn push_at(&mut self, t0: Step, op: Operation) -> Result<usize, CamError> {
+        self.schedule.push(Scheduled { t0, op });
+        // Only the new operation and its predecessor can be at fault: the rest was checked.
+        let from = self.schedule.len().saturating_sub(2);
+        let r = validate(self.size, &self.schedule[from..]).map_err(|e| match e {
+            CamError::Operation {
+                index,
+                kind,
+                t0,
+                what,
+            } => CamError::Operation {
+                index: index + from,
+                kind,
+                t0,
+                what: what.replace(
+                    "operations[0]",
+                    &format!("operations[{}]", from.min(self.schedule.len() - 1)),
+                ),
+            },
+            e => e,
+        });
+        if let Err(e) = r {
+            self.schedule.pop();
+            return Err(e);
+        }
+        Ok(self.schedule.len() - 1)
+    }
+
+    /// Adds `op` at the next sequential start.
+    pub fn push(&mut self, op: Operation) -> Result<usize, CamError> {
+        self.push_at(self.next_start(), op)
+    }
+
+    pub fn learn(&mut self, cue: u32, content: impl Into<Vec<u32>>) -> Result<usize, CamError> {
+        self.push(Operation::learn(cue, content))
+    }
+
+    pub fn recall_by_cue(&mut self, cue: u32) -> Result<usize, CamError> {
+        self.push(Operation::recall_by_cue(cue))
+    }
+
+    pub fn recall_by_content(&mut self, fragment: impl Into<Vec<u32>>) -> Result<usize, CamError> {
+        self.push(Operation::recall_by_content(fragment))
+    }
+
+    pub fn learn_at(
+        &mut self,
+        t0: Step,
+        cue: u32,
+        content: impl Into<Vec<u32>>,
+    ) -> Result<usize, CamError> {
+        self.push_at(t0, Operation::learn(cue, content))
+    }
+
+    pub fn recall_by_cue_at(&mut self, t0: Step, cue: u32) -> Result<usize, CamError> {
+        self.push_at(t0, Operation::recall_by_cue(cue))
+    }
+
+    pub fn recall_by_content_at(
+        &mut self,
+        t0: Step,
+        fragment: impl Into<Vec<u32>>,
+    ) -> Result<usize, CamError> {
+        self.push_at(t0, Operation::recall_by_content(fragment))
+    }
+
+    pub fn size(&self) -> Ca3Size {
+        self.size
+    }
+
+    pub fn schedule(&self) -> &[Scheduled] {
+        &self.schedule
+    }
+
+    /// The IN layer's spike steps for the schedule so far.
+    pub fn input_spikes(&self) -> Vec<Vec<Step>> {
+        input_spikes(self.size, &self.schedule)
+    }
+
+    pub fn into_schedule(self) -> Vec<Scheduled> {
+        self.schedule
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CamError {
     #[error("operations[{index}] ({kind} at t = {t0} ms): {what}")]
@@ -98,6 +306,13 @@ pub enum CamError {
     },
     #[error("memory size: {0}")]
     Size(String),
+    /// An experiment file that cannot be read or is invalid: the file, then `key = value: what
+    /// is allowed`.
+    #[error("{file}: {message}")]
+    Experiment { file: String, message: String },
+    /// The engine refused or failed the run (not expected for a validated schedule).
+    #[error("simulation: {0}")]
+    Engine(String),
 }
 
 /// The memory's dimensions.
@@ -250,10 +465,20 @@ fn all_to_all(n_pre: u32, n_post: u32, allow_self: bool, w: f64, d: u16) -> Syna
 
 /// Builds the memory with the given IN-layer spikes (one sorted list per IN neuron).
 pub fn build(size: Ca3Size, input: Vec<Vec<Step>>) -> Result<Ca3Network, CamError> {
+    build_seeded(size, input, 0)
+}
+
+/// [`build`] with the network's seed given (the memory itself is deterministic: no random
+/// connectivity, parameters or noise; the seed is only recorded in the network).
+pub fn build_seeded(
+    size: Ca3Size,
+    input: Vec<Vec<Step>>,
+    seed: u64,
+) -> Result<Ca3Network, CamError> {
     size.check()?;
     let (n, m) = (size.cues, size.content_bits);
     let grid = TimeGrid::new(DT_MS).expect("1 ms is a valid dt");
-    let mut net = Network::new(grid, 0);
+    let mut net = Network::new(grid, seed);
     let model = |fast: bool, th: f64| -> Arc<dyn sim_core::PopulationModel> {
         Arc::new(
             IfCurrExp::new(neuron_params(fast, th), Integration::Spynnaker, None, &grid)
@@ -263,7 +488,7 @@ pub fn build(size: Ca3Size, input: Vec<Vec<Step>>) -> Result<Ca3Network, CamErro
     let slow = model(false, -57.0);
     let fast = model(true, -57.0);
     let out = model(false, -57.5);
-    let sizes = [n + m, n, m, m, 1, n, m, n, m, n + m];
+    let sizes = population_sizes(size);
     for (k, name) in POPULATIONS.iter().enumerate() {
         let pop_model: Arc<dyn sim_core::PopulationModel> = match k {
             IN => Arc::new(SpikeSourceArray::from_steps(input.clone())),
@@ -454,10 +679,16 @@ pub struct RecallRow {
     pub matches: bool,
 }
 
-/// Everything a CAM run produces.
+/// Everything a CAM run produces: the network, every population's spikes, the recall table
+/// and the final weights (what `engram cam` writes to its run directory).
 pub struct CamRun {
     pub memory: Ca3Network,
     pub schedule: Vec<Scheduled>,
+    /// Population names (the code names of the paper's model), in network order =
+    /// [`POPULATIONS`].
+    pub population_names: Vec<String>,
+    /// Population sizes, in the same order.
+    pub population_sizes: Vec<u32>,
     /// Spikes `(step, neuron)` per population, in [`POPULATIONS`] order.
     pub spikes: Vec<Vec<(Step, u32)>>,
     pub table: Vec<RecallRow>,
@@ -465,6 +696,74 @@ pub struct CamRun {
     pub cue_to_content: Vec<f64>,
     pub content_to_cue: Vec<f64>,
     pub steps: Step,
+}
+
+/// The result of [`run_experiment`].
+pub type CamResult = CamRun;
+
+/// Disagreements of a run's answers with the ideal-CAM oracle, by operation kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Disagreements {
+    pub learn: usize,
+    pub learn_wrong: usize,
+    pub recall_by_cue: usize,
+    pub recall_by_cue_wrong: usize,
+    pub recall_by_content: usize,
+    pub recall_by_content_wrong: usize,
+    /// Recall-by-content queries that answered a cue the oracle does not.
+    pub extra_cues: usize,
+    /// Recall-by-content queries that missed a cue the oracle answers.
+    pub missing_cues: usize,
+    /// Of those with extra cues: single-bit queries.
+    pub extra_cues_single_bit: usize,
+    /// Recall-by-content queries with a single bit.
+    pub recall_by_content_single_bit: usize,
+}
+
+impl CamRun {
+    /// Counts the recall table's departures from the oracle.
+    pub fn disagreements(&self) -> Disagreements {
+        let mut d = Disagreements::default();
+        for r in &self.table {
+            let wrong = usize::from(!r.matches);
+            match &r.operation {
+                Operation::Learn { .. } => {
+                    d.learn += 1;
+                    d.learn_wrong += wrong;
+                }
+                Operation::RecallByCue { .. } => {
+                    d.recall_by_cue += 1;
+                    d.recall_by_cue_wrong += wrong;
+                }
+                Operation::RecallByContent { content } => {
+                    d.recall_by_content += 1;
+                    d.recall_by_content_wrong += wrong;
+                    let extra = !r.answered.cues.is_subset(&r.expected.cues);
+                    d.extra_cues += usize::from(extra);
+                    d.missing_cues += usize::from(!r.expected.cues.is_subset(&r.answered.cues));
+                    let single = content.iter().collect::<BTreeSet<_>>().len() == 1;
+                    d.recall_by_content_single_bit += usize::from(single);
+                    d.extra_cues_single_bit += usize::from(single && extra);
+                }
+            }
+        }
+        d
+    }
+
+    /// Final cue→content weight (nA) from `cue` to content bit `bit`.
+    pub fn cue_to_content_weight(&self, cue: u32, bit: u32) -> f64 {
+        self.cue_to_content[(cue * self.memory.size.content_bits + bit) as usize]
+    }
+
+    /// Final content→cue weight (nA) from content bit `bit` to `cue`.
+    pub fn content_to_cue_weight(&self, bit: u32, cue: u32) -> f64 {
+        self.content_to_cue[(bit * self.memory.size.cues + cue) as usize]
+    }
+}
+
+/// Runs an experiment (from a file or built in code) on `threads` threads.
+pub fn run_experiment(exp: &Experiment, threads: usize) -> Result<CamResult, CamError> {
+    run_seeded(exp.size, &exp.schedule, threads, exp.min_steps, exp.seed)
 }
 
 /// Runs a schedule on a fresh memory (all weights 0) on `threads` threads, for at least
@@ -475,14 +774,25 @@ pub fn run(
     threads: usize,
     min_steps: Step,
 ) -> Result<CamRun, CamError> {
+    run_seeded(size, schedule, threads, min_steps, 0)
+}
+
+fn run_seeded(
+    size: Ca3Size,
+    schedule: &[Scheduled],
+    threads: usize,
+    min_steps: Step,
+    seed: u64,
+) -> Result<CamRun, CamError> {
     validate(size, schedule)?;
-    let memory = build(size, input_spikes(size, schedule))?;
+    let memory = build_seeded(size, input_spikes(size, schedule), seed)?;
+    // The last output of any operation is at t0 + 7.
     let last = schedule.last().map(|s| s.t0 + 8).unwrap_or(0);
     let steps = min_steps.max(last);
-    let mut sim = Simulation::with_threads(&memory.network, threads);
+    let mut sim = Simulation::with_threads(&memory.network, threads.max(1));
     let mut obs = MemoryObserver::default();
     sim.run_until(steps, &mut obs)
-        .expect("the CA3 model has no failure mode");
+        .map_err(|e| CamError::Engine(e.to_string()))?;
     let mut spikes = obs.spikes;
     spikes.resize(POPULATIONS.len(), Vec::new());
     let answered = decode(size, schedule, &spikes[OUT]);
@@ -509,6 +819,8 @@ pub fn run(
     Ok(CamRun {
         memory,
         schedule: schedule.to_vec(),
+        population_names: POPULATIONS.iter().map(|s| s.to_string()).collect(),
+        population_sizes: population_sizes(size).to_vec(),
         spikes,
         table,
         cue_to_content,
@@ -517,16 +829,62 @@ pub fn run(
     })
 }
 
+/// Relative frequencies of the operation kinds in a random stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationMix {
+    /// In a file, a kind left out of `mix` has weight 0.
+    #[serde(default)]
+    pub learn: u32,
+    #[serde(default)]
+    pub recall_by_cue: u32,
+    #[serde(default)]
+    pub recall_by_content: u32,
+}
+
+impl Default for OperationMix {
+    /// A third of each kind.
+    fn default() -> Self {
+        Self {
+            learn: 1,
+            recall_by_cue: 1,
+            recall_by_content: 1,
+        }
+    }
+}
+
 /// A random operation stream: `count` operations every `spacing` steps (at least each
 /// operation's minimum), a third each of learn (every bit with probability 1/2, at least one),
 /// recall by cue, and recall by content (1 to 3 random bits); drawn from `seed` only.
 pub fn random_schedule(size: Ca3Size, count: usize, spacing: Step, seed: u64) -> Vec<Scheduled> {
+    random_schedule_mix(size, count, spacing, seed, OperationMix::default())
+}
+
+/// [`random_schedule`] with the kinds drawn in proportion to `mix` (weights; at least one must be
+/// positive). The equal mix gives exactly the stream of [`random_schedule`].
+pub fn random_schedule_mix(
+    size: Ca3Size,
+    count: usize,
+    spacing: Step,
+    seed: u64,
+    mix: OperationMix,
+) -> Vec<Scheduled> {
     use rand::RngExt;
     let mut r = sim_core::rng::stream(seed, sim_core::rng::Domain::Other, 0xCA3, 0);
+    let total = mix.learn as u64 + mix.recall_by_cue as u64 + mix.recall_by_content as u64;
+    assert!(total > 0, "the operation mix needs a positive weight");
     let mut t0 = 0;
     let mut out = Vec::with_capacity(count);
     for _ in 0..count {
-        let op = match r.random_range(0..3u32) {
+        let x = r.random_range(0..total);
+        let kind = if x < mix.learn as u64 {
+            0
+        } else if x < mix.learn as u64 + mix.recall_by_cue as u64 {
+            1
+        } else {
+            2
+        };
+        let op = match kind {
             0 => {
                 let mut content: Vec<u32> = (0..size.content_bits)
                     .filter(|_| r.random::<bool>())
@@ -565,10 +923,14 @@ pub fn random_schedule(size: Ca3Size, count: usize, spacing: Step, seed: u64) ->
 /// A CAM experiment as read from a TOML file:
 ///
 /// ```toml
-/// cues = 5
-/// content_bits = 10
+/// cues = 5               # or n = 5
+/// content_bits = 10      # or m = 10
+/// dt = 1.0               # optional; the protocol is defined at 1 ms only
+/// seed = 0               # optional network seed (the memory is deterministic)
 /// duration = 90.0        # ms; optional, the run lasts at least until the last output
-/// spacing = 10.0         # ms between operations without an explicit `at` (default: minimum)
+/// spacing = 10.0         # (or spacing_ms) ms between operations without an explicit `at`
+///                        # (default and floor: the protocol's minimum, 7 ms after a learn,
+///                        # 6 ms after a recall)
 ///
 /// [[operations]]
 /// at = 0.0               # ms, optional
@@ -579,22 +941,43 @@ pub fn random_schedule(size: Ca3Size, count: usize, spacing: Step, seed: u64) ->
 /// # or, instead of operations, a random stream:
 /// [generator]
 /// count = 500
-/// spacing = 10.0
+/// spacing = 10.0         # or spacing_ms
 /// seed = 1
+/// mix = { learn = 1, recall_by_cue = 1, recall_by_content = 1 }   # optional weights
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Experiment {
     pub size: Ca3Size,
     pub schedule: Vec<Scheduled>,
     pub min_steps: Step,
+    /// The network's seed (recorded; the memory has no random element).
+    pub seed: u64,
+}
+
+impl Experiment {
+    /// An experiment from a schedule built in code (e.g. with [`Protocol`]).
+    pub fn new(size: Ca3Size, schedule: Vec<Scheduled>) -> Result<Self, CamError> {
+        validate(size, &schedule)?;
+        Ok(Self {
+            size,
+            schedule,
+            min_steps: 0,
+            seed: 0,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExperimentFile {
+    #[serde(alias = "n")]
     cues: u32,
+    #[serde(alias = "m")]
     content_bits: u32,
+    dt: Option<f64>,
+    seed: Option<u64>,
     duration: Option<f64>,
+    #[serde(alias = "spacing_ms")]
     spacing: Option<f64>,
     #[serde(default)]
     operations: Vec<OperationEntry>,
@@ -614,8 +997,10 @@ struct OperationEntry {
 #[serde(deny_unknown_fields)]
 struct GeneratorEntry {
     count: usize,
+    #[serde(alias = "spacing_ms")]
     spacing: f64,
     seed: u64,
+    mix: Option<OperationMix>,
 }
 
 /// Whole milliseconds (the memory runs at dt = 1 ms).
@@ -658,6 +1043,13 @@ pub fn parse_experiment(text: &str) -> Result<Experiment, String> {
         content_bits: f.content_bits,
     };
     size.check().map_err(|e| e.to_string())?;
+    if let Some(dt) = f.dt {
+        if dt != DT_MS {
+            return Err(format!(
+                "dt = {dt}: the memory's protocol is defined at dt = 1 ms only (write dt = 1.0 or leave it out)"
+            ));
+        }
+    }
     let min_steps = match f.duration {
         Some(d) => whole_ms("duration", d)?,
         None => 0,
@@ -672,11 +1064,18 @@ pub fn parse_experiment(text: &str) -> Result<Experiment, String> {
                 g.count
             ));
         }
-        random_schedule(
+        let mix = g.mix.unwrap_or_default();
+        if mix.learn == 0 && mix.recall_by_cue == 0 && mix.recall_by_content == 0 {
+            return Err(
+                "generator.mix = {learn = 0, recall_by_cue = 0, recall_by_content = 0}: at least one weight must be > 0".into(),
+            );
+        }
+        random_schedule_mix(
             size,
             g.count,
             whole_ms("generator.spacing", g.spacing)?,
             g.seed,
+            mix,
         )
     } else {
         if f.operations.is_empty() {
@@ -736,5 +1135,18 @@ pub fn parse_experiment(text: &str) -> Result<Experiment, String> {
         size,
         schedule,
         min_steps,
+        seed: f.seed.unwrap_or(0),
     })
+}
+
+/// Reads and parses an experiment file; errors name the file, then `key = value: what is
+/// allowed`.
+pub fn load_experiment(path: impl AsRef<std::path::Path>) -> Result<Experiment, CamError> {
+    let path = path.as_ref();
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| CamError::Experiment {
+        file: file.clone(),
+        message: format!("cannot read: {e}"),
+    })?;
+    parse_experiment(&text).map_err(|message| CamError::Experiment { file, message })
 }
