@@ -1,0 +1,328 @@
+//! NEST `aeif_cond_alpha_astro`: adaptive exponential integrate-and-fire neuron with alpha
+//! conductances and a slow inward current (I_SIC) from astrocytes, spec §2.2 and §4.3.
+//!
+//! NEST integrates with adaptive RKF45; here fixed-step classic RK4 with the spike check,
+//! refractory clamp and instability abort after every substep (default 1 substep per step,
+//! which reproduces NEST spike times in the reference fixture).
+
+use super::{check, AstroError};
+
+const MODEL: &str = "aeif_cond_alpha_astro";
+
+/// Parameters with NEST names and defaults (NEST 3.10).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[allow(non_snake_case)]
+pub struct AeifCondAlphaAstroParams {
+    pub C_m: f64,
+    pub g_L: f64,
+    pub E_L: f64,
+    pub V_th: f64,
+    pub Delta_T: f64,
+    pub V_peak: f64,
+    pub V_reset: f64,
+    pub t_ref: f64,
+    pub a: f64,
+    pub b: f64,
+    pub tau_w: f64,
+    pub E_ex: f64,
+    pub E_in: f64,
+    pub tau_syn_ex: f64,
+    pub tau_syn_in: f64,
+    pub I_e: f64,
+}
+
+impl Default for AeifCondAlphaAstroParams {
+    fn default() -> Self {
+        Self {
+            C_m: 281.0,
+            g_L: 30.0,
+            E_L: -70.6,
+            V_th: -50.4,
+            Delta_T: 2.0,
+            V_peak: 0.0,
+            V_reset: -60.0,
+            t_ref: 0.0,
+            a: 4.0,
+            b: 80.5,
+            tau_w: 144.0,
+            E_ex: 0.0,
+            E_in: -85.0,
+            tau_syn_ex: 0.2,
+            tau_syn_in: 2.0,
+            I_e: 0.0,
+        }
+    }
+}
+
+impl AeifCondAlphaAstroParams {
+    /// Validate as NEST's `Parameters_::set` (spec §4.5).
+    pub fn validate(&self) -> Result<(), AstroError> {
+        for (n, v) in [
+            ("E_L", self.E_L),
+            ("V_th", self.V_th),
+            ("V_peak", self.V_peak),
+            ("V_reset", self.V_reset),
+            ("a", self.a),
+            ("b", self.b),
+            ("E_ex", self.E_ex),
+            ("E_in", self.E_in),
+            ("I_e", self.I_e),
+        ] {
+            check(MODEL, n, v, true, "must be finite")?;
+        }
+        check(
+            MODEL,
+            "V_reset",
+            self.V_reset,
+            self.V_reset < self.V_peak,
+            format!("must be < V_peak = {}", self.V_peak),
+        )?;
+        check(
+            MODEL,
+            "V_peak",
+            self.V_peak,
+            self.V_peak >= self.V_th,
+            format!("must be >= V_th = {}", self.V_th),
+        )?;
+        check(
+            MODEL,
+            "Delta_T",
+            self.Delta_T,
+            self.Delta_T >= 0.0,
+            "must be >= 0",
+        )?;
+        if self.Delta_T > 0.0 {
+            let bound = (f64::MAX / 1e20).ln();
+            let ratio = (self.V_peak - self.V_th) / self.Delta_T;
+            check(
+                MODEL,
+                "Delta_T",
+                self.Delta_T,
+                ratio < bound,
+                format!(
+                    "(V_peak - V_th)/Delta_T = {ratio} must be < ln(DBL_MAX/1e20) = {bound} \
+                     (exponential term would overflow)"
+                ),
+            )?;
+        }
+        check(MODEL, "C_m", self.C_m, self.C_m > 0.0, "must be > 0")?;
+        check(MODEL, "g_L", self.g_L, self.g_L > 0.0, "must be > 0")?;
+        check(
+            MODEL,
+            "t_ref",
+            self.t_ref,
+            self.t_ref >= 0.0,
+            "must be >= 0",
+        )?;
+        check(MODEL, "tau_w", self.tau_w, self.tau_w > 0.0, "must be > 0")?;
+        check(
+            MODEL,
+            "tau_syn_ex",
+            self.tau_syn_ex,
+            self.tau_syn_ex > 0.0,
+            "must be > 0",
+        )?;
+        check(
+            MODEL,
+            "tau_syn_in",
+            self.tau_syn_in,
+            self.tau_syn_in > 0.0,
+            "must be > 0",
+        )?;
+        Ok(())
+    }
+
+    /// RHS over `[V, dg_ex, g_ex, dg_in, g_in, w]`.
+    #[inline]
+    pub fn rhs(&self, y: &[f64; 6], refractory: bool, i_in: f64) -> [f64; 6] {
+        let v = if refractory {
+            self.V_reset
+        } else {
+            y[0].min(self.V_peak)
+        };
+        let [_, dg_ex, g_ex, dg_in, g_in, w] = *y;
+        let i_spike = if self.Delta_T == 0.0 {
+            0.0
+        } else {
+            self.g_L * self.Delta_T * ((v - self.V_th) / self.Delta_T).exp()
+        };
+        let dv = if refractory {
+            0.0
+        } else {
+            (-self.g_L * (v - self.E_L) + i_spike
+                - g_ex * (v - self.E_ex)
+                - g_in * (v - self.E_in)
+                - w
+                + self.I_e
+                + i_in)
+                / self.C_m
+        };
+        [
+            dv,
+            -dg_ex / self.tau_syn_ex,
+            dg_ex - g_ex / self.tau_syn_ex,
+            -dg_in / self.tau_syn_in,
+            dg_in - g_in / self.tau_syn_in,
+            (self.a * (v - self.E_L) - w) / self.tau_w,
+        ]
+    }
+}
+
+/// A population of `aeif_cond_alpha_astro` neurons (struct of arrays, shared parameters).
+#[derive(Debug, Clone)]
+#[allow(non_snake_case)]
+pub struct AeifCondAlphaAstro {
+    pub params: AeifCondAlphaAstroParams,
+    /// RK4 substeps per simulation step (default 1).
+    pub substeps: usize,
+    pub V_m: Vec<f64>,
+    pub dg_ex: Vec<f64>,
+    pub g_ex: Vec<f64>,
+    pub dg_in: Vec<f64>,
+    pub g_in: Vec<f64>,
+    pub w: Vec<f64>,
+    /// Refractory counter (steps).
+    pub r: Vec<u64>,
+    /// I_stim used during the next step (pA), set at the end of each step.
+    pub I_stim: Vec<f64>,
+    /// I_SIC used during the next step (pA), set at the end of each step.
+    pub I_SIC: Vec<f64>,
+    /// Number of spikes each neuron emitted in the last step (several possible if t_ref = 0).
+    pub spike_count: Vec<u32>,
+}
+
+impl AeifCondAlphaAstro {
+    /// `n` neurons at the NEST initial state (V_m = E_L, everything else 0).
+    pub fn new(n: usize, params: AeifCondAlphaAstroParams) -> Result<Self, AstroError> {
+        params.validate()?;
+        Ok(Self {
+            params,
+            substeps: 1,
+            V_m: vec![params.E_L; n],
+            dg_ex: vec![0.0; n],
+            g_ex: vec![0.0; n],
+            dg_in: vec![0.0; n],
+            g_in: vec![0.0; n],
+            w: vec![0.0; n],
+            r: vec![0; n],
+            I_stim: vec![0.0; n],
+            I_SIC: vec![0.0; n],
+            spike_count: vec![0; n],
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.V_m.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.V_m.is_empty()
+    }
+
+    /// One step `(t_end - h, t_end]`, NEST order (§2.2/§4.3):
+    /// RK4 substeps with I_stim/I_SIC from the previous step (spike check, refractory clamp and
+    /// instability check after each) → decrement refractory counter → conductance jumps for
+    /// spikes arriving at `t_end` (`syn_ex[i]` = Σ positive weights in nS, `syn_in[i]` = Σ |negative
+    /// weights| in nS) → store `i_stim`/`i_sic` (pA) for the next step.
+    ///
+    /// Spikes are stamped at `t_end`; `spike_count[i]` says how many neuron i emitted.
+    /// Empty `syn_in`, `i_stim` or `i_sic` slices mean zero.
+    #[allow(clippy::too_many_arguments)]
+    pub fn step(
+        &mut self,
+        h: f64,
+        t_end: f64,
+        syn_ex: &[f64],
+        syn_in: &[f64],
+        i_stim: &[f64],
+        i_sic: &[f64],
+    ) -> Result<(), AstroError> {
+        let n = self.len();
+        let p = self.params;
+        let sub = self.substeps.max(1);
+        let dt = h / sub as f64;
+        let ref_counts = (p.t_ref / h).round() as u64;
+        let v_spike = if p.Delta_T > 0.0 { p.V_peak } else { p.V_th };
+        let e = std::f64::consts::E;
+        for i in 0..n {
+            let mut y = [
+                self.V_m[i],
+                self.dg_ex[i],
+                self.g_ex[i],
+                self.dg_in[i],
+                self.g_in[i],
+                self.w[i],
+            ];
+            let i_in = self.I_stim[i] + self.I_SIC[i];
+            let mut r = self.r[i];
+            let mut spikes = 0;
+            for _ in 0..sub {
+                y = rk4_6(&p, &y, dt, r > 0, i_in);
+                if r > 0 {
+                    y[0] = p.V_reset;
+                } else if y[0] >= v_spike {
+                    y[0] = p.V_reset;
+                    y[5] += p.b;
+                    r = if ref_counts > 0 { ref_counts + 1 } else { 0 };
+                    spikes += 1;
+                }
+                if y[0] < -1e3 || !y[0].is_finite() {
+                    return Err(instability(i, "V_m", y[0], t_end));
+                }
+                if y[5].abs() > 1e6 || !y[5].is_finite() {
+                    return Err(instability(i, "w", y[5], t_end));
+                }
+            }
+            r = r.saturating_sub(1);
+            if !syn_ex.is_empty() {
+                y[1] += syn_ex[i] * e / p.tau_syn_ex;
+            }
+            if !syn_in.is_empty() {
+                y[3] += syn_in[i] * e / p.tau_syn_in;
+            }
+            [
+                self.V_m[i],
+                self.dg_ex[i],
+                self.g_ex[i],
+                self.dg_in[i],
+                self.g_in[i],
+                self.w[i],
+            ] = y;
+            self.r[i] = r;
+            self.spike_count[i] = spikes;
+            self.I_stim[i] = if i_stim.is_empty() { 0.0 } else { i_stim[i] };
+            self.I_SIC[i] = if i_sic.is_empty() { 0.0 } else { i_sic[i] };
+        }
+        Ok(())
+    }
+}
+
+fn instability(index: usize, variable: &'static str, value: f64, time_ms: f64) -> AstroError {
+    AstroError::NumericalInstability {
+        model: MODEL,
+        index,
+        variable,
+        value,
+        time_ms,
+    }
+}
+
+#[inline]
+fn rk4_6(p: &AeifCondAlphaAstroParams, y: &[f64; 6], dt: f64, refr: bool, i_in: f64) -> [f64; 6] {
+    let add = |a: &[f64; 6], k: &[f64; 6], s: f64| {
+        let mut o = [0.0; 6];
+        for j in 0..6 {
+            o[j] = a[j] + s * k[j];
+        }
+        o
+    };
+    let k1 = p.rhs(y, refr, i_in);
+    let k2 = p.rhs(&add(y, &k1, 0.5 * dt), refr, i_in);
+    let k3 = p.rhs(&add(y, &k2, 0.5 * dt), refr, i_in);
+    let k4 = p.rhs(&add(y, &k3, dt), refr, i_in);
+    let mut o = [0.0; 6];
+    for j in 0..6 {
+        o[j] = y[j] + dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j]);
+    }
+    o
+}
