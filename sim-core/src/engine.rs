@@ -679,6 +679,40 @@ impl Simulation {
         {
             return Err(mism("section lengths differ".into()));
         }
+        // Check every section against the network before touching any state.
+        for (p, hist) in cp.post_history.iter().enumerate() {
+            let history = self.shards[0].pops[p].history;
+            for (t, neurons) in hist {
+                if *t >= cp.step || cp.step - *t > history || neurons.iter().any(|&i| i >= sizes[p])
+                {
+                    return Err(mism(format!(
+                        "recent spikes of '{}' are inconsistent with step {}",
+                        self.pops[p].name, cp.step
+                    )));
+                }
+            }
+        }
+        for (k, ps) in cp.plastic.iter().enumerate() {
+            let sh0 = &self.shards[0].projs[k];
+            match (ps, &sh0.stdp) {
+                (None, None) => {}
+                (Some(ps), Some(st)) => {
+                    let n_post = sizes[sh0.post] as usize;
+                    let n_pre = st.x.len();
+                    if ps.weights.len() != self.proj_len[k]
+                        || ps.x.len() != n_pre
+                        || ps.tx.len() != n_pre
+                        || ps.y.len() != n_post
+                        || ps.y_before.len() != n_post
+                        || ps.ty.len() != n_post
+                        || ps.weights.iter().any(|w| !w.is_finite())
+                    {
+                        return Err(mism(format!("plastic state of projection {k}")));
+                    }
+                }
+                _ => return Err(mism(format!("plasticity of projection {k}"))),
+            }
+        }
         self.step = cp.step;
         self.counters = cp.counters;
         for (p, info) in self.pops.iter().enumerate() {

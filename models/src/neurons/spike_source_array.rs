@@ -95,6 +95,7 @@ impl PopulationModel for SpikeSourceArray {
         Box::new(ArrayKernel {
             schedule,
             cursor: 0,
+            n: range.len(),
         })
     }
 }
@@ -102,6 +103,8 @@ impl PopulationModel for SpikeSourceArray {
 struct ArrayKernel {
     schedule: Vec<(Step, u32)>,
     cursor: usize,
+    /// Neurons in the slice (some may never spike).
+    n: usize,
 }
 
 impl NeuronKernel for ArrayKernel {
@@ -127,17 +130,24 @@ impl NeuronKernel for ArrayKernel {
     }
     fn save(&self) -> KernelState {
         // Per-neuron arrays only: store the cursor as "spikes already emitted" per neuron.
-        let n = self.schedule.iter().map(|x| x.1 + 1).max().unwrap_or(0) as usize;
-        let mut emitted = vec![0u64; n];
+        let mut emitted = vec![0u64; self.n];
         for &(_, i) in &self.schedule[..self.cursor] {
             emitted[i as usize] += 1;
         }
         vec![u64_array("emitted", &emitted)]
     }
     fn load(&mut self, state: &KernelState) -> Result<(), String> {
-        let n = self.schedule.iter().map(|x| x.1 + 1).max().unwrap_or(0) as usize;
-        let emitted = take_u64(state, "emitted", n)?;
-        self.cursor = emitted.iter().sum::<u64>() as usize;
+        let emitted = take_u64(state, "emitted", self.n)?;
+        // The schedule is sorted by step: the emitted spikes are a prefix of it, and a
+        // consistent state has exactly the per-neuron counts of that prefix.
+        let cursor = emitted.iter().sum::<u64>() as usize;
+        if cursor > self.schedule.len() {
+            return Err(format!(
+                "state array 'emitted' counts {cursor} spikes, more than the {} scheduled",
+                self.schedule.len()
+            ));
+        }
+        self.cursor = cursor;
         Ok(())
     }
 }
