@@ -862,6 +862,9 @@ pub fn random_schedule(size: Ca3Size, count: usize, spacing: Step, seed: u64) ->
 
 /// [`random_schedule`] with the kinds drawn in proportion to `mix` (weights; at least one must be
 /// positive). The equal mix gives exactly the stream of [`random_schedule`].
+///
+/// # Panics
+/// If every weight of `mix` is 0 (experiment files are checked for this before calling).
 pub fn random_schedule_mix(
     size: Ca3Size,
     count: usize,
