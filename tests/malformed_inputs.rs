@@ -92,6 +92,23 @@ fn mutated_experiment_files_never_panic() {
     assert!(errors > 500, "{errors}");
 }
 
+/// A small CA3 memory that learns one pair: a network with plastic projections.
+fn small_ca3() -> sim_core::Network {
+    use models::builders::ca3::{build, input_spikes, Ca3Size, Operation, Scheduled};
+    let size = Ca3Size {
+        cues: 3,
+        content_bits: 4,
+    };
+    let ops = [Scheduled {
+        t0: 0,
+        op: Operation::Learn {
+            cue: 1,
+            content: vec![0, 2],
+        },
+    }];
+    build(size, input_spikes(size, &ops)).unwrap().network
+}
+
 #[test]
 fn mutated_checkpoints_never_panic() {
     // A static network and one with plastic projections (the CA3 memory after learning).
@@ -103,20 +120,7 @@ fn mutated_checkpoints_never_panic() {
         },
     )
     .unwrap();
-    let size = models::builders::ca3::Ca3Size {
-        cues: 3,
-        content_bits: 4,
-    };
-    let ops = vec![models::builders::ca3::Scheduled {
-        t0: 0,
-        op: models::builders::ca3::Operation::Learn {
-            cue: 1,
-            content: vec![0, 2],
-        },
-    }];
-    let ca3 = models::builders::ca3::build(size, models::builders::ca3::input_spikes(size, &ops))
-        .unwrap()
-        .network;
+    let ca3 = small_ca3();
     for (k, net) in [cuba, ca3].iter().enumerate() {
         let mut sim = Simulation::with_threads(net, 2);
         sim.run_until(12, &mut sim_core::engine::NullObserver)
@@ -141,20 +145,7 @@ fn mutated_checkpoints_never_panic() {
 
 #[test]
 fn structurally_inconsistent_checkpoints_are_refused() {
-    let size = models::builders::ca3::Ca3Size {
-        cues: 3,
-        content_bits: 4,
-    };
-    let ops = vec![models::builders::ca3::Scheduled {
-        t0: 0,
-        op: models::builders::ca3::Operation::Learn {
-            cue: 1,
-            content: vec![0, 2],
-        },
-    }];
-    let net = models::builders::ca3::build(size, models::builders::ca3::input_spikes(size, &ops))
-        .unwrap()
-        .network;
+    let net = small_ca3();
     let mut sim = Simulation::with_threads(&net, 2);
     sim.run_until(12, &mut sim_core::engine::NullObserver)
         .unwrap();
