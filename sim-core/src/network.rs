@@ -53,6 +53,14 @@ impl SynapseList {
     pub fn is_empty(&self) -> bool {
         self.pre.is_empty()
     }
+    /// Synapse `i` as (pre, post, weight, delay in steps).
+    pub fn get(&self, i: usize) -> (u32, u32, f64, u16) {
+        (self.pre[i], self.post[i], self.weight[i], self.delay[i])
+    }
+    /// Every synapse as (pre, post, weight, delay in steps), in generation order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, u32, f64, u16)> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
     pub fn push(&mut self, pre: u32, post: u32, weight: f64, delay: u16) {
         self.pre.push(pre);
         self.post.push(post);
