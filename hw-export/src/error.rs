@@ -32,6 +32,9 @@ pub enum HwError {
     UnknownFormat { file: String },
     #[error("machine: {what}")]
     Machine { what: String },
+    /// The network does not map onto the machine (too few cores, SDRAM, key bits, routes).
+    #[error("mapping: {what}")]
+    Map { what: String },
 }
 
 pub type Result<T> = std::result::Result<T, HwError>;

@@ -1,17 +1,26 @@
 //! hw-export: SpiNNaker machine model, routing tables, exchange/load formats,
 //! table compression, equivalence checking and on-machine route verification.
 //!
-//! Mapping stages (partition / place / keys / route) are added as further modules.
+//! The mapping pipeline is one module per stage, each a pure function of the previous stage's
+//! output: `partition` -> `place` -> `keys` -> `route` -> `tables` -> `compress` -> `verify`;
+//! [`map_network`] runs them all and returns a [`Mapping`].
 
 pub mod check;
 pub mod compress;
 pub mod error;
 pub mod formats;
+pub mod keys;
 pub mod machine;
+pub mod mapping;
+pub mod partition;
+pub mod place;
+pub mod route;
 pub mod table;
+pub mod tables;
 pub mod verify;
 
 pub use error::{HwError, Result};
+pub use mapping::{map_network, CoreLocation, MapOptions, Mapping, Slice};
 pub use table::{RoutingEntry, RoutingTable};
 
 use std::path::Path;

@@ -1,0 +1,330 @@
+//! Partitioning: the populations of a [`Network`] -> per-core slices, with SDRAM, DTCM and
+//! real-time estimates per slice.
+//!
+//! Limits follow sPyNNaker 7: 256 neurons per core for neuron models
+//! (`DEFAULT_MAX_ATOMS_PER_CORE`), 500 for `SpikeSourcePoisson`. A population whose slices would
+//! exceed a core's DTCM, its share of chip SDRAM or the real-time budget at the assumed firing
+//! rate is cut into smaller slices (halving the slice size until it fits): that is what the
+//! "lower limits for plastic or high fan-in populations" come to.
+
+use crate::error::{HwError, Result};
+use crate::machine::SDRAM_PER_CHIP;
+use serde::Serialize;
+use sim_core::{Network, PopulationId};
+use std::ops::Range;
+
+/// A contiguous range of one population's neurons, simulated by one core.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Slice {
+    pub pop: PopulationId,
+    pub neurons: Range<u32>,
+}
+
+impl Slice {
+    pub fn len(&self) -> u32 {
+        self.neurons.end - self.neurons.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.neurons.is_empty()
+    }
+}
+
+/// Cost and memory constants of the estimates. Byte sizes follow sPyNNaker's data layout as far
+/// as it is documented (one 32-bit word per static synapse: 16-bit weight, delay, synapse type and
+/// 8-bit neuron index; plastic synapses add a 16-bit weight half-word per synapse and a row
+/// header with the pre trace); cycle costs are the usual published ballpark figures for the
+/// ARM968 at 200 MHz (see docs/SPINNAKER.md), not measurements.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CostModel {
+    /// Clock cycles available per time step per core (200 MHz x 1 ms).
+    pub cycles_per_tick: f64,
+    /// Neuron state and parameters, bytes per neuron (DTCM; a copy also sits in SDRAM).
+    pub neuron_bytes: u64,
+    /// Ring-buffer slots per receptor (16 steps without delay extensions).
+    pub ring_slots: u64,
+    /// Bytes per ring-buffer slot.
+    pub ring_slot_bytes: u64,
+    /// Bytes per static synapse in the synaptic matrix.
+    pub static_synapse_bytes: u64,
+    /// Bytes per plastic synapse (weight half-word + control half-word).
+    pub plastic_synapse_bytes: u64,
+    /// Bytes of row header per (pre neuron, incoming projection) row, static / plastic.
+    pub static_row_header_bytes: u64,
+    pub plastic_row_header_bytes: u64,
+    /// Fixed SDRAM per core (system, provenance, key and routing regions).
+    pub core_overhead_bytes: u64,
+    /// DTCM available for data per core (64 KiB minus stack, heap bookkeeping, code data).
+    pub dtcm_bytes: u64,
+    /// Cycles per neuron update, per static and per plastic synaptic event, per spike received
+    /// (DMA of the row plus the master population table lookup).
+    pub neuron_update_cycles: f64,
+    pub static_event_cycles: f64,
+    pub plastic_event_cycles: f64,
+    pub spike_overhead_cycles: f64,
+    /// Fraction of the budget a core may plan to use (the rest absorbs bursts).
+    pub max_load: f64,
+}
+
+impl Default for CostModel {
+    fn default() -> Self {
+        CostModel {
+            cycles_per_tick: 200_000.0,
+            neuron_bytes: 72,
+            ring_slots: 16,
+            ring_slot_bytes: 2,
+            static_synapse_bytes: 4,
+            plastic_synapse_bytes: 4,
+            static_row_header_bytes: 12,
+            plastic_row_header_bytes: 24,
+            core_overhead_bytes: 16 * 1024,
+            dtcm_bytes: 48 * 1024,
+            neuron_update_cycles: 150.0,
+            static_event_cycles: 30.0,
+            plastic_event_cycles: 250.0,
+            spike_overhead_cycles: 400.0,
+            max_load: 0.9,
+        }
+    }
+}
+
+/// Partitioning options.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PartitionOptions {
+    /// Neurons per core for neuron models (sPyNNaker default 256).
+    pub neurons_per_core: u32,
+    /// Neurons per core for `SpikeSourcePoisson` (sPyNNaker default 500).
+    pub poisson_per_core: u32,
+    /// Neurons per core for `SpikeSourceArray`.
+    pub array_per_core: u32,
+    /// Neurons per core for populations that are the target of a plastic projection.
+    pub plastic_neurons_per_core: u32,
+    /// Firing rate assumed for every source when estimating the real-time load (Hz).
+    pub assumed_rate_hz: f64,
+    /// Simulated time, for recording buffers (ms).
+    pub duration_ms: f64,
+    pub cost: CostModel,
+}
+
+impl Default for PartitionOptions {
+    fn default() -> Self {
+        PartitionOptions {
+            neurons_per_core: 256,
+            poisson_per_core: 500,
+            array_per_core: 256,
+            plastic_neurons_per_core: 128,
+            assumed_rate_hz: 10.0,
+            duration_ms: 1000.0,
+            cost: CostModel::default(),
+        }
+    }
+}
+
+/// Estimated resources of one slice.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SliceResources {
+    pub neurons: u32,
+    /// Synapses whose post neuron is in the slice.
+    pub incoming_synapses: u64,
+    /// Of those, plastic.
+    pub plastic_synapses: u64,
+    /// Rows (pre neuron, projection) of the slice's synaptic matrix.
+    pub rows: u64,
+    pub sdram_bytes: u64,
+    pub dtcm_bytes: u64,
+    /// Estimated cycles per time step at the assumed rate.
+    pub cycles_per_tick: f64,
+    /// `cycles_per_tick / cost.cycles_per_tick`.
+    pub load: f64,
+}
+
+/// The partitioner's result: slices in population order, resources per slice.
+#[derive(Clone, Debug)]
+pub struct Partition {
+    pub slices: Vec<Slice>,
+    pub resources: Vec<SliceResources>,
+}
+
+/// Per population: incoming synapses (static, plastic) and rows per post neuron, as prefix sums
+/// over post neurons so any slice is summed in O(1).
+struct FanIn {
+    static_syn: Vec<u64>,
+    plastic_syn: Vec<u64>,
+    receptors: usize,
+}
+
+fn prefix(counts: &[u64]) -> Vec<u64> {
+    let mut p = Vec::with_capacity(counts.len() + 1);
+    p.push(0);
+    let mut acc = 0;
+    for &c in counts {
+        acc += c;
+        p.push(acc);
+    }
+    p
+}
+
+fn fan_in(net: &Network) -> Vec<FanIn> {
+    let mut st: Vec<Vec<u64>> = net
+        .populations
+        .iter()
+        .map(|p| vec![0; p.size as usize])
+        .collect();
+    let mut pl = st.clone();
+    for proj in &net.projections {
+        let target = if proj.plasticity.is_some() {
+            &mut pl[proj.post]
+        } else {
+            &mut st[proj.post]
+        };
+        for (_, post, _, _) in proj.synapses.iter() {
+            target[post as usize] += 1;
+        }
+    }
+    net.populations
+        .iter()
+        .enumerate()
+        .map(|(i, p)| FanIn {
+            static_syn: prefix(&st[i]),
+            plastic_syn: prefix(&pl[i]),
+            receptors: p.model.receptors().len(),
+        })
+        .collect()
+}
+
+/// Rows of every slice of `pop` cut into slices of `limit`: distinct (projection, pre neuron)
+/// pairs with a synapse into the slice, (static, plastic) per slice. One pass per projection.
+fn rows_per_slice(net: &Network, pop: PopulationId, limit: u32) -> Vec<(u64, u64)> {
+    let n_slices = net.populations[pop].size.div_ceil(limit) as usize;
+    let mut rows = vec![(0u64, 0u64); n_slices];
+    for proj in net.projections.iter().filter(|p| p.post == pop) {
+        let n_pre = net.populations[proj.pre].size as usize;
+        let mut seen = vec![0u64; (n_pre * n_slices).div_ceil(64)];
+        for (pre, post, _, _) in proj.synapses.iter() {
+            let s = (post / limit) as usize;
+            let bit = pre as usize * n_slices + s;
+            if seen[bit / 64] >> (bit % 64) & 1 == 0 {
+                seen[bit / 64] |= 1 << (bit % 64);
+                if proj.plasticity.is_some() {
+                    rows[s].1 += 1;
+                } else {
+                    rows[s].0 += 1;
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// Estimate one slice's resources.
+fn estimate(
+    net: &Network,
+    fan: &FanIn,
+    pop: PopulationId,
+    range: &Range<u32>,
+    (static_rows, plastic_rows): (u64, u64),
+    opts: &PartitionOptions,
+) -> SliceResources {
+    let c = &opts.cost;
+    let n = (range.end - range.start) as u64;
+    let (a, b) = (range.start as usize, range.end as usize);
+    let stat = fan.static_syn[b] - fan.static_syn[a];
+    let plas = fan.plastic_syn[b] - fan.plastic_syn[a];
+    let p = &net.populations[pop];
+    let steps = (opts.duration_ms / net.grid.dt_ms()).ceil().max(0.0) as u64;
+    let mut recording = 0;
+    if p.record.spikes {
+        recording += n.div_ceil(32) * 4 * steps;
+    }
+    if !p.record.vars.is_empty() {
+        let sampled = p
+            .record
+            .neurons
+            .iter()
+            .filter(|&&i| range.contains(&i))
+            .count() as u64;
+        recording += sampled * 4 * p.record.vars.len() as u64 * steps / p.record.interval.max(1);
+    }
+    let ring = n * fan.receptors as u64 * c.ring_slots * c.ring_slot_bytes;
+    let dtcm = n * c.neuron_bytes + ring;
+    let sdram = c.core_overhead_bytes
+        + n * c.neuron_bytes
+        + stat * c.static_synapse_bytes
+        + plas * c.plastic_synapse_bytes
+        + static_rows * c.static_row_header_bytes
+        + plastic_rows * c.plastic_row_header_bytes
+        + recording;
+    // Events per tick: every incoming synapse carries the pre neuron's spikes.
+    let per_tick = opts.assumed_rate_hz * net.grid.dt_ms() / 1000.0;
+    let rows = static_rows + plastic_rows;
+    let cycles = n as f64 * c.neuron_update_cycles
+        + stat as f64 * per_tick * c.static_event_cycles
+        + plas as f64 * per_tick * c.plastic_event_cycles
+        + rows as f64 * per_tick * c.spike_overhead_cycles;
+    SliceResources {
+        neurons: n as u32,
+        incoming_synapses: stat + plas,
+        plastic_synapses: plas,
+        rows,
+        sdram_bytes: sdram,
+        dtcm_bytes: dtcm,
+        cycles_per_tick: cycles,
+        load: cycles / c.cycles_per_tick,
+    }
+}
+
+/// Largest slice size a population starts from.
+fn base_limit(net: &Network, pop: PopulationId, opts: &PartitionOptions) -> u32 {
+    let p = &net.populations[pop];
+    let plastic_target = net
+        .projections
+        .iter()
+        .any(|pr| pr.post == pop && pr.plasticity.is_some());
+    let limit = match p.model.type_name() {
+        "SpikeSourcePoisson" => opts.poisson_per_core,
+        "SpikeSourceArray" => opts.array_per_core,
+        _ if plastic_target => opts.plastic_neurons_per_core.min(opts.neurons_per_core),
+        _ => opts.neurons_per_core,
+    };
+    limit.max(1)
+}
+
+/// Cut every population into slices of at most its limit, halving the limit while some slice
+/// would exceed DTCM, a core's share of chip SDRAM (1/16) or the real-time budget.
+pub fn partition(net: &Network, opts: &PartitionOptions) -> Result<Partition> {
+    if opts.neurons_per_core == 0 || opts.poisson_per_core == 0 || opts.array_per_core == 0 {
+        return Err(HwError::Map {
+            what: "neurons per core must be >= 1".into(),
+        });
+    }
+    let fans = fan_in(net);
+    let sdram_share = SDRAM_PER_CHIP / 16;
+    let mut slices = Vec::new();
+    let mut resources = Vec::new();
+    for (pop, p) in net.populations.iter().enumerate() {
+        let mut limit = base_limit(net, pop, opts).min(p.size);
+        loop {
+            let ranges: Vec<Range<u32>> = (0..p.size.div_ceil(limit))
+                .map(|i| i * limit..((i + 1) * limit).min(p.size))
+                .collect();
+            let rows = rows_per_slice(net, pop, limit);
+            let res: Vec<SliceResources> = ranges
+                .iter()
+                .zip(rows)
+                .map(|(r, rows)| estimate(net, &fans[pop], pop, r, rows, opts))
+                .collect();
+            let fits = res.iter().all(|r| {
+                r.dtcm_bytes <= opts.cost.dtcm_bytes
+                    && r.sdram_bytes <= sdram_share
+                    && r.load <= opts.cost.max_load
+            });
+            if fits || limit == 1 {
+                slices.extend(ranges.into_iter().map(|neurons| Slice { pop, neurons }));
+                resources.extend(res);
+                break;
+            }
+            limit = limit.div_ceil(2);
+        }
+    }
+    Ok(Partition { slices, resources })
+}

@@ -1,0 +1,160 @@
+mod common;
+use hw_export::check::check_equivalent;
+use hw_export::keys::KeyLayout;
+use hw_export::machine::Machine;
+use hw_export::verify::VerifyFailure;
+use hw_export::{map_network, MapOptions, Mapping};
+use models::builders::ca3::{self, Ca3Size};
+use std::collections::HashSet;
+
+fn ca3(cues: u32, bits: u32) -> sim_core::Network {
+    let size = Ca3Size {
+        cues,
+        content_bits: bits,
+    };
+    let input = vec![Vec::new(); (cues + bits) as usize];
+    ca3::build(size, input).unwrap().network
+}
+
+/// Invariants every mapping must satisfy, checked from its parts.
+fn check_mapping(net: &sim_core::Network, m: &Mapping) {
+    // slices cover every population exactly, in order
+    for (p, pop) in net.populations.iter().enumerate() {
+        let r = m.pop_slices(p).unwrap();
+        let mut next = 0;
+        for s in &m.slices[r] {
+            assert_eq!(s.pop, p);
+            assert_eq!(s.neurons.start, next);
+            next = s.neurons.end;
+        }
+        assert_eq!(next, pop.size);
+        for n in [0, pop.size / 2, pop.size - 1] {
+            let s = m.slice_of(p, n).unwrap();
+            assert!(m.slices[s].neurons.contains(&n));
+            assert_eq!(m.source_of_key(m.key_of(p, n).unwrap()), Some((p, n)));
+        }
+    }
+    // one slice per core, never a monitor core, only live chips
+    let mut cores = HashSet::new();
+    for c in &m.placements {
+        assert!(cores.insert(*c), "{c:?} used twice");
+        assert!(c.p >= m.machine.monitor_cores);
+        assert!(c.p < m.machine.chip(c.chip()).unwrap().n_cores);
+    }
+    // slice key ranges are disjoint
+    for (i, &(k, mask)) in m.keys.iter().enumerate() {
+        assert_eq!(k & !mask, 0);
+        assert!(m.slices[i].len() as u64 <= (!mask) as u64 + 1);
+        for &(k2, m2) in &m.keys[i + 1..] {
+            assert!(!hw_export::table::intersects(k, mask, k2, m2));
+        }
+    }
+    // every compressed table is exactly equivalent to its uncompressed one and fits
+    assert_eq!(m.tables.len(), m.compressed.len());
+    for (t, c) in m.tables.iter().zip(&m.compressed) {
+        assert!(t.is_orthogonal());
+        assert!(check_equivalent(t, c).is_ok(), "({},{})", t.x, t.y);
+        assert!(c.len() <= 1023);
+    }
+    // uncompressed tables route every key correctly too
+    assert!(m.verify_tables(&m.tables).ok());
+    assert!(
+        m.ok(),
+        "{:?}",
+        &m.verification.failures[..m.verification.failures.len().min(5)]
+    );
+}
+
+#[test]
+fn ca3_memory_maps_onto_spinn5_and_verifies() {
+    let net = ca3(5, 10);
+    let m = map_network(&net, &Machine::spinn5(), &MapOptions::default()).unwrap();
+    check_mapping(&net, &m);
+    assert_eq!(m.slices.len(), 10); // every population fits one core
+                                    // every neuron of every population with outgoing synapses is a source (OUT has none)
+    let senders: u32 = net.populations[..ca3::OUT].iter().map(|p| p.size).sum();
+    assert_eq!(m.verification.n_sources, senders as usize);
+    let (before, after, max) = m.entry_counts();
+    eprintln!(
+        "ca3 5x10: {} chips, {before} -> {after} entries, max {max}",
+        m.tables.len()
+    );
+}
+
+#[test]
+fn dropped_route_is_caught_by_verification() {
+    let net = ca3(5, 10);
+    let m = map_network(&net, &Machine::spinn5(), &MapOptions::default()).unwrap();
+    // drop, in turn, each entry that delivers to a core
+    let mut caught = 0;
+    for (ti, t) in m.compressed.iter().enumerate() {
+        for (ei, e) in t.entries.iter().enumerate() {
+            if e.route >> 6 == 0 {
+                continue;
+            }
+            let mut bad = m.compressed.clone();
+            bad[ti].entries.remove(ei);
+            let r = m.verify_tables(&bad);
+            assert!(
+                r.failures.iter().any(|f| matches!(
+                    f,
+                    VerifyFailure::Missing { .. } | VerifyFailure::DroppedAtSource { .. }
+                )),
+                "dropping ({},{}) entry {ei} not caught",
+                t.x,
+                t.y
+            );
+            caught += 1;
+        }
+    }
+    assert!(caught > 0);
+}
+
+#[test]
+fn large_memory_spans_chips_and_respects_dead_chips() {
+    let net = ca3(600, 100);
+    let machine = Machine::spinn5().with_dead_chips(&[(1, 0), (0, 1)]);
+    let m = map_network(&net, &machine, &MapOptions::default()).unwrap();
+    check_mapping(&net, &m);
+    let chips = m.used_chips();
+    assert!(chips.len() >= 2, "{chips:?}");
+    assert!(!chips.contains(&(1, 0)) && !chips.contains(&(0, 1)));
+    for t in &m.tables {
+        assert!(machine.chip((t.x, t.y)).is_some());
+    }
+}
+
+#[test]
+fn zoned_keys_follow_pacman_layout() {
+    // populations of 1256, 300 and 1 neurons at 256 per core: 5, 2 and 1 slices
+    let net = ca3(300, 956);
+    let opts = MapOptions::default();
+    let m = map_network(&net, &Machine::multi_board(12, 12).unwrap(), &opts).unwrap();
+    let ka = &m.key_allocation;
+    let in_layer = &ka.populations[0]; // 1256 neurons: plastic? no; 5 slices
+    assert_eq!(m.pop_slices(0).unwrap().len(), 5);
+    assert_eq!((in_layer.m_bits, in_layer.x_bits), (3, 8));
+    let int = &ka.populations[ca3::COND_INT]; // 1 neuron
+    assert_eq!((int.m_bits, int.x_bits), (0, 0));
+    let widest = ka
+        .populations
+        .iter()
+        .map(|p| p.m_bits + p.x_bits)
+        .max()
+        .unwrap();
+    assert_eq!(ka.shift, widest);
+    for (s, &(k, mask)) in m.keys.iter().enumerate() {
+        let pk = &ka.populations[m.slices[s].pop];
+        assert_eq!(k >> ka.shift, pk.ap_index);
+        assert_eq!((k >> pk.x_bits) & ((1 << pk.m_bits) - 1), ka.slice_index[s]);
+        assert_eq!(mask, !((1u32 << pk.x_bits) - 1));
+    }
+    // global mode: one mask for every slice
+    let g = MapOptions {
+        key_layout: KeyLayout::Global,
+        ..opts
+    };
+    let mg = map_network(&net, &Machine::multi_board(12, 12).unwrap(), &g).unwrap();
+    assert!(mg.keys.iter().all(|&(_, mask)| mask == mg.keys[0].1));
+    check_mapping(&net, &mg);
+}
