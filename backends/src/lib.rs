@@ -3,6 +3,7 @@
 //! recordings.
 
 pub mod cpu;
+pub mod spinnaker;
 
 /// The backends a user can name on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,9 +3,9 @@
 //! three published experiments (90 + 851 + 140 ms). The criterion is 0 differing
 //! (population column, ms) cells.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use models::builders::ca3::{self, Ca3Size};
+use models::builders::ca3;
 use serde_json::Value;
 use sim_core::{MemoryObserver, Simulation, Step};
 
@@ -31,24 +31,7 @@ fn replay(name: &str, threads: usize) -> (usize, usize, usize) {
 /// [`replay`], also returning the simulated spikes per population.
 fn replay_spikes(name: &str, threads: usize) -> (usize, usize, usize, Spikes) {
     let rec = recordings();
-    let e = &rec["experiments"][name];
-    let size = Ca3Size {
-        cues: e["cueSize"].as_u64().unwrap() as u32,
-        content_bits: e["contSize"].as_u64().unwrap() as u32,
-    };
-    let sim_time = e["simTime"].as_u64().unwrap() as Step;
-    let input: Vec<Vec<Step>> = e["input"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            l.as_array()
-                .unwrap()
-                .iter()
-                .map(|t| t.as_u64().unwrap())
-                .collect()
-        })
-        .collect();
+    let (size, sim_time, input) = ca3::recorded_experiment(&rec["experiments"][name]).unwrap();
     let memory = ca3::build(size, input).unwrap();
     let mut sim = Simulation::with_threads(&memory.network, threads);
     let mut obs = MemoryObserver::default();
@@ -60,56 +43,18 @@ fn replay_spikes(name: &str, threads: usize) -> (usize, usize, usize, Spikes) {
 /// Counts the (column, ms) cells where `spikes` (per population) differ from the recording.
 fn compare(rec: &Value, name: &str, spikes: &[Vec<(Step, u32)>]) -> (usize, usize, usize) {
     let e = &rec["experiments"][name];
-    let size = Ca3Size {
-        cues: e["cueSize"].as_u64().unwrap() as u32,
-        content_bits: e["contSize"].as_u64().unwrap() as u32,
-    };
-    let sim_time = e["simTime"].as_u64().unwrap() as Step;
-    let mut differing = 0;
-    let mut cells = 0;
-    let mut recorded_spikes = 0;
-    for ca3::JsonColumn {
-        name: col,
-        population: pop,
-        first,
-        width,
-    } in ca3::json_columns(size)
-    {
-        let mut ours: BTreeMap<Step, BTreeSet<u32>> = BTreeMap::new();
-        for &(t, i) in spikes.get(pop).map(|v| v.as_slice()).unwrap_or(&[]) {
-            if i >= first && i - first < width {
-                ours.entry(t).or_default().insert(i - first);
-            }
-        }
-        let mut theirs: BTreeMap<Step, BTreeSet<u32>> = BTreeMap::new();
-        if let Some(obj) = e["spinnaker_spikes"][col].as_object() {
-            for (neuron, times) in obj {
-                for t in times.as_array().unwrap() {
-                    theirs
-                        .entry(t.as_u64().unwrap())
-                        .or_default()
-                        .insert(neuron.parse().unwrap());
-                    recorded_spikes += 1;
-                }
-            }
-        }
-        for t in 0..sim_time {
-            cells += 1;
-            let a = ours.get(&t).cloned().unwrap_or_default();
-            let b = theirs.get(&t).cloned().unwrap_or_default();
-            if a != b {
-                differing += 1;
-                eprintln!("{name}: {col} at {t} ms: engram {a:?}, SpiNNaker {b:?}");
-            }
-        }
+    let c = ca3::compare_with_recording(e, spikes);
+    for l in &c.lines {
+        eprintln!("{name}: {l}");
     }
     // Every population of the network is covered by the columns.
+    let size = ca3::recorded_experiment(e).unwrap().0;
     let covered: BTreeSet<usize> = ca3::json_columns(size)
         .iter()
         .map(|c| c.population)
         .collect();
     assert_eq!(covered.len(), ca3::POPULATIONS.len());
-    (differing, cells, recorded_spikes)
+    (c.differing, c.cells, c.recorded_spikes)
 }
 
 #[test]

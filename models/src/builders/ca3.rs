@@ -109,6 +109,87 @@ pub fn json_columns(size: Ca3Size) -> Vec<JsonColumn> {
     ]
 }
 
+/// One published experiment of `ca3_cam_spinnaker_recordings.json` (`experiments.<name>`):
+/// the memory size, the run length and the IN layer's spike steps.
+pub fn recorded_experiment(e: &serde_json::Value) -> Option<(Ca3Size, Step, Vec<Vec<Step>>)> {
+    let size = Ca3Size {
+        cues: e["cueSize"].as_u64()? as u32,
+        content_bits: e["contSize"].as_u64()? as u32,
+    };
+    let steps = |v: &serde_json::Value| -> Option<Vec<Step>> {
+        v.as_array()?.iter().map(|t| t.as_u64()).collect()
+    };
+    let input = e["input"]
+        .as_array()?
+        .iter()
+        .map(steps)
+        .collect::<Option<_>>()?;
+    Some((size, e["simTime"].as_u64()?, input))
+}
+
+/// How a run's spikes compare with a published recording, cell by cell.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordingComparison {
+    /// (column, ms) cells whose neuron sets differ.
+    pub differing: usize,
+    pub cells: usize,
+    /// Spikes in the recording.
+    pub recorded_spikes: usize,
+    /// One line per differing cell: `column at t ms: ours {..}, recorded {..}`.
+    pub lines: Vec<String>,
+}
+
+/// Compares `spikes` (per population, `(step, neuron)`) with experiment `e` of the recordings,
+/// for every one of its 12 columns and every ms of its run.
+pub fn compare_with_recording(
+    e: &serde_json::Value,
+    spikes: &[Vec<(Step, u32)>],
+) -> RecordingComparison {
+    use std::collections::BTreeMap;
+    let (size, sim_time, _) = recorded_experiment(e).expect("a recorded experiment");
+    let mut out = RecordingComparison::default();
+    for col in json_columns(size) {
+        let mut ours: BTreeMap<Step, BTreeSet<u32>> = BTreeMap::new();
+        for &(t, i) in spikes
+            .get(col.population)
+            .map(|v| v.as_slice())
+            .unwrap_or(&[])
+        {
+            if i >= col.first && i - col.first < col.width {
+                ours.entry(t).or_default().insert(i - col.first);
+            }
+        }
+        let mut theirs: BTreeMap<Step, BTreeSet<u32>> = BTreeMap::new();
+        if let Some(obj) = e["spinnaker_spikes"][col.name].as_object() {
+            for (neuron, times) in obj {
+                let neuron: u32 = neuron.parse().expect("neuron indices are numbers");
+                for t in times
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t.as_u64())
+                {
+                    theirs.entry(t).or_default().insert(neuron);
+                    out.recorded_spikes += 1;
+                }
+            }
+        }
+        for t in 0..sim_time {
+            out.cells += 1;
+            let a = ours.get(&t).cloned().unwrap_or_default();
+            let b = theirs.get(&t).cloned().unwrap_or_default();
+            if a != b {
+                out.differing += 1;
+                out.lines.push(format!(
+                    "{} at {t} ms: ours {a:?}, recorded {b:?}",
+                    col.name
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// Population sizes for an n × m memory, in [`POPULATIONS`] order.
 pub fn population_sizes(size: Ca3Size) -> [u32; 10] {
     let (n, m) = (size.cues, size.content_bits);
@@ -429,7 +510,9 @@ pub struct Ca3Network {
     pub content_to_cue: usize,
 }
 
-fn neuron_params(fast: bool, v_thresh: f64) -> IfCurrExpParams {
+/// The `IF_curr_exp` parameters of the memory's populations: slow (tau_m 3 ms, cm 0.27 nF) or
+/// fast (tau_m 0.5 ms, cm 0.14 nF), with the given threshold (specs §2).
+pub fn neuron_params(fast: bool, v_thresh: f64) -> IfCurrExpParams {
     IfCurrExpParams {
         cm: if fast { 0.14 } else { 0.27 },
         tau_m: if fast { 0.5 } else { 3.0 },

@@ -1,0 +1,378 @@
+//! Loading a mapped network onto the emulated board: what sPyNNaker's data-specification and
+//! synapse-expander stages would write into each core's memory, built from the same
+//! `sim_core::Network` the CPU backend runs and the `hw_export::Mapping` of it.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use hw_export::{CoreLocation, Mapping};
+use models::neurons::IfCurrExp;
+use models::synapses::{Semantics, Stdp, WeightDependence};
+use sim_core::{Network, NeuronKernel, PopulationModel};
+
+use super::fixed::Accum;
+use super::neuron::{LifConstants, LifSlice, N_RECEPTORS};
+use super::stdp::{DecayLut, StdpRule};
+use super::synapses::{
+    quantise_weight, ring_buffer_shift, weight_scale, PlasticRow, PopTableEntry, Row,
+    SynapticMatrix, WordFormat, MAX_DELAY,
+};
+use super::SpinnakerError;
+
+/// An `IF_curr_exp` slice with its synaptic matrix.
+pub struct LifCore {
+    pub neurons: LifSlice,
+    pub synapses: SynapticMatrix,
+    /// This tick's input, per receptor (scratch).
+    pub input: [Vec<Accum>; N_RECEPTORS],
+}
+
+/// Where a plastic synapse's weight lives: (core, row block, row, position in the row).
+pub type PlasticSlot = (usize, usize, usize, usize);
+
+/// What runs on a core.
+pub enum CoreProgram {
+    Lif(Box<LifCore>),
+    /// A spike source (`SpikeSourceArray`, `SpikeSourcePoisson`): the population's own kernel,
+    /// so its trains equal those the CPU backend draws from the same seed.
+    Source(Box<dyn NeuronKernel>),
+}
+
+/// One application core.
+pub struct Core {
+    pub slice: usize,
+    pub pop: usize,
+    pub neurons: Range<u32>,
+    pub at: CoreLocation,
+    pub key: u32,
+    pub mask: u32,
+    /// Whether the slice has targets. One without sends nothing: sPyNNaker gives a vertex
+    /// with no outgoing projection no key (`use_key` false), so its spikes stay on the core.
+    pub sends: bool,
+    pub program: CoreProgram,
+}
+
+impl Core {
+    pub fn n_neurons(&self) -> u32 {
+        self.neurons.end - self.neurons.start
+    }
+}
+
+/// How weights were represented, per population and receptor.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Quantisation {
+    pub population: String,
+    pub receptor: &'static str,
+    /// Ring-buffer-to-input left shift.
+    pub left_shift: u32,
+    /// nA per 16-bit weight unit (2^(shift − 15)).
+    pub weight_unit_na: f64,
+    /// Synapses with a non-zero weight that became 0.
+    pub rounded_to_zero: u64,
+    /// Synapses whose weight did not fit in 16 bits.
+    pub saturated: u64,
+    /// Largest |quantised − exact| / exact over the non-zero weights.
+    pub max_relative_error: f64,
+}
+
+const RECEPTOR_NAMES: [&str; N_RECEPTORS] = ["excitatory", "inhibitory"];
+
+fn lif_model(m: &dyn PopulationModel) -> Option<&IfCurrExp> {
+    m.as_any()?.downcast_ref::<IfCurrExp>()
+}
+
+fn is_source(m: &dyn PopulationModel) -> bool {
+    matches!(m.type_name(), "SpikeSourceArray" | "SpikeSourcePoisson")
+}
+
+/// The largest sum one ring-buffer slot is expected to hold, per receptor of `post`
+/// (`_get_ring_buffer_to_input_left_shifts`): every source is assumed to spike at most once per
+/// tick; for projections whose delays all agree the bound is the sum over projections of
+/// `max weight × max synapses onto one neuron`. sPyNNaker replaces that sum by a Poisson bound
+/// when delays vary; this backend keeps the sum (never smaller, so it never saturates more).
+fn max_slot_weights(net: &Network, post: usize, w_max: &[Option<f64>]) -> [f64; N_RECEPTORS] {
+    let size = net.populations[post].size as usize;
+    let mut total = [0.0f64; N_RECEPTORS];
+    let mut biggest = [0.0f64; N_RECEPTORS];
+    for (k, proj) in net.projections.iter().enumerate() {
+        if proj.post != post {
+            continue;
+        }
+        let mut fan_in = vec![0u32; size];
+        let mut w = 0.0f64;
+        for (_, j, wt, _) in proj.synapses.iter() {
+            fan_in[j as usize] += 1;
+            w = w.max(wt.abs());
+        }
+        if let Some(m) = w_max[k] {
+            w = w.max(m);
+        }
+        let n = fan_in.iter().copied().max().unwrap_or(0) as f64;
+        let r = proj.receptor;
+        total[r] += w * n;
+        biggest[r] = biggest[r].max(w);
+    }
+    [total[0].max(biggest[0]), total[1].max(biggest[1])]
+}
+
+/// The board rule for a model's STDP rule.
+fn board_rule(rule: &Stdp, shift: u32) -> Result<StdpRule, String> {
+    let (w_min, w_max) = rule.weight.bounds();
+    let scale = match (rule.weight, rule.semantics) {
+        (WeightDependence::Additive { .. }, Semantics::Spynnaker) => 1.0,
+        // PyNN's NEST reading scales the amplitudes by w_max; sPyNNaker takes them as weights.
+        (WeightDependence::Additive { w_max, .. }, Semantics::Nest) => w_max,
+        (WeightDependence::Multiplicative { .. }, _) => {
+            return Err("MultiplicativeWeightDependence is not implemented on this backend (AdditiveWeightDependence is)".into())
+        }
+    };
+    Ok(StdpRule {
+        tau_plus: DecayLut::new(rule.timing.tau_plus, 1.0),
+        tau_minus: DecayLut::new(rule.timing.tau_minus, 1.0),
+        w_min: Accum::from_f64(w_min),
+        w_max: Accum::from_f64(w_max),
+        a_plus: Accum::from_f64(rule.timing.a_plus * scale),
+        a_minus: Accum::from_f64(rule.timing.a_minus * scale),
+        weight_shift: shift,
+    })
+}
+
+/// Everything loaded: the cores (in slice order) and the weight representation.
+pub struct Loaded {
+    pub cores: Vec<Core>,
+    pub quantisation: Vec<Quantisation>,
+    /// Per projection: for a plastic one, where each synapse's weight lives
+    /// (core index, block, row, position), in synapse-list order.
+    pub plastic_slots: Vec<Option<Vec<PlasticSlot>>>,
+    /// Per population, per receptor: the left shift.
+    pub shifts: Vec<[u32; N_RECEPTORS]>,
+}
+
+/// Builds every core's data.
+pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> {
+    let bad = |what: String| Err(SpinnakerError::Unsupported(what));
+    // Checks first: models, delays, rules.
+    let mut rules: Vec<Option<&Stdp>> = Vec::with_capacity(net.projections.len());
+    for proj in &net.projections {
+        if let Some(&d) = proj.synapses.delay.iter().max() {
+            if d as u32 > MAX_DELAY {
+                return bad(format!(
+                    "projection '{}': delay {d} ms is beyond the {MAX_DELAY} ms a synaptic row holds without delay-extension cores (not emulated); use delays <= {MAX_DELAY} ms",
+                    proj.name
+                ));
+            }
+        }
+        let rule = match &proj.plasticity {
+            None => None,
+            Some(r) => match r.as_any().and_then(|a| a.downcast_ref::<Stdp>()) {
+                Some(s) => Some(s),
+                None => {
+                    return bad(format!(
+                        "projection '{}': this plasticity rule has no SpiNNaker implementation",
+                        proj.name
+                    ))
+                }
+            },
+        };
+        rules.push(rule);
+    }
+    for p in &net.populations {
+        let m = p.model.as_ref();
+        if lif_model(m).is_none() && !is_source(m) {
+            return bad(format!(
+                "population '{}': cell type {} is not implemented on the SpiNNaker backend (IF_curr_exp, SpikeSourceArray and SpikeSourcePoisson are)",
+                p.name,
+                m.type_name()
+            ));
+        }
+    }
+    let w_max: Vec<Option<f64>> = rules
+        .iter()
+        .map(|r| r.map(|s| s.weight.bounds().1))
+        .collect();
+    let shifts: Vec<[u32; N_RECEPTORS]> = (0..net.populations.len())
+        .map(|p| {
+            let m = max_slot_weights(net, p, &w_max);
+            [ring_buffer_shift(m[0]), ring_buffer_shift(m[1])]
+        })
+        .collect();
+
+    // Where each (population, neuron) lives.
+    let slice_of = |pop: usize, n: u32| {
+        mapping
+            .slice_of(pop, n)
+            .expect("the mapping covers every neuron")
+    };
+    // Rows: per post slice, per (projection, pre slice), one row per pre neuron.
+    type RowKey = (usize, usize); // (projection, pre slice)
+    let mut rows: Vec<HashMap<RowKey, Vec<Row>>> = vec![HashMap::new(); mapping.slices.len()];
+    let mut quant: HashMap<(usize, usize), Quantisation> = HashMap::new();
+    let mut plastic_slots: Vec<Option<Vec<PlasticSlot>>> = vec![None; net.projections.len()];
+    // Post-slice rule indices per projection.
+    let mut core_rules: Vec<Vec<StdpRule>> = vec![Vec::new(); mapping.slices.len()];
+    let mut rule_index: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut placed: Vec<(usize, RowKey, usize, usize)> = Vec::new(); // for plastic slots
+    for (k, proj) in net.projections.iter().enumerate() {
+        let r = proj.receptor;
+        let shift = shifts[proj.post][r];
+        let scale = weight_scale(shift);
+        let q = quant.entry((proj.post, r)).or_insert_with(|| Quantisation {
+            population: net.populations[proj.post].name.clone(),
+            receptor: RECEPTOR_NAMES[r],
+            left_shift: shift,
+            weight_unit_na: 1.0 / scale,
+            ..Default::default()
+        });
+        let board = match rules[k] {
+            Some(s) => Some(board_rule(s, shift).map_err(|e| {
+                SpinnakerError::Unsupported(format!("projection '{}': {e}", proj.name))
+            })?),
+            None => None,
+        };
+        for (pre, post, w, d) in proj.synapses.iter() {
+            let src = slice_of(proj.pre, pre);
+            let dst = slice_of(proj.post, post);
+            let (w16, sat) = quantise_weight(w, scale);
+            if sat {
+                q.saturated += 1;
+            }
+            if w != 0.0 {
+                if w16 == 0 {
+                    q.rounded_to_zero += 1;
+                }
+                let err = ((w16 as f64 / scale) - w.abs()).abs() / w.abs();
+                q.max_relative_error = q.max_relative_error.max(err);
+            }
+            let dst_slice = &mapping.slices[dst];
+            let fmt = WordFormat::for_neurons(dst_slice.len());
+            let control = fmt.control(d as u32, r as u32, post - dst_slice.neurons.start);
+            let n_src = mapping.slices[src].len() as usize;
+            let pre_off = (pre - mapping.slices[src].neurons.start) as usize;
+            let block = rows[dst].entry((k, src)).or_insert_with(|| match &board {
+                None => vec![Row::Static(Vec::new()); n_src],
+                Some(_) => {
+                    let rules = &mut core_rules[dst];
+                    let ri = *rule_index.entry((dst, k)).or_insert_with(|| {
+                        rules.push(board.clone().expect("plastic"));
+                        rules.len() - 1
+                    });
+                    vec![
+                        Row::Plastic(PlasticRow {
+                            pre: Default::default(),
+                            weights: Vec::new(),
+                            controls: Vec::new(),
+                            rule: ri,
+                        });
+                        n_src
+                    ]
+                }
+            });
+            match &mut block[pre_off] {
+                Row::Static(words) => words.push(((w16 as u32) << 16) | control),
+                Row::Plastic(p) => {
+                    placed.push((dst, (k, src), pre_off, p.weights.len()));
+                    p.weights.push(w16);
+                    p.controls.push(control as u16);
+                }
+            }
+        }
+    }
+    let mut cores = Vec::with_capacity(mapping.slices.len());
+    let mut block_ids: HashMap<(usize, RowKey), usize> = HashMap::new();
+    for (s, slice) in mapping.slices.iter().enumerate() {
+        let pop = &net.populations[slice.pop];
+        let (key, mask) = mapping.keys[s];
+        let program = match lif_model(pop.model.as_ref()) {
+            Some(model) => {
+                let fmt = WordFormat::for_neurons(slice.len());
+                if !fmt.fits() {
+                    return bad(format!(
+                        "population '{}': {} neurons on one core do not fit the 16-bit synaptic control word (at most 2048)",
+                        pop.name,
+                        slice.len()
+                    ));
+                }
+                // Initial values as the model draws them (same streams as the CPU backend).
+                let kernel =
+                    pop.model
+                        .instantiate(slice.pop, slice.neurons.clone(), &net.grid, net.seed);
+                let v0: Vec<f64> = (0..slice.len() as usize)
+                    .map(|i| kernel.read(0, i))
+                    .collect();
+                let k = LifConstants::new(model.params(), net.grid.dt_ms());
+                let mut entries: HashMap<usize, PopTableEntry> = HashMap::new();
+                let mut blocks = Vec::new();
+                let mut keyed: Vec<(RowKey, Vec<Row>)> = rows[s].drain().collect();
+                keyed.sort_by_key(|(rk, _)| *rk);
+                for (rk, block) in keyed {
+                    let (bk, bm) = mapping.keys[rk.1];
+                    block_ids.insert((s, rk), blocks.len());
+                    entries
+                        .entry(rk.1)
+                        .or_insert_with(|| PopTableEntry {
+                            key: bk,
+                            mask: bm,
+                            blocks: Vec::new(),
+                        })
+                        .blocks
+                        .push(blocks.len());
+                    blocks.push(block);
+                }
+                let n = slice.len() as usize;
+                let matrix = SynapticMatrix::new(
+                    fmt,
+                    n,
+                    entries.into_values().collect(),
+                    blocks,
+                    std::mem::take(&mut core_rules[s]),
+                    shifts[slice.pop],
+                );
+                if matrix
+                    .rules
+                    .windows(2)
+                    .any(|w| w[0].tau_minus != w[1].tau_minus)
+                {
+                    return bad(format!(
+                        "population '{}': plastic projections with different tau_minus onto one population (a core keeps one post trace per neuron)",
+                        pop.name
+                    ));
+                }
+                CoreProgram::Lif(Box::new(LifCore {
+                    neurons: LifSlice::new(k, &v0),
+                    synapses: matrix,
+                    input: [vec![Accum::ZERO; n], vec![Accum::ZERO; n]],
+                }))
+            }
+            None => CoreProgram::Source(pop.model.instantiate(
+                slice.pop,
+                slice.neurons.clone(),
+                &net.grid,
+                net.seed,
+            )),
+        };
+        cores.push(Core {
+            slice: s,
+            pop: slice.pop,
+            neurons: slice.neurons.clone(),
+            at: mapping.placements[s],
+            key,
+            mask,
+            sends: !mapping.targets[s].is_empty(),
+            program,
+        });
+    }
+    for (dst, rk, row, pos) in placed {
+        let b = block_ids[&(dst, rk)];
+        plastic_slots[rk.0]
+            .get_or_insert_with(Vec::new)
+            .push((dst, b, row, pos));
+    }
+    let mut quantisation: Vec<Quantisation> = quant.into_values().collect();
+    quantisation.sort_by(|a, b| (&a.population, a.receptor).cmp(&(&b.population, b.receptor)));
+    Ok(Loaded {
+        cores,
+        quantisation,
+        plastic_slots,
+        shifts,
+    })
+}

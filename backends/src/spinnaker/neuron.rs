@@ -1,0 +1,175 @@
+//! The neuron half of an application core: one slice of an `IF_curr_exp` population updated once
+//! per 1 ms timer tick in sPyNNaker's arithmetic.
+//!
+//! Per neuron and tick, in the order of sPyNNaker's `neuron_impl_standard.h`:
+//!
+//! 1. the ring-buffer slot of this tick is transferred (`neuron.c`, `neuron_transfer`): each
+//!    non-zero 16-bit sum becomes an accum by the receptor's left shift and is added to the
+//!    synaptic current as `I += decay_s1615(input, init)` (`exp_synapse_utils.h`,
+//!    `add_input_exp`);
+//! 2. the membrane is updated unless refractory (`neuron_model_lif_impl.h`,
+//!    `lif_neuron_closed_form`): `alpha = round(I·R) + V_rest`,
+//!    `V = alpha − round(exp_TC·(alpha − V))`; a refractory neuron only counts its timer down;
+//! 3. `V >= V_thresh` (`threshold_type_static_impl.h`) fires: `V = V_reset`, timer = `T_refract`;
+//! 4. both currents decay, `I = decay_s1615(I, decay)` (`exp_shaping`).
+//!
+//! The per-neuron constants are those the core derives at start-up from the host's S1615
+//! parameters (`neuron_model_initialise`, `decay_and_init`): `R = tau_m / c_m`,
+//! `exp_TC = e^(−ts/tau_m)` (accum), `decay = e^(−ts/tau_syn)` and
+//! `init = (tau_syn/ts)·(1 − decay)` (u0.32), `T_refract = ceil(tau_refrac / ts)`.
+
+use models::neurons::if_curr_exp::IfCurrExpParams;
+
+use super::fixed::{ceil_accum, div_accum, Accum, U032};
+
+/// Excitatory and inhibitory: the receptors of `IF_curr_exp`.
+pub const N_RECEPTORS: usize = 2;
+
+/// Per-population constants, as the core holds them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LifConstants {
+    pub v_rest: Accum,
+    pub v_reset: Accum,
+    pub v_thresh: Accum,
+    pub i_offset: Accum,
+    pub r_membrane: Accum,
+    pub exp_tc: Accum,
+    pub t_refract: i32,
+    /// Per receptor: decay per tick and injection factor.
+    pub decay: [U032; N_RECEPTORS],
+    pub init: [U032; N_RECEPTORS],
+}
+
+impl LifConstants {
+    /// The constants for `p` at time step `ts_ms`, computed from the S1615 values the host
+    /// writes. The board evaluates `kdivk`/`expk`/`expulr` in fixed point; here the quotients and
+    /// exponentials are taken exactly and rounded to nearest, which agrees to within one unit in
+    /// the last place (2^-15 for accums, 2^-32 for the u0.32 factors).
+    pub fn new(p: &IfCurrExpParams, ts_ms: f64) -> Self {
+        let ts = Accum::from_f64(ts_ms);
+        let tau_m = Accum::from_f64(p.tau_m);
+        let cm = Accum::from_f64(p.cm);
+        let synapse = |tau_ms: f64| {
+            let tau = Accum::from_f64(tau_ms);
+            let decay = U032::from_f64((-div_accum(ts, tau).to_f64()).exp());
+            let init = U032::from_accum_times(div_accum(tau, ts), decay.one_minus());
+            (decay, init)
+        };
+        let (de, ie) = synapse(p.tau_syn_e);
+        let (di, ii) = synapse(p.tau_syn_i);
+        LifConstants {
+            v_rest: Accum::from_f64(p.v_rest),
+            v_reset: Accum::from_f64(p.v_reset),
+            v_thresh: Accum::from_f64(p.v_thresh),
+            i_offset: Accum::from_f64(p.i_offset),
+            r_membrane: div_accum(tau_m, cm),
+            exp_tc: Accum::from_f64((-div_accum(ts, tau_m).to_f64()).exp()),
+            t_refract: ceil_accum(div_accum(Accum::from_f64(p.tau_refrac), ts)),
+            decay: [de, di],
+            init: [ie, ii],
+        }
+    }
+}
+
+/// The state of one core's neurons (struct of arrays, as the core keeps `neuron_t`s).
+#[derive(Debug, Clone)]
+pub struct LifSlice {
+    pub k: LifConstants,
+    pub v: Vec<Accum>,
+    /// Synaptic currents per receptor (positive magnitudes; inhibition is subtracted).
+    pub isyn: [Vec<Accum>; N_RECEPTORS],
+    pub refract: Vec<i32>,
+}
+
+impl LifSlice {
+    /// A slice with initial potentials `v_init` (mV, rounded to S1615 as the host writes them).
+    pub fn new(k: LifConstants, v_init: &[f64]) -> Self {
+        let n = v_init.len();
+        LifSlice {
+            k,
+            v: v_init.iter().map(|&v| Accum::from_f64(v)).collect(),
+            isyn: [vec![Accum::ZERO; n], vec![Accum::ZERO; n]],
+            refract: vec![0; n],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.v.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.v.is_empty()
+    }
+
+    /// One timer tick. `input[r][i]` is the ring-buffer sum (16-bit units) for receptor `r` of
+    /// neuron `i`, already converted by the receptor's left shift; it is consumed (zeroed).
+    /// Local indices of the neurons that fire are appended to `spikes` in ascending order.
+    // One index walks the parallel state arrays, as the core walks its neuron_t array.
+    #[allow(clippy::needless_range_loop)]
+    pub fn tick(&mut self, input: &mut [Vec<Accum>; N_RECEPTORS], spikes: &mut Vec<u32>) {
+        let k = self.k;
+        for i in 0..self.v.len() {
+            for r in 0..N_RECEPTORS {
+                let x = std::mem::take(&mut input[r][i]);
+                if x != Accum::ZERO {
+                    self.isyn[r][i] = self.isyn[r][i] + x.decay(k.init[r]);
+                }
+            }
+            if self.refract[i] <= 0 {
+                let drive = self.isyn[0][i] - self.isyn[1][i] + k.i_offset;
+                let alpha = drive.mul_round(k.r_membrane) + k.v_rest;
+                self.v[i] = alpha - k.exp_tc.mul_round(alpha - self.v[i]);
+            } else {
+                self.refract[i] -= 1;
+            }
+            if self.v[i] >= k.v_thresh {
+                self.v[i] = k.v_reset;
+                self.refract[i] = k.t_refract;
+                spikes.push(i as u32);
+            }
+            for r in 0..N_RECEPTORS {
+                self.isyn[r][i] = self.isyn[r][i].decay(k.decay[r]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One 6 nA input moves a resting slow CA3 neuron by w·init·R·(1 − expTC) = 5.467 mV
+    /// (specs/ca3-cam.md §2) and fires it in the tick the input is injected; the neuron then
+    /// stays at reset for exactly T_refract = 1 tick.
+    #[test]
+    fn one_ca3_input_fires_in_its_tick_and_refracts_one_tick() {
+        let k = LifConstants::new(&models::builders::ca3::neuron_params(false, -57.0), 1.0);
+        assert_eq!(k.t_refract, 1);
+        assert!((k.r_membrane.to_f64() - 11.1111).abs() < 1e-3);
+        assert!((k.exp_tc.to_f64() - 0.716_531).abs() < 1e-4);
+        // Sub-threshold: 3 nA gives 0.91119·3 = 2.734 mV.
+        let mut s = LifSlice::new(k, &[-60.0]);
+        let mut input = [vec![Accum::from_f64(3.0)], vec![Accum::ZERO]];
+        let mut spikes = Vec::new();
+        s.tick(&mut input, &mut spikes);
+        assert!(spikes.is_empty());
+        assert!(
+            (s.v[0].to_f64() + 60.0 - 2.7336).abs() < 2e-3,
+            "{:?}",
+            s.v[0].to_f64()
+        );
+        // Supra-threshold: 6 nA.
+        let mut s = LifSlice::new(k, &[-60.0]);
+        let mut input = [vec![Accum::from_f64(6.0)], vec![Accum::ZERO]];
+        s.tick(&mut input, &mut spikes);
+        assert_eq!(spikes, vec![0]);
+        assert_eq!(s.v[0], k.v_reset);
+        assert_eq!(s.refract[0], 1);
+        // A second input during the refractory tick is injected but not integrated.
+        let mut input = [vec![Accum::from_f64(6.0)], vec![Accum::ZERO]];
+        spikes.clear();
+        s.tick(&mut input, &mut spikes);
+        assert!(spikes.is_empty());
+        assert_eq!(s.v[0], k.v_reset);
+    }
+}

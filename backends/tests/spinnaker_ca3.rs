@@ -1,0 +1,105 @@
+//! The CA3 content-addressable memory on the emulated SpiNNaker board against the spike trains
+//! its authors recorded on SpiNNaker (reference/ca3_cam_spinnaker_recordings.json): mapped by
+//! hw_export onto a SpiNN-5 board, run in sPyNNaker's fixed point with every spike routed
+//! through the compressed tables. The criterion is 0 differing (population column, ms) cells.
+
+use backends::spinnaker::Board;
+use hw_export::machine::Machine;
+use models::builders::ca3;
+use serde_json::Value;
+use sim_core::MemoryObserver;
+
+fn recordings() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/reference/ca3_cam_spinnaker_recordings.json"
+    );
+    let text =
+        std::fs::read_to_string(path).expect("the reference recordings are beside the checkout");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+/// Runs experiment `name` on a SpiNN-5 board; returns (differing cells, cells, recorded spikes).
+fn replay(name: &str) -> (usize, usize, usize) {
+    replay_on(name, Machine::spinn5(), true)
+}
+
+/// [`replay`] on `machine`; `one_chip`: whether the memory is expected to fit on one chip.
+fn replay_on(name: &str, machine: Machine, one_chip: bool) -> (usize, usize, usize) {
+    let rec = recordings();
+    let e = &rec["experiments"][name];
+    let (size, sim_time, input) = ca3::recorded_experiment(e).unwrap();
+    let memory = ca3::build(size, input).unwrap();
+    let mut board = Board::new(&memory.network, &machine, "spinn5").unwrap();
+    let mut obs = MemoryObserver::default();
+    board.run_until(sim_time, &mut obs).unwrap();
+    let report = board.report();
+    eprint!("{}", report.summary());
+    for c in report.cores.iter().filter(|c| c.unmatched_packets > 0) {
+        eprintln!(
+            "{name}: unmatched on {} ({},{},{}): {}",
+            c.population, c.x, c.y, c.p, c.unmatched_packets
+        );
+    }
+    assert!(report.ok, "{name}: packets dropped or unmatched");
+    assert!(report.packets.sent > 0 && report.packets.delivered > report.packets.sent / 2);
+    // One core per population (all are below 256 neurons).
+    assert_eq!(report.cores.len(), ca3::POPULATIONS.len());
+    if one_chip {
+        assert!(report.links.is_empty());
+    } else {
+        // Spread over chips: packets cross links between chips.
+        assert!(report.links.len() >= 4, "{} links used", report.links.len());
+        assert!(report.chips.len() >= 5);
+    }
+
+    let c = ca3::compare_with_recording(e, &obs.spikes);
+    for l in &c.lines {
+        eprintln!("{name} on the board: {l}");
+    }
+    (c.differing, c.cells, c.recorded_spikes)
+}
+
+#[test]
+fn e1_functional_matches_the_recording_exactly() {
+    let (d, cells, spikes) = replay("1_learn_recall_by_cue_and_cont_forget");
+    eprintln!(
+        "E1 on the board: {d} differing of {cells} (column, ms) cells; {spikes} recorded spikes"
+    );
+    assert_eq!(d, 0);
+}
+
+#[test]
+fn e2_pyramidal_sequence_matches_the_recording_exactly() {
+    let (d, cells, spikes) = replay("2_tb2_piramidal_sequence_cont");
+    eprintln!(
+        "E2 on the board: {d} differing of {cells} (column, ms) cells; {spikes} recorded spikes"
+    );
+    assert_eq!(d, 0);
+}
+
+#[test]
+fn e3_state_map_matches_the_recording_exactly() {
+    let (d, cells, spikes) = replay("3_state_map_app");
+    eprintln!(
+        "E3 on the board: {d} differing of {cells} (column, ms) cells; {spikes} recorded spikes"
+    );
+    assert_eq!(d, 0);
+}
+
+/// The same recordings with only two application cores per chip (sixteen of eighteen cores
+/// reserved), so the ten populations sit on five chips and every spike crosses links and the
+/// compressed tables of the chips on its way.
+#[test]
+fn the_recordings_are_reproduced_with_the_memory_spread_over_chips() {
+    for name in [
+        "1_learn_recall_by_cue_and_cont_forget",
+        "2_tb2_piramidal_sequence_cont",
+        "3_state_map_app",
+    ] {
+        let machine = Machine::spinn5().with_monitor_cores(16);
+        let (d, cells, _) = replay_on(name, machine, false);
+        eprintln!("{name} over chips: {d} differing of {cells} (column, ms) cells");
+        assert_eq!(d, 0, "{name}");
+    }
+}
