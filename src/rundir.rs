@@ -222,6 +222,12 @@ impl Recorder {
         Self::open(dir, net, total_steps, quiet, Some(at))
     }
 
+    /// Stamps every spike at the step that emitted it, whatever the cell type's convention: a
+    /// backend that runs every neuron in sPyNNaker's order (the SpiNNaker board) records so.
+    pub fn stamp_at_emission(&mut self) {
+        self.stamp_offset.iter_mut().for_each(|o| *o = 0);
+    }
+
     /// What has been written so far (call after a flush).
     pub fn positions(&self) -> RecorderPositions {
         RecorderPositions {

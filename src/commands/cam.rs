@@ -23,9 +23,11 @@ pub struct CamArgs {
     /// The run directory to write.
     #[arg(long)]
     pub out: PathBuf,
-    /// Where to run: cpu.
+    /// Where to run: cpu, or spinnaker (the memory on an emulated board).
     #[arg(long, default_value = "cpu")]
     pub backend: String,
+    #[command(flatten)]
+    pub board: super::spinnaker::BoardArgs,
     /// Threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -82,12 +84,6 @@ fn csv(rows: &[RecallRow]) -> String {
 
 pub fn cam(a: CamArgs) -> Result<(), CliError> {
     let backend: BackendKind = a.backend.parse().map_err(CliError::Input)?;
-    if backend != BackendKind::Cpu {
-        return Err(CliError::Input(format!(
-            "--backend {}: not available in this build; expected cpu",
-            a.backend
-        )));
-    }
     let name = a.experiment.display().to_string();
     let text = std::fs::read_to_string(&a.experiment)
         .map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))?;
@@ -98,8 +94,29 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
         .max(1);
 
     let t = Instant::now();
-    let run = ca3::run(exp.size, &exp.schedule, threads, exp.min_steps)
-        .map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+    let (run, board) = match backend {
+        BackendKind::Cpu => (
+            ca3::run(exp.size, &exp.schedule, threads, exp.min_steps)
+                .map_err(|e| CliError::Input(format!("{name}: {e}")))?,
+            None,
+        ),
+        BackendKind::Spinnaker => {
+            let (memory, steps) = ca3::prepare(exp.size, &exp.schedule, exp.min_steps, exp.seed)
+                .map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+            let mut board = super::spinnaker::board(&memory.network, &a.board)?;
+            let mut obs = sim_core::MemoryObserver::default();
+            board
+                .run_until(steps, &mut obs)
+                .map_err(|e| CliError::Runtime(format!("{name}: {e}")))?;
+            let weights = |p| board.plastic_weights(p).expect("a plastic projection");
+            let (c2k, k2c) = (
+                weights(memory.cue_to_content),
+                weights(memory.content_to_cue),
+            );
+            let run = ca3::assemble(memory, &exp.schedule, steps, obs.spikes, c2k, k2c);
+            (run, Some(board))
+        }
+    };
     let wall = t.elapsed().as_secs_f64();
 
     let net = &run.memory.network;
@@ -192,6 +209,13 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
     };
     draw_raster(&a.out, net, run.steps as f64 * ca3::DT_MS, &markers)
         .map_err(|e| CliError::Runtime(format!("raster.png: {e}")))?;
+    if let Some(board) = &board {
+        if let Some(failure) = super::spinnaker::finish_report(&mut dir, board, a.quiet)? {
+            let msg = format!("{name}: {failure}");
+            dir.finish(Some(msg.clone()))?;
+            return Err(CliError::Runtime(msg));
+        }
+    }
     dir.finish(None)?;
 
     if !a.quiet && run.table.len() <= 100 {

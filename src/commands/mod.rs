@@ -4,6 +4,7 @@ pub mod bench;
 pub mod cam;
 pub mod compress;
 pub mod run;
+pub mod spinnaker;
 
 use std::fmt;
 

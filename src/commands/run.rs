@@ -27,9 +27,11 @@ pub struct RunArgs {
     /// Threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Where to run: cpu.
+    /// Where to run: cpu, or spinnaker (the mapped network on an emulated board; dt = 1 ms).
     #[arg(long, default_value = "cpu")]
     pub backend: String,
+    #[command(flatten)]
+    pub board: super::spinnaker::BoardArgs,
     /// Overrides a model-file value, e.g. `--set populations.exc.params.tau_m=15`.
     #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
     pub set: Vec<String>,
@@ -91,11 +93,8 @@ fn read_checkpoint(dir: &Path) -> Result<RunCheckpoint, CliError> {
 
 pub fn run(a: RunArgs) -> Result<(), CliError> {
     let backend: BackendKind = a.backend.parse().map_err(CliError::Input)?;
-    if backend != BackendKind::Cpu {
-        return Err(CliError::Input(format!(
-            "--backend {}: not available in this build; expected cpu",
-            a.backend
-        )));
+    if backend == BackendKind::Spinnaker {
+        return super::spinnaker::run_model(&a);
     }
     let t_build = Instant::now();
     // A fresh run, or the pieces of an interrupted one.

@@ -100,6 +100,10 @@ pub struct Board {
     quantisation: Vec<board::Quantisation>,
     stats: Vec<CoreStats>,
     link_packets: BTreeMap<(Chip, u8), u64>,
+    /// Per source core, the cores the mapping expects its packets at; per key, how many of
+    /// them its path misses.
+    expected: Vec<Vec<(Chip, u8)>>,
+    missing: HashMap<u32, u64>,
     chip_lookups: BTreeMap<Chip, u64>,
     report: RunReport,
     step: Step,
@@ -183,6 +187,15 @@ impl Board {
             plastic_slots,
             quantisation,
             link_packets: BTreeMap::new(),
+            expected: (0..n)
+                .map(|s| {
+                    mapping.targets[s]
+                        .iter()
+                        .map(|&t| (mapping.placements[t].chip(), mapping.placements[t].p))
+                        .collect()
+                })
+                .collect(),
+            missing: HashMap::new(),
             chip_lookups: BTreeMap::new(),
             report: RunReport {
                 machine: machine_name.to_string(),
@@ -332,6 +345,11 @@ impl Board {
                 for &ch in &path.lookups {
                     *self.chip_lookups.entry(ch).or_default() += 1;
                 }
+                let expected = &self.expected[c];
+                let missing = *self.missing.entry(key).or_insert_with(|| {
+                    expected.iter().filter(|e| !path.cores.contains(e)).count() as u64
+                });
+                self.report.packets.undelivered += missing;
                 let drops: Vec<DropReason> = path.drops.iter().map(|d| d.1).collect();
                 let dests = path.cores.clone();
                 for r in drops {
@@ -490,7 +508,7 @@ impl Board {
             })
             .collect();
         r.quantisation = self.quantisation.clone();
-        r.ok = r.packets.dropped == 0 && r.packets.unmatched == 0;
+        r.ok = r.packets.dropped == 0 && r.packets.unmatched == 0 && r.packets.undelivered == 0;
         r
     }
 }

@@ -72,7 +72,10 @@ pub struct PacketTotals {
     pub delivered: u64,
     pub dropped: u64,
     pub dropped_by_reason: BTreeMap<String, u64>,
+    /// Packets that reached a core whose population table has no row for their key.
     pub unmatched: u64,
+    /// Copies the mapping expected at a target core that the routers never delivered there.
+    pub undelivered: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,7 +90,7 @@ pub struct RunReport {
     /// Cores (x, y, p: population) that exceeded the budget in at least one tick.
     pub cores_missing_real_time: Vec<String>,
     pub quantisation: Vec<Quantisation>,
-    /// No packet was dropped or unmatched.
+    /// No packet was dropped, unmatched or undelivered.
     pub ok: bool,
 }
 
@@ -107,8 +110,8 @@ impl RunReport {
         let p = &self.packets;
         let _ = writeln!(
             s,
-            "spinnaker ({}): {} ticks, {} packets sent, {} delivered, {} dropped, {} unmatched",
-            self.machine, self.ticks, p.sent, p.delivered, p.dropped, p.unmatched
+            "spinnaker ({}): {} ticks, {} packets sent, {} delivered, {} dropped, {} unmatched, {} undelivered",
+            self.machine, self.ticks, p.sent, p.delivered, p.dropped, p.unmatched, p.undelivered
         );
         let entries: usize = self.chips.iter().map(|c| c.router_entries).sum();
         let max_entries = self

@@ -867,16 +867,51 @@ fn run_seeded(
     min_steps: Step,
     seed: u64,
 ) -> Result<CamRun, CamError> {
-    validate(size, schedule)?;
-    let memory = build_seeded(size, input_spikes(size, schedule), seed)?;
-    // The last output of any operation is at t0 + 7.
-    let last = schedule.last().map(|s| s.t0 + 8).unwrap_or(0);
-    let steps = min_steps.max(last);
+    let (memory, steps) = prepare(size, schedule, min_steps, seed)?;
     let mut sim = Simulation::with_threads(&memory.network, threads.max(1));
     let mut obs = MemoryObserver::default();
     sim.run_until(steps, &mut obs)
         .map_err(|e| CamError::Engine(e.to_string()))?;
-    let mut spikes = obs.spikes;
+    // Plastic projections were built all-to-all in (pre, post) order: row-major matrices.
+    let cue_to_content = sim.weights(memory.cue_to_content);
+    let content_to_cue = sim.weights(memory.content_to_cue);
+    Ok(assemble(
+        memory,
+        schedule,
+        steps,
+        obs.spikes,
+        cue_to_content,
+        content_to_cue,
+    ))
+}
+
+/// The memory for `schedule` (validated) and the number of steps its run takes: at least
+/// `min_steps` and until every operation's output is out. Any backend runs it from here.
+pub fn prepare(
+    size: Ca3Size,
+    schedule: &[Scheduled],
+    min_steps: Step,
+    seed: u64,
+) -> Result<(Ca3Network, Step), CamError> {
+    validate(size, schedule)?;
+    let memory = build_seeded(size, input_spikes(size, schedule), seed)?;
+    // The last output of any operation is at t0 + 7.
+    let last = schedule.last().map(|s| s.t0 + 8).unwrap_or(0);
+    Ok((memory, min_steps.max(last)))
+}
+
+/// A finished run of [`prepare`]'s memory as a [`CamRun`]: the spikes per population, the final
+/// weights of the two plastic projections (in synapse order), decoded and compared with the
+/// ideal CAM.
+pub fn assemble(
+    memory: Ca3Network,
+    schedule: &[Scheduled],
+    steps: Step,
+    mut spikes: Vec<Vec<(Step, u32)>>,
+    cue_to_content: Vec<f64>,
+    content_to_cue: Vec<f64>,
+) -> CamRun {
+    let size = memory.size;
     spikes.resize(POPULATIONS.len(), Vec::new());
     let answered = decode(size, schedule, &spikes[OUT]);
     let mut oracle = Oracle::new(size);
@@ -896,10 +931,7 @@ fn run_seeded(
             }
         })
         .collect();
-    // Plastic projections were built all-to-all in (pre, post) order: row-major matrices.
-    let cue_to_content = sim.weights(memory.cue_to_content);
-    let content_to_cue = sim.weights(memory.content_to_cue);
-    Ok(CamRun {
+    CamRun {
         memory,
         schedule: schedule.to_vec(),
         population_names: POPULATIONS.iter().map(|s| s.to_string()).collect(),
@@ -909,7 +941,7 @@ fn run_seeded(
         cue_to_content,
         content_to_cue,
         steps,
-    })
+    }
 }
 
 /// Relative frequencies of the operation kinds in a random stream.
