@@ -213,17 +213,7 @@ mod tests {
     /// the deficit is positive and bounded by one unit per non-zero tick, carried forward.
     #[test]
     fn truncated_decay_loses_charge_of_small_currents() {
-        let p = IfCurrExpParams {
-            cm: 0.02,
-            tau_m: 20.0,
-            tau_refrac: 5.0,
-            tau_syn_e: 5.0,
-            tau_syn_i: 10.0,
-            v_rest: -49.0,
-            v_reset: -60.0,
-            v_thresh: -50.0,
-            i_offset: 0.0,
-        };
+        let p = models::builders::benchmarks::cuba_params();
         let k = LifConstants::new(&p, 1.0);
         let w = Accum::from_weight(53, 0);
         let mut s = LifSlice::new(k, &[-60.0]);

@@ -73,6 +73,21 @@ pub enum BuildError {
     Time(#[from] sim_core::time::TimeError),
 }
 
+/// The `IF_curr_exp` parameters of CUBA's neurons (both populations).
+pub fn cuba_params() -> IfCurrExpParams {
+    IfCurrExpParams {
+        cm: 0.02,
+        tau_m: 20.0,
+        tau_refrac: 5.0,
+        tau_syn_e: 5.0,
+        tau_syn_i: 10.0,
+        v_rest: -49.0,
+        v_reset: -60.0,
+        v_thresh: -50.0,
+        i_offset: 0.0,
+    }
+}
+
 /// Builds CUBA or COBA.
 pub fn build(kind: Benchmark, cfg: &BenchmarkConfig) -> Result<Network, BuildError> {
     if cfg.neurons < 5 {
@@ -88,17 +103,7 @@ pub fn build(kind: Benchmark, cfg: &BenchmarkConfig) -> Result<Network, BuildErr
     });
     let (exc_w, inh_w) = match kind {
         Benchmark::Cuba => {
-            let params = IfCurrExpParams {
-                cm: 0.02,
-                tau_m: 20.0,
-                tau_refrac: 5.0,
-                tau_syn_e: 5.0,
-                tau_syn_i: 10.0,
-                v_rest: -49.0,
-                v_reset: -60.0,
-                v_thresh: -50.0,
-                i_offset: 0.0,
-            };
+            let params = cuba_params();
             let model = Arc::new(IfCurrExp::new(
                 params,
                 Integration::Nest,
