@@ -104,6 +104,12 @@ pub trait PopulationModel: Send + Sync + Debug {
         0
     }
 
+    /// The concrete model, for backends that run it in their own arithmetic (the SpiNNaker
+    /// backend reads `IF_curr_exp` parameters through it); `None` for models that do not offer it.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
     /// Builds the kernel for neurons `range` of population `pop`. Per-neuron randomness must be
     /// drawn from streams keyed by (seed, pop, neuron) (see [`crate::rng`]) so that the result
     /// does not depend on how the population is sliced.

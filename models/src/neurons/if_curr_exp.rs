@@ -195,6 +195,9 @@ impl PopulationModel for IfCurrExp {
     fn state_vars(&self) -> &[&'static str] {
         &["v", "isyn_exc", "isyn_inh"]
     }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
     fn spike_stamp_offset(&self) -> Step {
         match self.integration {
             Integration::Nest => 1,

@@ -153,4 +153,7 @@ impl PairRule for Stdp {
         };
         w.max(self.weight.bounds().0)
     }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
 }
