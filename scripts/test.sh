@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo fmt --all -- --check
+# PACMAN and rig for the SpiNNaker interoperability tests (tests/cli_export.rs); idempotent.
+bash scripts/setup-python.sh
 cargo test --release --workspace --all-targets --no-fail-fast

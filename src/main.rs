@@ -24,6 +24,8 @@ enum Command {
     Compress(commands::compress::CompressArgs),
     /// Time a benchmark network (or a model file) and print one JSON line.
     Bench(commands::bench::BenchArgs),
+    /// Export a network to hardware (SpiNNaker).
+    Export(commands::export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Command::Cam(a) => commands::cam::cam(a),
         Command::Compress(a) => commands::compress::compress(a),
         Command::Bench(a) => commands::bench::bench(a),
+        Command::Export(a) => commands::export::export(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod compress;
 pub mod error;
+pub mod export;
 pub mod formats;
 pub mod keys;
 pub mod machine;

@@ -37,13 +37,14 @@ impl Slice {
 /// ARM968 at 200 MHz (see docs/SPINNAKER.md), not measurements.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CostModel {
-    /// Clock cycles available per time step per core (200 MHz x 1 ms).
-    pub cycles_per_tick: f64,
+    /// Core clock (Hz); a time step of `dt` ms at time-scale factor `f` has
+    /// `clock_hz * dt / 1000 * f` cycles.
+    pub clock_hz: f64,
     /// Neuron state and parameters, bytes per neuron (DTCM; a copy also sits in SDRAM).
     pub neuron_bytes: u64,
     /// Ring-buffer slots per receptor (16 steps without delay extensions).
     pub ring_slots: u64,
-    /// Bytes per ring-buffer slot.
+    /// Bytes per ring-buffer slot (`RING_ENTRY_BITS` = 32).
     pub ring_slot_bytes: u64,
     /// Bytes per static synapse in the synaptic matrix.
     pub static_synapse_bytes: u64,
@@ -54,7 +55,7 @@ pub struct CostModel {
     pub plastic_row_header_bytes: u64,
     /// Fixed SDRAM per core (system, provenance, key and routing regions).
     pub core_overhead_bytes: u64,
-    /// DTCM available for data per core (64 KiB minus stack, heap bookkeeping, code data).
+    /// DTCM available for data per core (64 KiB minus stack and heap bookkeeping).
     pub dtcm_bytes: u64,
     /// Cycles per neuron update, per static and per plastic synaptic event, per spike received
     /// (DMA of the row plus the master population table lookup).
@@ -69,16 +70,16 @@ pub struct CostModel {
 impl Default for CostModel {
     fn default() -> Self {
         CostModel {
-            cycles_per_tick: 200_000.0,
-            neuron_bytes: 72,
+            clock_hz: 200e6,
+            neuron_bytes: 56,
             ring_slots: 16,
-            ring_slot_bytes: 2,
+            ring_slot_bytes: 4,
             static_synapse_bytes: 4,
             plastic_synapse_bytes: 4,
             static_row_header_bytes: 12,
             plastic_row_header_bytes: 24,
             core_overhead_bytes: 16 * 1024,
-            dtcm_bytes: 48 * 1024,
+            dtcm_bytes: 56 * 1024,
             neuron_update_cycles: 150.0,
             static_event_cycles: 30.0,
             plastic_event_cycles: 250.0,
@@ -103,6 +104,9 @@ pub struct PartitionOptions {
     pub assumed_rate_hz: f64,
     /// Simulated time, for recording buffers (ms).
     pub duration_ms: f64,
+    /// Wall-clock slow-down (sPyNNaker's `time_scale_factor`); None = sPyNNaker's default
+    /// `max(1, ceil(dt_us / 10000))`, i.e. 1 for every dt up to 10 ms.
+    pub time_scale_factor: Option<u32>,
     pub cost: CostModel,
 }
 
@@ -115,8 +119,22 @@ impl Default for PartitionOptions {
             plastic_neurons_per_core: 128,
             assumed_rate_hz: 10.0,
             duration_ms: 1000.0,
+            time_scale_factor: None,
             cost: CostModel::default(),
         }
+    }
+}
+
+impl PartitionOptions {
+    /// The time-scale factor used: the given one or sPyNNaker's default.
+    pub fn time_scale_factor(&self, dt_ms: f64) -> u32 {
+        self.time_scale_factor
+            .unwrap_or_else(|| ((dt_ms * 1000.0 / 10_000.0).ceil() as u32).max(1))
+    }
+
+    /// Clock cycles a core has per time step.
+    pub fn budget_cycles(&self, dt_ms: f64) -> f64 {
+        self.cost.clock_hz * dt_ms / 1000.0 * self.time_scale_factor(dt_ms) as f64
     }
 }
 
@@ -134,7 +152,7 @@ pub struct SliceResources {
     pub dtcm_bytes: u64,
     /// Estimated cycles per time step at the assumed rate.
     pub cycles_per_tick: f64,
-    /// `cycles_per_tick / cost.cycles_per_tick`.
+    /// `cycles_per_tick` over the cycles a time step has.
     pub load: f64,
 }
 
@@ -269,7 +287,7 @@ fn estimate(
         sdram_bytes: sdram,
         dtcm_bytes: dtcm,
         cycles_per_tick: cycles,
-        load: cycles / c.cycles_per_tick,
+        load: cycles / opts.budget_cycles(net.grid.dt_ms()),
     }
 }
 

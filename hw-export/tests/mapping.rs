@@ -158,3 +158,93 @@ fn zoned_keys_follow_pacman_layout() {
     assert!(mg.keys.iter().all(|&(_, mask)| mask == mg.keys[0].1));
     check_mapping(&net, &mg);
 }
+
+#[test]
+fn ner_routes_straight_lines_as_defaultable_and_detours_round_dead_links() {
+    use hw_export::place::CoreLocation;
+    use hw_export::route::{distance, ner_route};
+    let core = |x, y, p| CoreLocation { x, y, p };
+    let m = Machine::torus(8, 8);
+    // Four hops east: the three chips in between only pass packets straight on.
+    let tree = ner_route(&m, core(0, 0, 2), &[core(4, 0, 3)], 20).unwrap();
+    assert_eq!(tree.nodes.len(), 5);
+    for x in 1..4 {
+        let n = &tree.nodes[&(x, 0)];
+        assert_eq!(
+            (n.in_link, n.links, n.cores),
+            (Some(3), 1, 0),
+            "chip ({x},0)"
+        );
+    }
+    assert_eq!(tree.nodes[&(4, 0)].cores, 1 << 3);
+    // Diagonal offsets use the NE link: (3, 3) is three hops.
+    assert_eq!(distance(&m, (0, 0), (3, 3)), 3);
+    assert_eq!(distance(&m, (0, 0), (7, 7)), 1); // wraps
+    let t = ner_route(&m, core(0, 0, 2), &[core(3, 3, 4)], 20).unwrap();
+    assert_eq!(t.nodes.len(), 4);
+    // A dead link on the straight path: the route goes round it and stays a tree.
+    let dead = Machine::torus(8, 8).with_dead_links(&[((1, 0), 0)]);
+    let t = ner_route(&dead, core(0, 0, 2), &[core(4, 0, 3)], 20).unwrap();
+    assert!(
+        t.nodes.get(&(1, 0)).is_none_or(|n| n.links & 1 == 0),
+        "uses the dead link"
+    );
+    assert_eq!(t.nodes[&(4, 0)].cores, 1 << 3);
+    let arrivals = t.nodes.values().filter(|n| n.in_link.is_some()).count();
+    assert_eq!(
+        arrivals,
+        t.nodes.len() - 1,
+        "every chip but the source has one parent"
+    );
+    // Targets share the tree: (5, 0) is three hops west round the torus, so it is routed
+    // first, and (4, 0) and (4, 1) join the tree next to it (6 chips; 8 without sharing).
+    let fan = ner_route(
+        &m,
+        core(0, 0, 2),
+        &[core(4, 0, 3), core(4, 1, 3), core(5, 0, 3)],
+        20,
+    )
+    .unwrap();
+    assert_eq!(fan.nodes.len(), 6);
+    assert_eq!(fan.nodes[&(4, 0)].in_link, Some(0)); // arrives from (5, 0)
+}
+
+#[test]
+fn tables_merge_slices_with_equal_routes_and_flag_straight_through_entries() {
+    // IN (1256 neurons, 5 slices) feeds every population: on chips where all of IN's slices
+    // route alike, one application-level entry stands for all five.
+    let net = ca3(1000, 256);
+    let m = map_network(&net, &Machine::spinn5(), &MapOptions::default()).unwrap();
+    check_mapping(&net, &m);
+    let merged: Vec<usize> = m
+        .key_allocation
+        .populations
+        .iter()
+        .map(|app| {
+            m.tables
+                .iter()
+                .flat_map(|t| &t.entries)
+                .filter(|e| e.key == app.key && e.mask == app.mask)
+                .count()
+        })
+        .collect();
+    eprintln!("population-level entries per population: {merged:?}");
+    assert!(
+        merged.iter().sum::<usize>() > 0,
+        "no population-level entry"
+    );
+    for t in &m.tables {
+        for e in &t.entries {
+            if e.defaultable {
+                assert_eq!(e.route >> 6, 0, "a defaultable entry delivers to a core");
+                assert!(e.is_safely_defaultable());
+            }
+        }
+    }
+    let (before, after, max) = m.entry_counts();
+    eprintln!(
+        "ca3 1000x256: {} slices on {} chips, {before} -> {after} entries, max {max}",
+        m.slices.len(),
+        m.used_chips().len()
+    );
+}

@@ -200,7 +200,8 @@ impl Board {
             report: RunReport {
                 machine: machine_name.to_string(),
                 ticks: 0,
-                cost_model: mapping_cost(&mapping),
+                cost_model: MapOptions::default().partition.cost,
+                budget_cycles_per_tick: MapOptions::default().partition.budget_cycles(DT_MS),
                 packets: PacketTotals::default(),
                 chips: Vec::new(),
                 links: Vec::new(),
@@ -392,7 +393,7 @@ impl Board {
                 + st.tick_plastic as f64 * cost.plastic_event_cycles;
             st.cycles_sum += cycles;
             st.cycles_max = st.cycles_max.max(cycles);
-            if cycles > cost.cycles_per_tick {
+            if cycles > self.report.budget_cycles_per_tick {
                 st.over_budget += 1;
             }
             st.packets += st.tick_packets;
@@ -487,7 +488,7 @@ impl Board {
                 synaptic_events_per_tick_max: s.events_max,
                 cycles_per_tick_mean: s.cycles_sum / ticks,
                 cycles_per_tick_max: s.cycles_max,
-                peak_load: s.cycles_max / r.cost_model.cycles_per_tick,
+                peak_load: s.cycles_max / r.budget_cycles_per_tick,
                 ticks_over_budget: s.over_budget,
                 unmatched_packets: s.unmatched,
                 ring_saturations: match &c.program {
@@ -511,10 +512,6 @@ impl Board {
         r.ok = r.packets.dropped == 0 && r.packets.unmatched == 0 && r.packets.undelivered == 0;
         r
     }
-}
-
-fn mapping_cost(_m: &Mapping) -> hw_export::partition::CostModel {
-    hw_export::partition::CostModel::default()
 }
 
 fn check_dt(net: &Network) -> Result<(), SpinnakerError> {

@@ -6,7 +6,7 @@
 //! `neurons × neuron_update + packets received × spike_overhead + static events × static_event +
 //! plastic events × plastic_event`, with the constants of `hw_export::partition::CostModel`
 //! (the same ones the export's real-time load estimate uses), against
-//! `cycles_per_tick = 200 MHz × 1 ms = 200,000`. A core "misses real time" in a tick whose
+//! `budget_cycles_per_tick = 200 MHz × 1 ms = 200,000`. A core "misses real time" in a tick whose
 //! estimate exceeds the budget.
 
 use std::collections::BTreeMap;
@@ -83,6 +83,8 @@ pub struct RunReport {
     pub machine: String,
     pub ticks: u64,
     pub cost_model: CostModel,
+    /// Cycles a core has per 1 ms tick in real time (200 MHz × 1 ms).
+    pub budget_cycles_per_tick: f64,
     pub packets: PacketTotals,
     pub chips: Vec<ChipReport>,
     pub links: Vec<LinkReport>,
@@ -140,7 +142,7 @@ impl RunReport {
                 "  cores: {} used; peak load {:.1} % of {} cycles/tick on ({},{},{}) {}; {} miss real time",
                 self.cores.len(),
                 100.0 * c.peak_load,
-                self.cost_model.cycles_per_tick,
+                self.budget_cycles_per_tick,
                 c.x,
                 c.y,
                 c.p,

@@ -2,7 +2,11 @@
 
 pub mod bin;
 pub mod images;
+pub mod machine_json;
 pub mod pacman_json;
+pub mod placements_json;
+pub mod pynn;
+pub mod report;
 
 use crate::error::{HwError, Result};
 use std::io::Read;

@@ -112,6 +112,13 @@ impl IfCondExp {
     }
 }
 
+impl IfCondExp {
+    /// The PyNN parameters (for exporters).
+    pub fn params(&self) -> &IfCondExpParams {
+        &self.p
+    }
+}
+
 impl PopulationModel for IfCondExp {
     fn type_name(&self) -> &str {
         "IF_cond_exp"
@@ -121,6 +128,9 @@ impl PopulationModel for IfCondExp {
     }
     fn state_vars(&self) -> &[&'static str] {
         &["v", "gsyn_exc", "gsyn_inh"]
+    }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
     fn spike_stamp_offset(&self) -> Step {
         1

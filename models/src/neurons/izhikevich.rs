@@ -69,6 +69,13 @@ impl Izhikevich {
     }
 }
 
+impl Izhikevich {
+    /// The PyNN parameters (for exporters).
+    pub fn params(&self) -> &IzhikevichParams {
+        &self.p
+    }
+}
+
 impl PopulationModel for Izhikevich {
     fn type_name(&self) -> &str {
         "Izhikevich"
@@ -78,6 +85,9 @@ impl PopulationModel for Izhikevich {
     }
     fn state_vars(&self) -> &[&'static str] {
         &["v", "u"]
+    }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
     fn spike_stamp_offset(&self) -> sim_core::Step {
         1

@@ -1,0 +1,290 @@
+//! `engram export spinnaker` end to end, checked by PACMAN's own code: the routing tables load
+//! in PACMAN's reader and pass its three equivalence checkers (PACMAN `compare_tables`, rig
+//! `table_is_subset_of` and the exact ternary-cube check of `pacman_roundtrip.py`), a corrupted
+//! compressed file fails them, and the placements and machine files validate against PACMAN's
+//! schemas and equal SpiNNMachine's own virtual machine. Needs the Python tools that
+//! `scripts/setup-python.sh` installs (the README's test command runs it first).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use hw_export::formats::pacman_json::{read_pacman_json, write_pacman_json};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The venv's Python; fails (never skips) when it is missing.
+fn python() -> PathBuf {
+    let py = root().join("target/python-tools/bin/python");
+    assert!(
+        py.exists(),
+        "{} is missing: run scripts/setup-python.sh (installs spinnaker-pacman 1!7.4.1 and \
+         rig 2.4.1 for the PACMAN interoperability tests)",
+        py.display()
+    );
+    py
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let d = root()
+        .join("target/test-runs")
+        .join(format!("export-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn export(model: &str, machine: &str, out: &Path, extra: &[&str]) -> String {
+    let res = Command::new(env!("CARGO_BIN_EXE_engram"))
+        .args(["export", "spinnaker", model, "--machine", machine, "--out"])
+        .arg(out)
+        .args(extra)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&res.stdout).to_string();
+    assert!(
+        res.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    stdout
+}
+
+fn roundtrip(uncompressed: &Path, compressed: &Path) -> Output {
+    Command::new(python())
+        .arg(root().join("../shared/tools/pacman_roundtrip.py"))
+        .arg("--input")
+        .arg(uncompressed)
+        .arg("--compressed")
+        .arg(compressed)
+        .args(["--only", "pair"])
+        .output()
+        .unwrap()
+}
+
+/// PACMAN reads our tables, its checkers pass, and a corrupted copy fails them.
+fn check_with_pacman(out: &Path) {
+    let (unc, comp) = (
+        out.join("routing_tables.json"),
+        out.join("routing_tables_compressed.json"),
+    );
+    let res = roundtrip(&unc, &comp);
+    let text = String::from_utf8_lossy(&res.stdout).to_string();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(
+        res.status.success(),
+        "pacman_roundtrip failed:\n{text}\n{err}"
+    );
+    assert!(
+        text.contains("json round trip: OK (schema-valid, entry-for-entry equal)"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("--compressed") && l.ends_with("; 0 table(s) failing")),
+        "{text}"
+    );
+    assert!(
+        text.contains("detected ours=True pacman=True rig=True"),
+        "{text}"
+    );
+    // PACMAN's pair compressor output passes all three checkers too (0 0 0 in its row).
+    let pair = text
+        .lines()
+        .find(|l| l.starts_with("pair "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(pair.trim_end().ends_with("0      0      0"), "{pair}");
+
+    // Negative control: flip a core bit in the first entry that delivers to a core.
+    let mut tables = read_pacman_json(&comp).unwrap();
+    let (ti, ei) = tables
+        .iter()
+        .enumerate()
+        .find_map(|(ti, t)| {
+            t.entries
+                .iter()
+                .position(|e| e.route >> 6 != 0)
+                .map(|ei| (ti, ei))
+        })
+        .expect("some entry delivers to a core");
+    let route = tables[ti].entries[ei].route;
+    let core = (route >> 6).trailing_zeros();
+    tables[ti].entries[ei].route ^= 1 << (6 + core);
+    let bad = out.join("corrupted_compressed.json");
+    write_pacman_json(&bad, &tables).unwrap();
+    let res = roundtrip(&unc, &bad);
+    let text = String::from_utf8_lossy(&res.stdout);
+    assert!(
+        !res.status.success(),
+        "a corrupted table passed PACMAN's checks:\n{text}"
+    );
+    assert!(text.contains("1 table(s) failing"), "{text}");
+}
+
+/// `down` lists dead chips in SpiNNMachine's syntax ("x,y:x,y"), "" for none.
+fn check_files(out: &Path, version: &str, w: u32, h: u32, down: &str) {
+    let res = Command::new(python())
+        .arg(root().join("scripts/pacman_check_files.py"))
+        .arg(out)
+        .args([version, &w.to_string(), &h.to_string()])
+        .args((!down.is_empty()).then_some(down))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&res.stdout);
+    assert!(
+        res.status.success() && text.contains("files: OK"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+}
+
+#[test]
+fn cuba_export_loads_in_pacman_and_passes_its_checkers() {
+    let out = out_dir("cuba");
+    let stdout = export("examples/cuba.toml", "spinn5", &out, &[]);
+    assert!(stdout.contains("verification: ok (4000 keys"), "{stdout}");
+    for f in [
+        "routing_tables.json",
+        "routing_tables_compressed.json",
+        "placements.json",
+        "machine.json",
+        "keys.json",
+        "report.json",
+        "report.txt",
+        "network.py",
+        "router_images/0_0.spinnman.bin",
+        "router_images/0_0.fec_compressor.bin",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    check_with_pacman(&out);
+    check_files(&out, "5", 8, 8, "");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn ca3_memory_export_loads_in_pacman_and_passes_its_checkers() {
+    let out = out_dir("ca3");
+    let stdout = export("examples/cam/e1_functional.toml", "spinn5", &out, &[]);
+    assert!(stdout.contains("verification: ok"), "{stdout}");
+    check_with_pacman(&out);
+    check_files(&out, "5", 8, 8, "");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn multi_chip_routes_with_a_dead_chip_pass_pacman_checkers() {
+    // A source whose target lies chips away on a three-board torus: its packets pass chips
+    // without targets, some straight through (defaultable entries); one chip is dead.
+    let out = out_dir("multi");
+    let stdout = export(
+        "tests/data/far_target.toml",
+        "12x12",
+        &out,
+        &["--neurons-per-core", "16", "--dead-chip", "2,2"],
+    );
+    assert!(stdout.contains("verification: ok"), "{stdout}");
+    let tables = read_pacman_json(&out.join("routing_tables.json")).unwrap();
+    let defaultable = tables
+        .iter()
+        .flat_map(|t| &t.entries)
+        .filter(|e| e.defaultable)
+        .count();
+    assert!(defaultable > 0, "no pass-through chip in the routes");
+    assert!(tables.len() > 16);
+    assert!(tables.iter().all(|t| (t.x, t.y) != (2, 2)));
+    let placements: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("placements.json")).unwrap())
+            .unwrap();
+    assert!(placements
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| (p["x"].as_u64(), p["y"].as_u64()) != (Some(2), Some(2))));
+    check_with_pacman(&out);
+    check_files(&out, "5", 12, 12, "2,2");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn spinn3_export_passes_pacman_file_checks() {
+    let out = out_dir("spinn3");
+    export("examples/cam/e1_functional.toml", "spinn3", &out, &[]);
+    check_with_pacman(&out);
+    check_files(&out, "3", 2, 2, "");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_problem() {
+    let out = out_dir("bad");
+    let run = |args: &[&str]| {
+        let res = Command::new(env!("CARGO_BIN_EXE_engram"))
+            .args(["export", "spinnaker"])
+            .args(args)
+            .arg("--out")
+            .arg(&out)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        (
+            res.status.code(),
+            String::from_utf8_lossy(&res.stderr).to_string(),
+        )
+    };
+    let (code, err) = run(&["examples/cuba.toml", "--machine", "spinn7"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--machine spinn7") && err.contains("spinn5"),
+        "{err}"
+    );
+    let (code, err) = run(&["examples/cuba.toml", "--machine", "10x12"]);
+    assert_eq!(code, Some(2), "{err}");
+    let (code, err) = run(&[
+        "examples/cuba.toml",
+        "--set",
+        "populations.exc.params.tau_m=-3",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("examples/cuba.toml") && err.contains("populations.exc.params.tau_m"),
+        "{err}"
+    );
+    let (code, err) = run(&["examples/cuba.toml", "--dead-chip", "9,9"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--dead-chip 9,9"), "{err}");
+    let (code, err) = run(&["no/such/model.toml"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no/such/model.toml"), "{err}");
+    let bad_exp = root().join("target/test-runs/bad-experiment.toml");
+    std::fs::create_dir_all(bad_exp.parent().unwrap()).unwrap();
+    std::fs::write(&bad_exp, "cues = 0\ncontent_bits = 4\n").unwrap();
+    let (code, err) = run(&[bad_exp.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("bad-experiment.toml"), "{err}");
+}
+
+#[test]
+fn a_network_too_big_for_the_machine_fails_with_the_numbers() {
+    let out = out_dir("toobig");
+    let res = Command::new(env!("CARGO_BIN_EXE_engram"))
+        .args([
+            "export",
+            "spinnaker",
+            "examples/cuba.toml",
+            "--machine",
+            "spinn3",
+        ])
+        .args(["--neurons-per-core", "8", "--out"])
+        .arg(&out)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("500 slices") && err.contains("64 application cores"),
+        "{err}"
+    );
+}
