@@ -195,3 +195,46 @@ delay = 1.0
     assert_eq!(report["ok"], true);
     assert!(report["cores"][1]["synaptic_events"].as_u64().unwrap() > 0);
 }
+
+/// What the board cannot run is refused as bad input, naming the population or projection.
+#[test]
+fn unsupported_models_and_delays_are_refused_with_exit_code_2() {
+    let out = out_dir("spinn-run-unsupported");
+    std::fs::create_dir_all(&out).unwrap();
+    let cases = [
+        (
+            "cond.toml",
+            "[populations.c]\ncell_type = \"IF_cond_exp\"\nsize = 4\nparams = { tau_refrac = 1.0 }\n",
+            "population 'c': cell type IF_cond_exp is not implemented",
+        ),
+        (
+            "delay.toml",
+            "[populations.c]\ncell_type = \"IF_curr_exp\"\nsize = 4\nparams = { tau_refrac = 1.0 }\n\n[projections.p]\npre = \"c\"\npost = \"c\"\nconnector = { type = \"AllToAllConnector\" }\nweight = 0.1\ndelay = 20.0\n",
+            "projection 'p': delay 20 ms",
+        ),
+    ];
+    for (file, body, message) in cases {
+        let model = out.join(file);
+        std::fs::write(&model, format!("dt = 1.0\nduration = 10.0\n\n{body}")).unwrap();
+        let res = engram(
+            &["run", model.to_str().unwrap(), "--backend", "spinnaker"],
+            &out.join(file.replace(".toml", "")),
+        );
+        let stderr = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(res.status.code(), Some(2), "{file}: {stderr}");
+        assert!(stderr.contains(message), "{file}: {stderr}");
+    }
+    let res = engram(
+        &[
+            "run",
+            "examples/cuba_1ms.toml",
+            "--backend",
+            "spinnaker",
+            "--machine",
+            "7x7",
+        ],
+        &out.join("machine"),
+    );
+    assert_eq!(res.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&res.stderr).contains("--machine 7x7"));
+}
