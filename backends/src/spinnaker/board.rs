@@ -6,16 +6,17 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use hw_export::{CoreLocation, Mapping};
-use models::neurons::IfCurrExp;
+use models::neurons::{IfCurrExp, SpikeSourcePoisson};
 use models::synapses::{Semantics, Stdp, WeightDependence};
 use sim_core::{Network, NeuronKernel, PopulationModel};
 
 use super::fixed::Accum;
 use super::neuron::{LifConstants, LifSlice, N_RECEPTORS};
+use super::scaling::{ring_buffer_shift, ProjectionStats, ReceptorStats, RunningStats, SourceRate};
 use super::stdp::{DecayLut, StdpRule};
 use super::synapses::{
-    quantise_weight, ring_buffer_shift, weight_scale, PlasticRow, PopTableEntry, Row,
-    SynapticMatrix, WordFormat, MAX_DELAY,
+    quantise_weight, weight_scale, PlasticRow, PopTableEntry, Row, SynapticMatrix, WordFormat,
+    MAX_DELAY,
 };
 use super::SpinnakerError;
 
@@ -85,34 +86,50 @@ fn is_source(m: &dyn PopulationModel) -> bool {
     matches!(m.type_name(), "SpikeSourceArray" | "SpikeSourcePoisson")
 }
 
-/// The largest sum one ring-buffer slot is expected to hold, per receptor of `post`
-/// (`_get_ring_buffer_to_input_left_shifts`): every source is assumed to spike at most once per
-/// tick; for projections whose delays all agree the bound is the sum over projections of
-/// `max weight × max synapses onto one neuron`. sPyNNaker replaces that sum by a Poisson bound
-/// when delays vary; this backend keeps the sum (never smaller, so it never saturates more).
+/// Per receptor of `post`, the largest sum one ring-buffer slot is expected to hold, from the
+/// statistics sPyNNaker's host gathers (see [`super::scaling`]).
 fn max_slot_weights(net: &Network, post: usize, w_max: &[Option<f64>]) -> [f64; N_RECEPTORS] {
+    let ticks_per_second = 1000.0 / net.grid.dt_ms();
     let size = net.populations[post].size as usize;
-    let mut total = [0.0f64; N_RECEPTORS];
-    let mut biggest = [0.0f64; N_RECEPTORS];
+    let mut stats: [ReceptorStats; N_RECEPTORS] = Default::default();
     for (k, proj) in net.projections.iter().enumerate() {
-        if proj.post != post {
+        if proj.post != post || proj.synapses.is_empty() {
             continue;
         }
-        let mut fan_in = vec![0u32; size];
-        let mut w = 0.0f64;
-        for (_, j, wt, _) in proj.synapses.iter() {
+        let mut fan_in = vec![0u64; size];
+        let (mut w, mut d) = (RunningStats::default(), RunningStats::default());
+        let mut biggest = 0.0f64;
+        for (_, j, wt, delay) in proj.synapses.iter() {
             fan_in[j as usize] += 1;
-            w = w.max(wt.abs());
+            w.add_items(wt.abs(), 0.0, 1);
+            d.add_items(delay as f64, 0.0, 1);
+            biggest = biggest.max(wt.abs());
         }
-        if let Some(m) = w_max[k] {
-            w = w.max(m);
-        }
-        let n = fan_in.iter().copied().max().unwrap_or(0) as f64;
-        let r = proj.receptor;
-        total[r] += w * n;
-        biggest[r] = biggest[r].max(w);
+        // A plastic projection counts as all at its maximum, with no spread.
+        let (mean, variance, max) = match w_max[k] {
+            Some(m) => (biggest.max(m), 0.0, biggest.max(m)),
+            None => (w.mean(), w.variance(), biggest),
+        };
+        let pre = net.populations[proj.pre].model.as_ref();
+        let source = match pre
+            .as_any()
+            .and_then(|a| a.downcast_ref::<SpikeSourcePoisson>())
+        {
+            Some(p) => {
+                SourceRate::poisson(p.spike_probability() * ticks_per_second, ticks_per_second)
+            }
+            None => SourceRate::default_for(ticks_per_second),
+        };
+        stats[proj.receptor].add(&ProjectionStats {
+            weight_mean: mean,
+            weight_variance: variance,
+            weight_max: max,
+            n_connections: fan_in.iter().copied().max().unwrap_or(0),
+            delay_variance: d.variance(),
+            source,
+        });
     }
-    [total[0].max(biggest[0]), total[1].max(biggest[1])]
+    [0, 1].map(|r| stats[r].max_weight(ticks_per_second))
 }
 
 /// The board rule for a model's STDP rule.

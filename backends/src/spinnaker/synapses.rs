@@ -10,6 +10,8 @@
 //! * The master population table maps `(key, mask)` of a source slice to the row blocks of the
 //!   projections from it (one row per source neuron, indexed by `key & !mask`), searched by
 //!   binary search as `population_table_binary_search_impl.c` does.
+//! * Weights are stored as `rint(|w| · 2^(15 − shift))`, the shift chosen per receptor by
+//!   [`super::scaling`].
 //! * Ring buffers: 16 delay slots × receptors × neurons of 16-bit sums; an addition that
 //!   overflows saturates at `0xFFFF` and is counted (`synapses.c`, `synapses_saturation_count`).
 //!   At the start of tick `t`, slot `t mod 16` becomes the neurons' input.
@@ -275,22 +277,6 @@ impl Ring<'_> {
     }
 }
 
-/// sPyNNaker's ring-buffer left shift for a receptor (`PopulationVertex`
-/// `_get_ring_buffer_to_input_left_shifts`): the smallest power of two above the largest sum
-/// expected in one slot, `max_weight`.
-pub fn ring_buffer_shift(max_weight: f64) -> u32 {
-    let mut p = if max_weight <= 0.0 {
-        0
-    } else {
-        max_weight.log2().max(0.0).ceil() as u32
-    };
-    // The range is [0, 2^p): a sum of exactly 2^p needs one more bit.
-    if max_weight > 0.0 && 2f64.powi(p as i32) <= max_weight {
-        p += 1;
-    }
-    p
-}
-
 /// The scale from nA to 16-bit weight units for a shift (`__get_weight_scale`):
 /// `2^(16 − (shift + 1))`.
 pub fn weight_scale(shift: u32) -> f64 {
@@ -313,14 +299,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shifts_follow_spynnaker() {
-        assert_eq!(ring_buffer_shift(0.0), 0);
-        assert_eq!(ring_buffer_shift(0.146), 0);
-        assert_eq!(ring_buffer_shift(1.0), 1);
-        assert_eq!(ring_buffer_shift(66.0), 7);
-        assert_eq!(ring_buffer_shift(64.0), 7);
-        assert_eq!(ring_buffer_shift(63.9), 6);
+    fn weights_scale_with_the_shift() {
         assert_eq!(weight_scale(7), 256.0);
+        assert_eq!(weight_scale(0), 32768.0);
         // A weight times its scale, shifted back, is the weight again.
         let (w, sat) = quantise_weight(6.0, weight_scale(7));
         assert!(!sat);

@@ -70,11 +70,19 @@ impl SpikeSourcePoisson {
             end,
         })
     }
+
+    /// The probability of a spike in one step (`rate·dt`).
+    pub fn spike_probability(&self) -> f64 {
+        self.p_spike
+    }
 }
 
 impl PopulationModel for SpikeSourcePoisson {
     fn type_name(&self) -> &str {
         "SpikeSourcePoisson"
+    }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
     fn receptors(&self) -> &[&'static str] {
         &[]
