@@ -126,7 +126,7 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
         overrides: Vec::new(),
     };
     let mut info = RunInfo::new("cam", model, &a.backend, net);
-    info.threads = threads;
+    info.threads = if board.is_some() { 1 } else { threads };
     info.duration_ms = run.steps as f64 * ca3::DT_MS;
     info.simulate_s = wall;
     info.steps_done = run.steps;

@@ -352,13 +352,11 @@ impl Board {
                     expected.iter().filter(|e| !path.cores.contains(e)).count() as u64
                 });
                 self.report.packets.undelivered += missing;
-                let drops: Vec<DropReason> = path.drops.iter().map(|d| d.1).collect();
-                let dests = path.cores.clone();
-                for r in drops {
+                for &(_, r) in &path.drops {
                     self.report.add_drop(r);
                 }
-                for dest in dests {
-                    let Some(&d) = self.core_at.get(&dest) else {
+                for dest in &path.cores {
+                    let Some(&d) = self.core_at.get(dest) else {
                         self.report.add_drop(DropReason::NoSuchCore);
                         continue;
                     };
