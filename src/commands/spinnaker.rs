@@ -28,7 +28,7 @@ pub struct BoardArgs {
 pub fn board(net: &Network, a: &BoardArgs) -> Result<Board, CliError> {
     let machine = machine_by_name(&a.machine).map_err(CliError::Input)?;
     let mut board = Board::new(net, &machine, &a.machine).map_err(|e| match e {
-        SpinnakerError::Io(s) => CliError::Runtime(s),
+        SpinnakerError::Io(s) | SpinnakerError::Model(s) => CliError::Runtime(s),
         e => CliError::Input(format!("--backend spinnaker: {e}")),
     })?;
     if let Some(path) = &a.routing_tables {

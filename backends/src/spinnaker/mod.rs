@@ -48,6 +48,9 @@ pub enum SpinnakerError {
     /// A recording could not be written.
     #[error("recording: {0}")]
     Io(String),
+    /// A model failed while running.
+    #[error("{0}")]
+    Model(String),
 }
 
 /// Names a machine: `spinn3`, `spinn5` or `WxH` (multi-board).
@@ -258,13 +261,13 @@ impl Board {
         )
     }
 
-    /// Runs ticks until `end`, pushing recordings to `obs` every `chunk` ticks.
+    /// Runs ticks until `end`, pushing recordings to `obs` every 100 ticks and at the end.
     pub fn run_until(&mut self, end: Step, obs: &mut dyn Observer) -> Result<(), SpinnakerError> {
         const CHUNK: Step = 100;
         let mut spikes: Vec<Vec<u32>> = vec![Vec::new(); self.cores.len()];
         while self.step < end {
             let t = self.step;
-            self.tick(t, &mut spikes);
+            self.tick(t, &mut spikes)?;
             self.step += 1;
             if self.step.is_multiple_of(CHUNK) || self.step == end {
                 self.flush(obs)?;
@@ -273,7 +276,7 @@ impl Board {
         Ok(())
     }
 
-    fn tick(&mut self, t: Step, spikes: &mut [Vec<u32>]) {
+    fn tick(&mut self, t: Step, spikes: &mut [Vec<u32>]) -> Result<(), SpinnakerError> {
         let t32 = t as u32;
         // 1. Neuron updates.
         for (c, core) in self.cores.iter_mut().enumerate() {
@@ -295,8 +298,10 @@ impl Board {
                         step: t,
                         dt_ms: DT_MS,
                     };
-                    // Sources have no receptors: the input is empty and they cannot fail.
-                    let _ = kernel.update(&ctx, &mut [], out);
+                    // Sources have no receptors: their input is empty.
+                    kernel.update(&ctx, &mut [], out).map_err(|e| {
+                        SpinnakerError::Model(format!("population {}: {e}", core.pop))
+                    })?;
                 }
             }
             if self.record_spikes[core.pop] {
@@ -305,12 +310,11 @@ impl Board {
                 ns.extend(out.iter().map(|&i| i + core.neurons.start));
             }
         }
-        for (p, s) in self.samples.iter_mut().enumerate() {
+        for s in self.samples.iter_mut() {
             let Some(s) = s else { continue };
             if !t.is_multiple_of(s.interval) {
                 continue;
             }
-            let _ = p;
             s.steps.push(t);
             for (v, &var) in s.vars.iter().enumerate() {
                 for &(c, i) in &s.at {
@@ -403,6 +407,7 @@ impl Board {
             st.tick_events = 0;
             st.tick_plastic = 0;
         }
+        Ok(())
     }
 
     fn flush(&mut self, obs: &mut dyn Observer) -> Result<(), SpinnakerError> {
@@ -425,10 +430,8 @@ impl Board {
             if s.steps.is_empty() {
                 continue;
             }
-            let n = s.at.len();
             for (v, &var) in s.vars.iter().enumerate() {
-                // values[v] holds, per step, n values.
-                let _ = n;
+                // values[v]: one row per step, one column per recorded neuron.
                 obs.samples(p, var, &s.steps, &s.values[v]).map_err(io)?;
                 s.values[v].clear();
             }
