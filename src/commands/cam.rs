@@ -108,7 +108,13 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
             board
                 .run_until(steps, &mut obs)
                 .map_err(|e| CliError::Runtime(format!("{name}: {e}")))?;
-            let weights = |p| board.plastic_weights(p).expect("a plastic projection");
+            // Settled, so that the files mean what the CPU backend's mean (see
+            // docs/SPINNAKER_BACKEND.md).
+            let weights = |p| {
+                board
+                    .settled_plastic_weights(p)
+                    .expect("a plastic projection")
+            };
             let (c2k, k2c) = (
                 weights(memory.cue_to_content),
                 weights(memory.content_to_cue),

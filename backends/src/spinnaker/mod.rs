@@ -240,25 +240,29 @@ impl Board {
         self.fabric = Fabric::new(self.mapping.machine.clone(), tables);
     }
 
-    /// Current weights (nA) of a plastic projection, in synapse-list order; `None` if static.
+    /// Weights (nA) of a plastic projection, in synapse-list order, as the board stores them
+    /// (what reading them back from a board gives: each synapse as of its last pre spike);
+    /// `None` for a static projection.
     pub fn plastic_weights(&self, projection: usize) -> Option<Vec<f64>> {
+        self.read_plastic(projection, None)
+    }
+
+    /// [`Board::plastic_weights`] with the potentiation still pending from post spikes since
+    /// each synapse's last pre spike applied: comparable with an engine that updates weights at
+    /// every post arrival (the CPU backend).
+    pub fn settled_plastic_weights(&self, projection: usize) -> Option<Vec<f64>> {
+        self.read_plastic(projection, Some(self.step as u32))
+    }
+
+    fn read_plastic(&self, projection: usize, settled: Option<u32>) -> Option<Vec<f64>> {
         let slots = self.plastic_slots.get(projection)?.as_ref()?;
-        Some(
-            slots
-                .iter()
-                .map(|&(c, b, r, k)| match &self.cores[c].program {
-                    CoreProgram::Lif(lif) => match &lif.synapses.block(b)[r] {
-                        synapses::Row::Plastic(p) => {
-                            let rule = &lif.synapses.rules[p.rule];
-                            fixed::Accum::from_weight(p.weights[k] as u32, rule.weight_shift)
-                                .to_f64()
-                        }
-                        synapses::Row::Static(_) => f64::NAN,
-                    },
-                    CoreProgram::Source(_) => f64::NAN,
-                })
-                .collect(),
-        )
+        slots
+            .iter()
+            .map(|&(c, b, r, k)| match &self.cores[c].program {
+                CoreProgram::Lif(lif) => lif.synapses.plastic_weight(b, r, k, settled),
+                CoreProgram::Source(_) => None,
+            })
+            .collect()
     }
 
     /// Runs ticks until `end`, pushing recordings to `obs` every 100 ticks and at the end.

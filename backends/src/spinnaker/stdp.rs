@@ -165,10 +165,37 @@ pub fn update_synapse(
     d: u32,
     post: &PostHistory,
 ) -> u16 {
+    replay(rule, w16, t, last_pre, d, post, true)
+}
+
+/// The weight a synapse would have if the potentiation by post arrivals before `now` (which
+/// the board applies only at the next pre spike) were applied: what an engine that updates
+/// weights at every post arrival holds at `now`. The stored weight is not changed.
+pub fn settled_weight(
+    rule: &StdpRule,
+    w16: u16,
+    now: u32,
+    last_pre: PreHistory,
+    d: u32,
+    post: &PostHistory,
+) -> u16 {
+    replay(rule, w16, now.saturating_sub(1), last_pre, d, post, false)
+}
+
+/// Potentiation by the post arrivals in `(last pre, end]`, then, if `depress`, the pre spike's
+/// depression at `end`.
+fn replay(
+    rule: &StdpRule,
+    w16: u16,
+    end: u32,
+    last_pre: PreHistory,
+    d: u32,
+    post: &PostHistory,
+    depress: bool,
+) -> u16 {
     let mut w = Accum::from_weight(w16 as u32, rule.weight_shift);
     let begin = last_pre.prev_time.saturating_sub(d);
-    let end = t.saturating_sub(d);
-    let (prev, events) = post.window(begin, end);
+    let (prev, events) = post.window(begin, end.saturating_sub(d));
     let mut last_post = prev;
     for e in events {
         let delayed_post = post.times[e] + d;
@@ -181,8 +208,8 @@ pub fn update_synapse(
         last_post = e;
     }
     // timing_apply_pre_spike, only if a real post spike precedes (prev_time_valid).
-    if last_post != 0 {
-        let dt = t - (post.times[last_post] + d);
+    if depress && last_post != 0 {
+        let dt = end - (post.times[last_post] + d);
         let y = stdp_mul_16x16(post.traces[last_post] as i32, rule.tau_minus.get(dt));
         w = rule.depress(w, y);
     }

@@ -18,7 +18,7 @@
 
 use super::fixed::Accum;
 use super::neuron::N_RECEPTORS;
-use super::stdp::{update_synapse, PostHistory, PreHistory, StdpRule};
+use super::stdp::{settled_weight, update_synapse, PostHistory, PreHistory, StdpRule};
 
 /// Delay bits of a synaptic word; delays 1..=15 ticks fit without delay-extension cores.
 pub const DELAY_BITS: u32 = 4;
@@ -242,9 +242,32 @@ impl SynapticMatrix {
         }
     }
 
-    /// Current 16-bit weights of block `b`, row by row (for reading plastic weights back).
+    /// Row block `b` (for reading weights back).
     pub fn block(&self, b: usize) -> &[Row] {
         &self.blocks[b]
+    }
+
+    /// Plastic synapse `k` of row `r` of block `b` in nA: as stored, or `settled` at step `now`
+    /// (with the potentiation still pending from post spikes since the row's last pre spike).
+    pub fn plastic_weight(
+        &self,
+        b: usize,
+        r: usize,
+        k: usize,
+        settled: Option<u32>,
+    ) -> Option<f64> {
+        let Row::Plastic(p) = self.blocks[b].get(r)? else {
+            return None;
+        };
+        let rule = &self.rules[p.rule];
+        let w16 = match settled {
+            None => p.weights[k],
+            Some(now) => {
+                let (d, _, j) = self.format.decode(p.controls[k] as u32);
+                settled_weight(rule, p.weights[k], now, p.pre, d, &self.post[j as usize])
+            }
+        };
+        Some(Accum::from_weight(w16 as u32, rule.weight_shift).to_f64())
     }
 }
 
