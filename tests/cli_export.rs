@@ -394,3 +394,41 @@ fn pynn_script_builds_and_maps_on_spynnaker() {
     assert_eq!(spynnaker_slices(&placements), our_slices(&out));
     std::fs::remove_dir_all(&out).ok();
 }
+
+#[test]
+fn export_is_deterministic() {
+    let (a, b) = (out_dir("det-a"), out_dir("det-b"));
+    export("examples/cuba.toml", "spinn5", &a, &[]);
+    export("examples/cuba.toml", "spinn5", &b, &[]);
+    let mut compared = 0;
+    for entry in walk(&a) {
+        let rel = entry.strip_prefix(&a).unwrap();
+        // The report carries wall times; everything else must be byte for byte the same.
+        if rel.to_string_lossy().starts_with("report.") {
+            continue;
+        }
+        assert_eq!(
+            std::fs::read(&entry).unwrap(),
+            std::fs::read(b.join(rel)).unwrap(),
+            "{}",
+            rel.display()
+        );
+        compared += 1;
+    }
+    assert!(compared > 10, "{compared} files");
+    std::fs::remove_dir_all(&a).ok();
+    std::fs::remove_dir_all(&b).ok();
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files.extend(walk(&p));
+        } else {
+            files.push(p);
+        }
+    }
+    files
+}
