@@ -387,6 +387,16 @@ fn pynn_script_builds_and_maps_on_spynnaker() {
     assert_eq!(count(&tables), count(&ours));
     std::fs::remove_dir_all(&out).ok();
 
+    // CUBA: 63 slices of 64 neurons (sPyNNaker honours the script's per-core limits; it puts
+    // each slice's neurons and synapses on two cores), 320 k synapses as (pre, post) lists.
+    let out = out_dir("pynn-cuba");
+    export("examples/cuba.toml", "spinn5", &out, &[]);
+    let (placements, _) = run_on_spynnaker(&out);
+    let ours = our_slices(&out);
+    assert_eq!(ours.len(), 63);
+    assert_eq!(spynnaker_slices(&placements), ours);
+    std::fs::remove_dir_all(&out).ok();
+
     // STDP with NEST semantics and a Poisson source (replayed as a spike array).
     let out = out_dir("pynn-stdp");
     export("examples/stdp.toml", "spinn5", &out, &[]);
