@@ -20,11 +20,13 @@ use models::neurons::{IfCurrExp, Integration};
 use proptest::prelude::*;
 use sim_core::{Network, Projection, SynapseList, TimeGrid};
 
+/// (pre population, post population, receptor, synapses as (pre, post) seeds)
+type RandomProjection = (usize, usize, usize, Vec<(u32, u32)>);
+
 #[derive(Debug, Clone)]
 struct Case {
     sizes: Vec<u32>,
-    /// (pre, post, receptor, synapses as (pre index, post index) seeds)
-    projections: Vec<(usize, usize, usize, Vec<(u32, u32)>)>,
+    projections: Vec<RandomProjection>,
     machine: usize,
     dead_chips: Vec<(u32, u32)>,
     dead_links: Vec<((u32, u32), u8)>,
