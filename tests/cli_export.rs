@@ -167,10 +167,21 @@ fn cuba_export_loads_in_pacman_and_passes_its_checkers() {
 fn ca3_memory_export_loads_in_pacman_and_passes_its_checkers() {
     let out = out_dir("ca3");
     let stdout = export("examples/cam/e1_functional.toml", "spinn5", &out, &[]);
-    assert!(stdout.contains("verification: ok"), "{stdout}");
+    assert!(stdout.contains("verification: ok (71 keys"), "{stdout}");
     check_with_pacman(&out);
     check_files(&out, "5", 8, 8, "");
-    std::fs::remove_dir_all(&out).ok();
+    // The 1000-cue x 256-bit memory: 42 cores on 3 chips.
+    let out2 = out_dir("ca3-scale");
+    let stdout = export("examples/cam/scale_1000x256.toml", "spinn5", &out2, &[]);
+    assert!(stdout.contains("verification: ok (5281 keys"), "{stdout}");
+    check_with_pacman(&out2);
+    // An experiment file that names the size n/m is recognised too.
+    let out3 = out_dir("ca3-nm");
+    let stdout = export("examples/cam/large_64x32.toml", "spinn3", &out3, &[]);
+    assert!(stdout.contains("verification: ok"), "{stdout}");
+    for d in [out, out2, out3] {
+        std::fs::remove_dir_all(&d).ok();
+    }
 }
 
 #[test]
@@ -287,4 +298,147 @@ fn a_network_too_big_for_the_machine_fails_with_the_numbers() {
         err.contains("500 slices") && err.contains("64 application cores"),
         "{err}"
     );
+}
+
+/// (population, first neuron) of every slice in our keys.json.
+fn our_slices(out: &Path) -> std::collections::BTreeSet<(String, u64)> {
+    let keys: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("keys.json")).unwrap()).unwrap();
+    keys.as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["population"].as_str().unwrap().to_string(),
+                k["first"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Run the exported network.py with sPyNNaker on a virtual SpiNN-5 board (sPyNNaker maps the
+/// network with its own partitioner, placer and router and generates all its data, but loads
+/// nothing). Returns sPyNNaker's placements and routing tables (its JSON reports).
+fn run_on_spynnaker(out: &Path) -> (serde_json::Value, Vec<hw_export::RoutingTable>) {
+    let home = out.join("spynnaker-home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(
+        home.join(".spynnaker.cfg"),
+        "[Machine]\nvirtual_board = True\nversion = 5\n\n[Reports]\n\
+         write_json_placements = True\nwrite_json_routing_tables = True\nkeep_json_files = True\n",
+    )
+    .unwrap();
+    let res = Command::new(python())
+        .arg("network.py")
+        .current_dir(out)
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    let log = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&res.stdout),
+        String::from_utf8_lossy(&res.stderr)
+    );
+    assert!(
+        res.status.success(),
+        "network.py failed under sPyNNaker:\n{log}"
+    );
+    let run = std::fs::read_dir(out.join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("run_1/json_files"))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("no sPyNNaker JSON reports:\n{log}"));
+    let placements =
+        serde_json::from_str(&std::fs::read_to_string(run.join("placements.json")).unwrap())
+            .unwrap();
+    let tables = read_pacman_json(&run.join("routing_tables.json")).unwrap();
+    (placements, tables)
+}
+
+/// sPyNNaker's application slices as (population, first neuron): labels `pop(lo:hi)` for one
+/// core per slice, `pop_Neurons:lo` where it splits neurons and synapses over two cores.
+fn spynnaker_slices(placements: &serde_json::Value) -> std::collections::BTreeSet<(String, u64)> {
+    placements
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| {
+            let label = p["vertex_label"].as_str().unwrap();
+            if let Some((pop, rest)) = label.split_once('(') {
+                let lo = rest.split(':').next()?.parse().ok()?;
+                return (!label.starts_with("SYSTEM")).then(|| (pop.to_string(), lo));
+            }
+            let (pop, lo) = label.split_once("_Neurons:")?;
+            Some((pop.to_string(), lo.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn pynn_script_builds_and_maps_on_spynnaker() {
+    // The CA3 memory: SpikeSourceArray input, IF_curr_exp, static and plastic projections.
+    let out = out_dir("pynn-ca3");
+    export("examples/cam/e1_functional.toml", "spinn5", &out, &[]);
+    let (placements, tables) = run_on_spynnaker(&out);
+    assert_eq!(spynnaker_slices(&placements), our_slices(&out));
+    // One chip, one population-level entry per population with targets: the same 9 entries.
+    let ours = read_pacman_json(&out.join("routing_tables.json")).unwrap();
+    let count = |t: &[hw_export::RoutingTable]| t.iter().map(|t| t.len()).sum::<usize>();
+    assert_eq!(count(&tables), count(&ours));
+    std::fs::remove_dir_all(&out).ok();
+
+    // CUBA: 63 slices of 64 neurons (sPyNNaker honours the script's per-core limits; it puts
+    // each slice's neurons and synapses on two cores), 320 k synapses as (pre, post) lists.
+    let out = out_dir("pynn-cuba");
+    export("examples/cuba.toml", "spinn5", &out, &[]);
+    let (placements, _) = run_on_spynnaker(&out);
+    let ours = our_slices(&out);
+    assert_eq!(ours.len(), 63);
+    assert_eq!(spynnaker_slices(&placements), ours);
+    std::fs::remove_dir_all(&out).ok();
+
+    // STDP with NEST semantics and a Poisson source (replayed as a spike array).
+    let out = out_dir("pynn-stdp");
+    export("examples/stdp.toml", "spinn5", &out, &[]);
+    let (placements, _) = run_on_spynnaker(&out);
+    assert_eq!(spynnaker_slices(&placements), our_slices(&out));
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn export_is_deterministic() {
+    let (a, b) = (out_dir("det-a"), out_dir("det-b"));
+    export("examples/cuba.toml", "spinn5", &a, &[]);
+    export("examples/cuba.toml", "spinn5", &b, &[]);
+    let mut compared = 0;
+    for entry in walk(&a) {
+        let rel = entry.strip_prefix(&a).unwrap();
+        // The report carries wall times; everything else must be byte for byte the same.
+        if rel.to_string_lossy().starts_with("report.") {
+            continue;
+        }
+        assert_eq!(
+            std::fs::read(&entry).unwrap(),
+            std::fs::read(b.join(rel)).unwrap(),
+            "{}",
+            rel.display()
+        );
+        compared += 1;
+    }
+    assert!(compared > 10, "{compared} files");
+    std::fs::remove_dir_all(&a).ok();
+    std::fs::remove_dir_all(&b).ok();
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files.extend(walk(&p));
+        } else {
+            files.push(p);
+        }
+    }
+    files
 }

@@ -145,8 +145,8 @@ impl Mapping {
 
     /// Walk every neuron key of every slice with targets through `tables` (one per chip, in
     /// hardware order) and check that it reaches exactly the cores of its target slices; check
-    /// every table against its chip's capacity. Slices are checked one at a time so the
-    /// expected sets never exist for all keys at once.
+    /// every table against its chip's capacity. Keys are walked one at a time, so the expected
+    /// sets never exist for all keys at once.
     pub fn verify_tables(&self, tables: &[RoutingTable]) -> VerifyReport {
         let mut report = verify(&self.machine, tables, &[]);
         for (s, slice) in self.slices.iter().enumerate() {
@@ -158,23 +158,25 @@ impl Mapping {
                 .map(|&t| (self.placements[t].chip(), self.placements[t].p))
                 .collect();
             let at = self.placements[s];
-            let sources: Vec<Source> = (0..slice.len())
-                .map(|n| Source {
-                    chip: at.chip(),
-                    core: at.p,
-                    key: self.keys[s].0 | n,
-                    expected: expected.clone(),
-                })
-                .collect();
-            let r = verify(&self.machine, tables, &sources);
-            report.n_sources += r.n_sources;
-            report.n_hops += r.n_hops;
-            report.failures.extend(r.failures.into_iter().filter(|f| {
-                !matches!(
-                    f,
-                    VerifyFailure::OverCapacity { .. } | VerifyFailure::UnknownChip { .. }
-                )
-            }));
+            // One source reused for every neuron of the slice: only its key changes.
+            let mut source = Source {
+                chip: at.chip(),
+                core: at.p,
+                key: 0,
+                expected,
+            };
+            for n in 0..slice.len() {
+                source.key = self.keys[s].0 | n;
+                let r = verify(&self.machine, tables, std::slice::from_ref(&source));
+                report.n_sources += r.n_sources;
+                report.n_hops += r.n_hops;
+                report.failures.extend(r.failures.into_iter().filter(|f| {
+                    !matches!(
+                        f,
+                        VerifyFailure::OverCapacity { .. } | VerifyFailure::UnknownChip { .. }
+                    )
+                }));
+            }
         }
         report
     }

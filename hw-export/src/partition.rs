@@ -163,8 +163,8 @@ pub struct Partition {
     pub resources: Vec<SliceResources>,
 }
 
-/// Per population: incoming synapses (static, plastic) and rows per post neuron, as prefix sums
-/// over post neurons so any slice is summed in O(1).
+/// Per population: incoming synapses (static, plastic) per post neuron, as prefix sums over post
+/// neurons so any slice is summed in O(1).
 struct FanIn {
     static_syn: Vec<u64>,
     plastic_syn: Vec<u64>,

@@ -248,3 +248,45 @@ fn tables_merge_slices_with_equal_routes_and_flag_straight_through_entries() {
         m.used_chips().len()
     );
 }
+
+#[test]
+fn partition_limits_plastic_and_high_fan_in_populations() {
+    use hw_export::partition::{partition, PartitionOptions};
+    let net = ca3(1000, 256);
+    let opts = PartitionOptions::default();
+    let part = partition(&net, &opts).unwrap();
+    let budget = opts.budget_cycles(net.grid.dt_ms());
+    for (s, r) in part.slices.iter().zip(&part.resources) {
+        let plastic_target = net
+            .projections
+            .iter()
+            .any(|p| p.post == s.pop && p.plasticity.is_some());
+        let cap = if plastic_target { 128 } else { 256 };
+        assert!(s.len() <= cap, "{s:?}");
+        assert!(r.load <= opts.cost.max_load, "{s:?} load {}", r.load);
+        assert!((r.cycles_per_tick / budget - r.load).abs() < 1e-12);
+        assert!(r.dtcm_bytes <= opts.cost.dtcm_bytes);
+    }
+    // CA3contCueRecall (256 neurons) receives 1000 plastic synapses per neuron: at 128 neurons
+    // per core its load would pass 90 %, so it is cut to 64.
+    let cont_cue: Vec<u32> = part
+        .slices
+        .iter()
+        .filter(|s| s.pop == ca3::CONT_CUE)
+        .map(|s| s.len())
+        .collect();
+    assert_eq!(cont_cue, vec![64; 4]);
+    // Without the real-time limit (a slower time scale) the plastic cap of 128 applies.
+    let slow = PartitionOptions {
+        time_scale_factor: Some(4),
+        ..opts.clone()
+    };
+    let part = partition(&net, &slow).unwrap();
+    let cont_cue: Vec<u32> = part
+        .slices
+        .iter()
+        .filter(|s| s.pop == ca3::CONT_CUE)
+        .map(|s| s.len())
+        .collect();
+    assert_eq!(cont_cue, vec![128; 2]);
+}

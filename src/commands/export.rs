@@ -3,7 +3,8 @@
 //! resource report and a PyNN script into a directory.
 //!
 //! Which kind of file it is follows from its top-level keys: a model file has `populations`,
-//! a CAM experiment file (`engram cam`) has `cues` and no `populations`.
+//! a CAM experiment file (`engram cam`) gives the memory's size (`cues`/`n`, `content_bits`/`m`)
+//! and has no `populations`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -112,14 +113,18 @@ fn parse_chip(value: &str, machine: &Machine) -> Result<(u32, u32), CliError> {
     Ok(c)
 }
 
-/// Is this a CAM experiment file? (top-level `cues` and no `populations`)
+/// Is this a CAM experiment file? (the memory's size at top level, `cues`/`n` or
+/// `content_bits`/`m`, and no `populations`)
 fn is_experiment(path: &Path) -> Result<bool, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", path.display())))?;
     let Ok(table) = text.parse::<toml::Table>() else {
         return Ok(false); // the model-file loader reports the TOML error with its location
     };
-    Ok(table.contains_key("cues") && !table.contains_key("populations"))
+    let sized = ["cues", "n", "content_bits", "m"]
+        .iter()
+        .any(|k| table.contains_key(*k));
+    Ok(sized && !table.contains_key("populations"))
 }
 
 fn load(a: &SpinnakerArgs) -> Result<Loaded, CliError> {

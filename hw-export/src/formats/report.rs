@@ -361,6 +361,21 @@ pub fn build_report(
                     .into(),
             });
         }
+        if w.max_relative_error > 0.01 {
+            problems.push(Problem {
+                severity: "info",
+                kind: "weight_precision",
+                location: format!("projection {}", w.projection),
+                detail: format!(
+                    "16-bit weights of {:e} per unit change some weights by up to {:.1} %",
+                    w.lsb,
+                    w.max_relative_error * 100.0
+                ),
+                fix: "keep weights of very different size on different receptors; the unit \
+                      follows the largest summed input of the receptor"
+                    .into(),
+            });
+        }
         if w.saturated > 0 {
             problems.push(Problem {
                 severity: "error",
