@@ -5,12 +5,23 @@
 //! refractory clamp and instability abort after every substep (default 1 substep per step,
 //! which reproduces NEST spike times in the reference fixture).
 
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::TimeGrid;
+
+use super::lr1994::{astro_model_error, astro_param_error};
 use super::{check, AstroError};
+use crate::dist::Value;
+use crate::neurons::{f64_array, initial_values, take_f64, take_u64, u64_array};
+use crate::params::ParamError;
 
 const MODEL: &str = "aeif_cond_alpha_astro";
 
 /// Parameters with NEST names and defaults (NEST 3.10).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 #[allow(non_snake_case)]
 pub struct AeifCondAlphaAstroParams {
     pub C_m: f64,
@@ -293,6 +304,156 @@ impl AeifCondAlphaAstro {
             self.I_stim[i] = if i_stim.is_empty() { 0.0 } else { i_stim[i] };
             self.I_SIC[i] = if i_sic.is_empty() { 0.0 } else { i_sic[i] };
         }
+        Ok(())
+    }
+}
+
+/// `aeif_cond_alpha_astro` as an engine population. Spike input: receptor `excitatory` (nS,
+/// added to `dg_ex`) and `inhibitory` (nS magnitudes, added to `dg_in`) at the end of the step
+/// they arrive in; graded input `SIC` (pA, from `sic_connection`s) arriving in step `t` is the
+/// `I_SIC` used during step `t + 1`, as in NEST. Spikes are stamped at the end of the step; with
+/// `t_ref = 0` a neuron may fire several times in one step and is then listed once per spike.
+#[derive(Debug, Clone)]
+pub struct AeifCondAlphaAstroModel {
+    params: AeifCondAlphaAstroParams,
+    v_init: Value,
+    w_init: Value,
+    /// RK4 substeps per step (1 reproduces the NEST fixtures' spike times).
+    pub substeps: usize,
+}
+
+impl AeifCondAlphaAstroModel {
+    /// Parameters and optional initial `V_m` (mV, default `E_L`) and `w` (pA, default 0).
+    pub fn new(
+        params: AeifCondAlphaAstroParams,
+        v_init: Option<Value>,
+        w_init: Option<Value>,
+        grid: &TimeGrid,
+    ) -> Result<Self, ParamError> {
+        params.validate().map_err(astro_param_error)?;
+        if grid.steps(params.t_ref).is_err() {
+            return Err(ParamError::new(
+                "t_ref",
+                params.t_ref,
+                format!("must be a multiple of dt = {} ms", grid.dt_ms()),
+            ));
+        }
+        let v_init = v_init.unwrap_or(Value::Constant(params.E_L));
+        let w_init = w_init.unwrap_or(Value::Constant(0.0));
+        v_init.validate("V_m")?;
+        w_init.validate("w")?;
+        Ok(Self {
+            params,
+            v_init,
+            w_init,
+            substeps: 1,
+        })
+    }
+}
+
+impl PopulationModel for AeifCondAlphaAstroModel {
+    fn type_name(&self) -> &str {
+        MODEL
+    }
+    fn receptors(&self) -> &[&'static str] {
+        &["excitatory", "inhibitory"]
+    }
+    fn state_vars(&self) -> &[&'static str] {
+        &["V_m", "w", "g_ex", "g_in", "I_SIC"]
+    }
+    fn spike_stamp_offset(&self) -> sim_core::Step {
+        1
+    }
+    fn graded_inputs(&self) -> &[&'static str] {
+        &["SIC"]
+    }
+    fn instantiate(
+        &self,
+        pop: usize,
+        range: Range<u32>,
+        _grid: &TimeGrid,
+        seed: u64,
+    ) -> Box<dyn NeuronKernel> {
+        let n = range.len();
+        let mut state = AeifCondAlphaAstro::new(n, self.params)
+            .expect("parameters validated in AeifCondAlphaAstroModel::new");
+        state.substeps = self.substeps.max(1);
+        state.V_m = initial_values(&self.v_init, seed, pop, 0, &range);
+        state.w = initial_values(&self.w_init, seed, pop, 1, &range);
+        Box::new(AeifKernel {
+            state,
+            sic_in: vec![0.0; n],
+        })
+    }
+}
+
+struct AeifKernel {
+    state: AeifCondAlphaAstro,
+    /// Graded SIC input of this step: becomes I_SIC at the end of the update.
+    sic_in: Vec<f64>,
+}
+
+impl NeuronKernel for AeifKernel {
+    fn update(
+        &mut self,
+        ctx: &StepContext,
+        input: &mut [f64],
+        spikes: &mut Vec<u32>,
+    ) -> Result<(), ModelError> {
+        let n = self.state.len();
+        let (exc, inh) = input.split_at(n);
+        let t_end = (ctx.step + 1) as f64 * ctx.dt_ms;
+        let res = self
+            .state
+            .step(ctx.dt_ms, t_end, exc, inh, &[], &self.sic_in);
+        input.fill(0.0);
+        res.map_err(astro_model_error)?;
+        for (i, &c) in self.state.spike_count.iter().enumerate() {
+            for _ in 0..c {
+                spikes.push(i as u32);
+            }
+        }
+        Ok(())
+    }
+    fn graded_input(&mut self, _port: usize, values: &[f64]) {
+        self.sic_in.copy_from_slice(values);
+    }
+    fn read(&self, var: usize, i: usize) -> f64 {
+        let s = &self.state;
+        match var {
+            0 => s.V_m[i],
+            1 => s.w[i],
+            2 => s.g_ex[i],
+            3 => s.g_in[i],
+            _ => s.I_SIC[i],
+        }
+    }
+    fn save(&self) -> KernelState {
+        let s = &self.state;
+        vec![
+            f64_array("V_m", &s.V_m),
+            f64_array("dg_ex", &s.dg_ex),
+            f64_array("g_ex", &s.g_ex),
+            f64_array("dg_in", &s.dg_in),
+            f64_array("g_in", &s.g_in),
+            f64_array("w", &s.w),
+            u64_array("r", &s.r),
+            f64_array("I_stim", &s.I_stim),
+            f64_array("I_SIC", &s.I_SIC),
+        ]
+    }
+    fn load(&mut self, state: &KernelState) -> Result<(), String> {
+        let n = self.state.len();
+        let s = &mut self.state;
+        s.V_m = take_f64(state, "V_m", n)?;
+        s.dg_ex = take_f64(state, "dg_ex", n)?;
+        s.g_ex = take_f64(state, "g_ex", n)?;
+        s.dg_in = take_f64(state, "dg_in", n)?;
+        s.g_in = take_f64(state, "g_in", n)?;
+        s.w = take_f64(state, "w", n)?;
+        s.r = take_u64(state, "r", n)?;
+        s.I_stim = take_f64(state, "I_stim", n)?;
+        s.I_SIC = take_f64(state, "I_SIC", n)?;
         Ok(())
     }
 }
