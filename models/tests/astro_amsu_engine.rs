@@ -23,7 +23,7 @@ fn weight(i: usize) -> f64 {
     0.45 + 0.05 * i as f64
 }
 fn fires(t: Step, i: usize) -> bool {
-    (t as usize * 7 + i * 13) % 5 == 0
+    (t as usize * 7 + i * 13).is_multiple_of(5)
 }
 
 fn network(p: AmsuNeuronParams, tau_a: f64) -> Network {

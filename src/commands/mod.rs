@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod cam;
 pub mod compress;
+pub mod experiment;
 pub mod run;
 
 use std::fmt;

@@ -282,9 +282,13 @@ impl AstrocyteLr1994Model {
                     _ => lo >= 0.0,
                 };
                 if !ok {
+                    let shown = match v {
+                        Value::Constant(c) => c.to_string(),
+                        other => format!("{other:?}"),
+                    };
                     return Err(ParamError::new(
                         LR1994_INITIAL[k],
-                        format!("{v:?}"),
+                        shown,
                         match k {
                             1 => format!("must lie in [0, Ca_tot = {}] (µM)", params.Ca_tot),
                             2 => "must lie in [0, 1]".to_string(),
