@@ -140,6 +140,24 @@ struct Trial {
     trial: u64,
 }
 
+/// Checks that the model loads under every condition's overrides (before any trial runs).
+pub fn check_conditions(spec: &ModelSpec) -> Result<(), ExperimentError> {
+    let exp = spec
+        .experiment
+        .as_ref()
+        .expect("a model with an experiment");
+    for (name, sets) in &exp.conditions {
+        let all: Vec<String> = spec.overrides.iter().chain(sets).cloned().collect();
+        parse_str(&spec.file, &spec.source, &all, Some(spec.seed)).map_err(|e| {
+            ExperimentError::Input(ModelFileError {
+                message: format!("experiment.conditions.{name}: {}", e.message),
+                ..e
+            })
+        })?;
+    }
+    Ok(())
+}
+
 /// Runs the `[experiment]` of `spec` (which must have one) on `threads` threads.
 pub fn run_delayed_recall(
     spec: &ModelSpec,
@@ -151,16 +169,7 @@ pub fn run_delayed_recall(
         .expect("a model with an experiment");
     let dt = spec.dt_ms;
     let steps = |ms: f64| (ms / dt).round() as Step;
-    // Every condition must load before any trial runs.
-    for (name, sets) in &exp.conditions {
-        let all: Vec<String> = spec.overrides.iter().chain(sets).cloned().collect();
-        parse_str(&spec.file, &spec.source, &all, Some(spec.seed)).map_err(|e| {
-            ExperimentError::Input(ModelFileError {
-                message: format!("experiment.conditions.{name}: {}", e.message),
-                ..e
-            })
-        })?;
-    }
+    check_conditions(spec)?;
     let trials: Vec<Trial> = (0..exp.conditions.len())
         .flat_map(|c| {
             (0..exp.delays.len()).flat_map(move |d| (0..exp.trials).map(move |k| (c, d, k)))

@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use engram::plot::line_plot_png;
 use engram::rundir::{ModelInfo, RunDir, RunInfo};
-use models::experiment::{recall_csv, run_delayed_recall, ExperimentError, RecallRow};
+use models::experiment::{
+    check_conditions, recall_csv, run_delayed_recall, ExperimentError, RecallRow,
+};
 use models::modelfile::ModelSpec;
 
 use super::CliError;
@@ -50,6 +52,8 @@ pub fn run(
     quiet: bool,
 ) -> Result<(), CliError> {
     let exp = spec.experiment.as_ref().expect("called for experiments");
+    // Bad conditions are bad input: report them before a run directory exists.
+    check_conditions(spec).map_err(|e| CliError::Input(e.to_string()))?;
     let net = &spec.network;
     let model = ModelInfo {
         file: model_file.to_string(),

@@ -27,6 +27,11 @@
 //!             weight_dependence = { type = "AdditiveWeightDependence", w_max = 0.01 } }
 //! ```
 //!
+//! Astrocyte cell types (`astrocyte_lr_1994`, `aeif_cond_alpha_astro`, `amsu_neuron`,
+//! `amsu_astrocyte`), graded projections (`synapse = { type = "sic_connection" }` or
+//! `"graded_connection"`), `[tripartite.*]` sections and an `[experiment]` are described in
+//! docs/ASTROCYTES.md.
+//!
 //! Stimuli are spike-source populations (`SpikeSourcePoisson`, `SpikeSourceArray`) projected
 //! onto their targets, as in PyNN. Unknown keys are rejected. Every error names the file, the
 //! key path, the bad value and what is allowed, and the line when the key is in the file:
