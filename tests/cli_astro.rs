@@ -12,6 +12,16 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// `engram run --quiet --threads 2 [--out OUT] MODEL ARGS...`
+fn run(out: Option<&PathBuf>, model: &str, args: &[&str]) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_engram"));
+    c.args(["run", "--quiet", "--threads", "2"]);
+    if let Some(out) = out {
+        c.arg("--out").arg(out);
+    }
+    c.arg(example(model)).args(args).output().unwrap()
+}
+
 fn example(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("examples/astro")
@@ -21,12 +31,7 @@ fn example(name: &str) -> PathBuf {
 #[test]
 fn nest_tripartite_example_runs_and_records() {
     let out = scratch("astro-nest");
-    let res = Command::new(env!("CARGO_BIN_EXE_engram"))
-        .args(["run", "--quiet", "--threads", "2", "--out"])
-        .arg(&out)
-        .arg(example("nest_tripartite.toml"))
-        .output()
-        .unwrap();
+    let res = run(Some(&out), "nest_tripartite.toml", &[]);
     assert!(
         res.status.success(),
         "{}",
@@ -47,20 +52,18 @@ fn nest_tripartite_example_runs_and_records() {
 #[test]
 fn retention_experiment_writes_its_table() {
     let out = scratch("astro-retention");
-    let res = Command::new(env!("CARGO_BIN_EXE_engram"))
-        .args(["run", "--quiet", "--threads", "2", "--out"])
-        .arg(&out)
-        .arg(example("retention.toml"))
-        .args([
+    let res = run(
+        Some(&out),
+        "retention.toml",
+        &[
             "--set",
             "experiment.trials=2",
             "--set",
             "experiment.settle=100.0",
             "--set",
             "experiment.delays=[0.0, 200.0]",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert!(
         res.status.success(),
         "{}",
@@ -85,11 +88,7 @@ fn retention_experiment_writes_its_table() {
 
 #[test]
 fn a_plain_run_still_needs_out() {
-    let res = Command::new(env!("CARGO_BIN_EXE_engram"))
-        .args(["run", "--quiet"])
-        .arg(example("nest_tripartite.toml"))
-        .output()
-        .unwrap();
+    let res = run(None, "nest_tripartite.toml", &[]);
     assert_eq!(res.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&res.stderr).contains("--out"));
 }
@@ -97,16 +96,14 @@ fn a_plain_run_still_needs_out() {
 #[test]
 fn a_bad_condition_exits_2_naming_it() {
     let out = scratch("astro-badcond");
-    let res = Command::new(env!("CARGO_BIN_EXE_engram"))
-        .args(["run", "--quiet", "--out"])
-        .arg(&out)
-        .arg(example("retention.toml"))
-        .args([
+    let res = run(
+        Some(&out),
+        "retention.toml",
+        &[
             "--set",
             "experiment.conditions.astro_off=[\"populations.units.params.tau_m=-1\"]",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     let err = String::from_utf8_lossy(&res.stderr);
     assert_eq!(res.status.code(), Some(2), "{err}");
     assert!(
