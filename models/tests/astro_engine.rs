@@ -308,6 +308,22 @@ fn astro_engine_checkpoint_resumes_exactly() {
 }
 
 #[test]
+fn astro_engine_checkpoint_with_wrong_graded_section_is_rejected() {
+    let meta = meta();
+    let refc = Csv::load("nest_astrocyte_trace.csv");
+    let net = network(&meta, "sic", &refc);
+    let (_, sim) = run(&net, 1, 100);
+    let mut cp = sim.checkpoint();
+    let neuron = net.population_id("neuron").unwrap();
+    cp.graded[neuron].pop();
+    let mut other = Simulation::with_threads(&net, 2);
+    let err = other.restore(&cp).unwrap_err().to_string();
+    println!("{err}");
+    assert!(err.contains("graded"), "{err}");
+    assert_eq!(other.step(), 0, "nothing restored from a bad checkpoint");
+}
+
+#[test]
 fn astro_engine_negative_astrocyte_weight_stops_the_run() {
     let meta = meta();
     let refc = Csv::load("nest_astrocyte_trace.csv");

@@ -24,7 +24,8 @@
 //!    `t + delay` of its local targets.
 //!
 //! As for spikes, every target sums its contributions in the same order whatever the number of
-//! shards, so results are bit-identical for any thread count. Zero outputs are skipped, so a
+//! shards — by sending step, then projection, pre neuron and connection — so results are
+//! bit-identical for any thread count. Zero outputs are skipped, so a
 //! sparse output (e.g. a 0/1 spike indicator) costs only its non-zero entries.
 
 use std::ops::Range;
@@ -357,6 +358,238 @@ impl GradedShard {
                     ring.data[dst..dst + n].copy_from_slice(&saved[p][src..src + n]);
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The graded path on toy models: sources whose output is a known function of (neuron,
+    //! step), targets that record what arrives, against `Σ w · out(i, t - d)` computed directly.
+
+    use std::ops::Range;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::engine::{MemoryObserver, Simulation};
+    use crate::model::{KernelState, ModelError, PopulationModel, StepContext};
+    use crate::network::RecordSpec;
+    use crate::time::TimeGrid;
+
+    fn output(i: u32, t: Step) -> f64 {
+        // Zero on some steps, to exercise the skipping of zero outputs.
+        if (i as u64 + t).is_multiple_of(3) {
+            0.0
+        } else {
+            (i as f64 + 1.0) * 0.5 + t as f64 * 0.01
+        }
+    }
+
+    #[derive(Debug)]
+    struct Source;
+    struct SourceKernel {
+        range: Range<u32>,
+        step: Step,
+    }
+    impl PopulationModel for Source {
+        fn type_name(&self) -> &str {
+            "source"
+        }
+        fn receptors(&self) -> &[&'static str] {
+            &[]
+        }
+        fn state_vars(&self) -> &[&'static str] {
+            &[]
+        }
+        fn graded_outputs(&self) -> &[&'static str] {
+            &["value"]
+        }
+        fn instantiate(
+            &self,
+            _: usize,
+            range: Range<u32>,
+            _: &TimeGrid,
+            _: u64,
+        ) -> Box<dyn NeuronKernel> {
+            Box::new(SourceKernel { range, step: 0 })
+        }
+    }
+    impl NeuronKernel for SourceKernel {
+        fn update(
+            &mut self,
+            ctx: &StepContext,
+            _: &mut [f64],
+            _: &mut Vec<u32>,
+        ) -> Result<(), ModelError> {
+            self.step = ctx.step;
+            Ok(())
+        }
+        fn graded_output(&self, _: usize, out: &mut [f64]) {
+            for (k, o) in out.iter_mut().enumerate() {
+                *o = output(self.range.start + k as u32, self.step);
+            }
+        }
+        fn read(&self, _: usize, _: usize) -> f64 {
+            f64::NAN
+        }
+        fn save(&self) -> KernelState {
+            Vec::new()
+        }
+        fn load(&mut self, _: &KernelState) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    #[derive(Debug)]
+    struct Target;
+    struct TargetKernel {
+        last: Vec<f64>,
+    }
+    impl PopulationModel for Target {
+        fn type_name(&self) -> &str {
+            "target"
+        }
+        fn receptors(&self) -> &[&'static str] {
+            &["excitatory"]
+        }
+        fn state_vars(&self) -> &[&'static str] {
+            &["received"]
+        }
+        fn graded_inputs(&self) -> &[&'static str] {
+            &["value"]
+        }
+        fn instantiate(
+            &self,
+            _: usize,
+            range: Range<u32>,
+            _: &TimeGrid,
+            _: u64,
+        ) -> Box<dyn NeuronKernel> {
+            Box::new(TargetKernel {
+                last: vec![0.0; range.len()],
+            })
+        }
+    }
+    impl NeuronKernel for TargetKernel {
+        fn update(
+            &mut self,
+            _: &StepContext,
+            input: &mut [f64],
+            _: &mut Vec<u32>,
+        ) -> Result<(), ModelError> {
+            input.fill(0.0);
+            Ok(())
+        }
+        fn graded_input(&mut self, _: usize, values: &[f64]) {
+            self.last.copy_from_slice(values);
+        }
+        fn read(&self, _: usize, i: usize) -> f64 {
+            self.last[i]
+        }
+        fn save(&self) -> KernelState {
+            Vec::new()
+        }
+        fn load(&mut self, _: &KernelState) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn graded_inputs_are_delayed_weighted_sums_for_any_thread_count() {
+        const STEPS: Step = 60;
+        let mut net = Network::new(TimeGrid::new(0.1).unwrap(), 1);
+        let src = net.add_population("src", 7, Arc::new(Source)).unwrap();
+        let dst = net.add_population("dst", 5, Arc::new(Target)).unwrap();
+        let mut syn = SynapseList::default();
+        for i in 0..7u32 {
+            for j in 0..5u32 {
+                if (i * 3 + j) % 4 != 0 {
+                    syn.push(
+                        i,
+                        j,
+                        0.25 + 0.1 * j as f64 - 0.05 * i as f64,
+                        1 + ((i + j) % 4) as u16,
+                    );
+                }
+            }
+        }
+        // Contributions are added when they are delivered: by sending step, then pre neuron.
+        let expected = |j: u32, t: Step| -> f64 {
+            let mut parts: Vec<(Step, u32, f64)> = syn
+                .iter()
+                .filter(|&(_, jj, _, d)| jj == j && t >= d as Step)
+                .map(|(i, _, w, d)| (t - d as Step, i, w * output(i, t - d as Step)))
+                .filter(|p| p.2 != 0.0)
+                .collect();
+            parts.sort_by_key(|p| (p.0, p.1));
+            parts.iter().fold(0.0, |sum, p| sum + p.2)
+        };
+        net.add_graded_projection(GradedProjection {
+            name: "g".into(),
+            pre: src,
+            post: dst,
+            output: 0,
+            input: 0,
+            synapses: syn.clone(),
+        })
+        .unwrap();
+        net.set_record(
+            dst,
+            RecordSpec {
+                spikes: false,
+                vars: vec![0],
+                neurons: (0..5).collect(),
+                interval: 1,
+            },
+        )
+        .unwrap();
+        let mut runs = Vec::new();
+        for threads in [1, 2, 3] {
+            let mut sim = Simulation::with_threads(&net, threads);
+            let mut obs = MemoryObserver::default();
+            sim.run_until(STEPS, &mut obs).unwrap();
+            runs.push(obs);
+        }
+        assert_eq!(runs[0], runs[1]);
+        assert_eq!(runs[0], runs[2]);
+        let (steps, vals) = &runs[0].samples[&(dst, 0)];
+        for (r, &t) in steps.iter().enumerate() {
+            for j in 0..5u32 {
+                assert_eq!(
+                    vals[r * 5 + j as usize],
+                    expected(j, t),
+                    "target {j}, step {t}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn graded_projections_are_checked() {
+        let mut net = Network::new(TimeGrid::new(0.1).unwrap(), 1);
+        let src = net.add_population("src", 2, Arc::new(Source)).unwrap();
+        let dst = net.add_population("dst", 2, Arc::new(Target)).unwrap();
+        let proj = |pre, post, output, input, delay: u16, w: f64| GradedProjection {
+            name: "g".into(),
+            pre,
+            post,
+            output,
+            input,
+            synapses: {
+                let mut s = SynapseList::default();
+                s.push(0, 1, w, delay);
+                s
+            },
+        };
+        for (p, needle) in [
+            (proj(dst, src, 0, 0, 1, 1.0), "graded output"),
+            (proj(src, dst, 1, 0, 1, 1.0), "graded output 1"),
+            (proj(src, dst, 0, 1, 1, 1.0), "graded input 1"),
+            (proj(src, dst, 0, 0, 0, 1.0), "delay of 0"),
+            (proj(src, dst, 0, 0, 1, f64::NAN), "not finite"),
+        ] {
+            let e = net.add_graded_projection(p).unwrap_err().to_string();
+            assert!(e.contains(needle), "{e}");
         }
     }
 }
