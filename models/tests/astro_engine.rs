@@ -244,34 +244,21 @@ fn astro_engine_tripartite_trace_tier_a_threads_identical() {
         println!("[engine tripartite] copy {c} spikes {mine:?} vs NEST {nest:?}");
         assert_eq!(mine, nest, "spike times must be identical");
     }
-    let far: Vec<bool> = refc
-        .col("time_ms")
-        .iter()
-        .map(|&t| nest.iter().all(|&s| (t - s).abs() > 5.0))
-        .collect();
+    // The engine population integrates as NEST does (GSL rkf45), so V_m, w and g_ex follow
+    // NEST through the spikes within the main fixture's tolerances.
     let mut failed = vec![];
     for (k, e) in errors(&one, &refc, None) {
-        let tol = match k {
-            "IP3" | "Ca_astro" | "h_IP3R" => 1e-9,
-            "I_SIC" => 1e-6,
-            "V_m" => 1.0,
-            "w" => 0.5,
-            _ => 1e-4, // g_ex
+        let tol = if ["IP3", "Ca_astro", "h_IP3R"].contains(&k) {
+            1e-9
+        } else {
+            1e-6
         };
         println!("[engine tripartite] max|err| {k} = {e:.3e} (tol {tol:.0e})");
         if e > tol {
             failed.push(format!("{k}: {e:e}"));
         }
     }
-    let (_, e_far) = errors(&one, &refc, Some(&far))
-        .into_iter()
-        .find(|(k, _)| *k == "V_m")
-        .unwrap();
-    println!("[engine tripartite] max|err| V_m outside ±5 ms of spikes = {e_far:.3e} (tol 5e-2)");
-    if e_far > 0.05 {
-        failed.push(format!("V_m far from spikes: {e_far:e}"));
-    }
-    assert!(failed.is_empty(), "Tier A exceeded: {failed:?}");
+    assert!(failed.is_empty(), "exceeded: {failed:?}");
 }
 
 #[test]

@@ -64,9 +64,9 @@ fn astro_modelfile_nest_tripartite_tier_a() {
         (astro, "Ca_astro", 1e-9),
         (astro, "h_IP3R", 1e-9),
         (neuron, "I_SIC", 1e-6),
-        (neuron, "V_m", 1.0),
-        (neuron, "w", 0.5),
-        (neuron, "g_ex", 1e-4),
+        (neuron, "V_m", 1e-6),
+        (neuron, "w", 1e-6),
+        (neuron, "g_ex", 1e-6),
     ] {
         let e = var(pop, name)
             .iter()

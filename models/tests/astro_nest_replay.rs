@@ -17,6 +17,17 @@ struct Run {
 
 #[allow(clippy::needless_range_loop)]
 fn simulate(meta: &Value, scen: &str, refc: &Csv, substeps: usize) -> Run {
+    simulate_with(meta, scen, refc, substeps, None)
+}
+
+#[allow(clippy::needless_range_loop)]
+fn simulate_with(
+    meta: &Value,
+    scen: &str,
+    refc: &Csv,
+    substeps: usize,
+    gsl_error_tol: Option<f64>,
+) -> Run {
     let sc = &meta["scenarios"][scen];
     let h = num(meta, "resolution_ms");
     let d_steps = (num(meta, "delay_ms") / h).round() as usize;
@@ -40,6 +51,7 @@ fn simulate(meta: &Value, scen: &str, refc: &Csv, substeps: usize) -> Run {
     astro.substeps = substeps;
     let mut nrn = AeifCondAlphaAstro::new(1, params(sc).1).unwrap();
     nrn.substeps = substeps;
+    nrn.gsl_error_tol = gsl_error_tol;
     nrn.V_m[0] = num(init, "V_m");
     nrn.w[0] = num(init, "w");
     nrn.g_ex[0] = num(init, "g_ex");
@@ -302,4 +314,39 @@ fn astro_adex_divergence_reported() {
         }
     ));
     assert!(msg.contains("neuron 2") && msg.contains("V_m") && msg.contains("t = "));
+}
+
+#[test]
+fn astro_nest_traces_with_nest_integrator() {
+    // NEST's own integrator (GSL rkf45, adaptive, tolerance gsl_error_tol from the meta file):
+    // V_m, w and g_ex then follow NEST through the spikes too, within the main fixture's 1e-6.
+    let meta = meta();
+    let mut failed = vec![];
+    for (scen, file) in [
+        ("sic", "nest_astrocyte_trace.csv"),
+        ("tripartite", "nest_astrocyte_tripartite_trace.csv"),
+    ] {
+        let sc = &meta["scenarios"][scen];
+        let tol = num(&sc["params"]["aeif_cond_alpha_astro"], "gsl_error_tol");
+        let refc = Csv::load(file);
+        let run = simulate_with(&meta, scen, &refc, 1, Some(tol));
+        let nest_spikes: Vec<f64> = sc["neuron_spike_times_ms"]
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_f64().unwrap()).collect())
+            .unwrap_or_default();
+        assert_eq!(run.spikes, nest_spikes, "{scen}: spike times");
+        for (k, v) in &run.cols {
+            let e = max_err(v, refc.col(k), None);
+            let limit = if ["IP3", "Ca_astro", "h_IP3R"].contains(k) {
+                1e-9
+            } else {
+                1e-6
+            };
+            println!("[{scen}, NEST integrator] max|err| {k} = {e:.3e} (tol {limit:.0e})");
+            if e > limit {
+                failed.push(format!("{scen} {k}: {e:e}"));
+            }
+        }
+    }
+    assert!(failed.is_empty(), "exceeded: {failed:?}");
 }

@@ -60,8 +60,8 @@ pub fn params(sc: &Json) -> (AstrocyteLr1994Params, AeifCondAlphaAstroParams) {
     }
     let mut n = serde_json::Map::new();
     for (k, v) in sc["params"]["aeif_cond_alpha_astro"].as_object().unwrap() {
-        // gsl_error_tol belongs to NEST's adaptive integrator; the rest are initial values.
-        if !["V_m", "w", "g_ex", "g_in", "gsl_error_tol"].contains(&k.as_str()) {
+        // The rest are initial values.
+        if !["V_m", "w", "g_ex", "g_in"].contains(&k.as_str()) {
             n.insert(k.clone(), v.clone());
         }
     }
