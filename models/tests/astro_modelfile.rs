@@ -240,3 +240,24 @@ fn astro_retention_bad_condition_names_it() {
     assert!(matches!(err, models::experiment::ExperimentError::Input(_)));
     assert!(msg.contains("experiment.conditions.astro_off") && msg.contains("kappa_theta"));
 }
+
+#[test]
+fn astro_modelfile_adex_divergence_stops_the_run() {
+    let text = r#"
+dt = 0.1
+duration = 10.0
+
+[populations.exc]
+cell_type = "aeif_cond_alpha_astro"
+size = 4
+params = { I_e = -1e12 }
+"#;
+    let spec = parse_str("diverge.toml", text, &[], None).unwrap();
+    let mut sim = Simulation::with_threads(&spec.network, 2);
+    let err = sim
+        .run_until(100, &mut MemoryObserver::default())
+        .unwrap_err()
+        .to_string();
+    println!("{err}");
+    assert!(err.contains("'exc'") && err.contains("V_m") && err.contains("instability"));
+}

@@ -295,25 +295,29 @@ fn astro_invalid_adex_params_rejected() {
 
 #[test]
 fn astro_adex_divergence_reported() {
-    let mut n = AeifCondAlphaAstro::new(3, AeifCondAlphaAstroParams::default()).unwrap();
-    let mut res = Ok(());
-    let mut k = 0;
-    while res.is_ok() && k < 100 {
-        k += 1;
-        res = n.step(0.1, k as f64 * 0.1, &[], &[], &[0.0, 0.0, -1e12], &[]);
-    }
-    let err = res.unwrap_err();
-    let msg = err.to_string();
-    println!("{msg}");
-    assert!(matches!(
-        err,
-        AstroError::NumericalInstability {
-            index: 2,
-            variable: "V_m",
-            ..
+    // Both integrators: fixed RK4 and NEST's adaptive rkf45.
+    for tol in [None, Some(1e-6)] {
+        let mut n = AeifCondAlphaAstro::new(3, AeifCondAlphaAstroParams::default()).unwrap();
+        n.gsl_error_tol = tol;
+        let mut res = Ok(());
+        let mut k = 0;
+        while res.is_ok() && k < 100 {
+            k += 1;
+            res = n.step(0.1, k as f64 * 0.1, &[], &[], &[0.0, 0.0, -1e12], &[]);
         }
-    ));
-    assert!(msg.contains("neuron 2") && msg.contains("V_m") && msg.contains("t = "));
+        let err = res.unwrap_err();
+        let msg = err.to_string();
+        println!("{msg}");
+        assert!(matches!(
+            err,
+            AstroError::NumericalInstability {
+                index: 2,
+                variable: "V_m",
+                ..
+            }
+        ));
+        assert!(msg.contains("neuron 2") && msg.contains("V_m") && msg.contains("t = "));
+    }
 }
 
 #[test]

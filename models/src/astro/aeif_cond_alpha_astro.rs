@@ -319,9 +319,15 @@ impl AeifCondAlphaAstro {
                         *hi = h;
                     }
                     let mut t = 0.0;
+                    let mut internal = 0u32;
                     while t < h {
                         (y, t) = gsl_evolve_apply(&p, &y, t, h, hi, tol, r > 0, i_in);
                         after(&mut y, &mut r)?;
+                        // A step size collapsing towards 0 means the state is diverging.
+                        internal += 1;
+                        if internal > MAX_INTERNAL_STEPS {
+                            return Err(instability(i, "V_m", y[0], t_end));
+                        }
                     }
                 }
             }
@@ -512,6 +518,9 @@ impl NeuronKernel for AeifKernel {
         Ok(())
     }
 }
+
+/// Internal adaptive steps allowed in one simulation step before the run is stopped.
+const MAX_INTERNAL_STEPS: u32 = 100_000;
 
 fn instability(index: usize, variable: &'static str, value: f64, time_ms: f64) -> AstroError {
     AstroError::NumericalInstability {
