@@ -71,13 +71,13 @@ fn retention_experiment_writes_its_table() {
     );
     let table = String::from_utf8_lossy(&res.stdout);
     assert!(table.starts_with("condition"), "{table}");
-    assert_eq!(table.lines().count(), 1 + 5 * 2, "{table}");
+    assert_eq!(table.lines().count(), 1 + 7 * 2, "{table}");
     let csv = std::fs::read_to_string(out.join("recall.csv")).unwrap();
     assert!(csv.starts_with("condition,delay_ms,trials,accuracy"));
-    assert_eq!(csv.lines().count(), 1 + 5 * 2);
+    assert_eq!(csv.lines().count(), 1 + 7 * 2);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("recall.json")).unwrap()).unwrap();
-    assert_eq!(json.as_array().unwrap().len(), 10);
+    assert_eq!(json.as_array().unwrap().len(), 14);
     assert!(std::fs::read(out.join("recall.png"))
         .unwrap()
         .starts_with(b"\x89PNG"));
