@@ -49,6 +49,22 @@ pub enum Connector {
     /// Rows `[pre, post]`, `[pre, post, weight]` or `[pre, post, weight, delay]`.
     #[serde(rename = "FromListConnector", alias = "FromList")]
     FromList { conn_list: Vec<Vec<f64>> },
+    /// engram's extension (not in PyNN): pre and post are each split into `blocks` equal,
+    /// contiguous blocks, and block b of pre connects to block b of post with probability
+    /// `p_connect` per pair. With a post of `blocks` neurons it maps each group of pre neurons to
+    /// one target (e.g. units to their astrocyte), and the other way round.
+    #[serde(rename = "BlockConnector", alias = "Block")]
+    Block {
+        blocks: u32,
+        #[serde(default = "one")]
+        p_connect: f64,
+        #[serde(default = "yes")]
+        allow_self_connections: bool,
+    },
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 fn yes() -> bool {
@@ -74,7 +90,12 @@ pub struct ConnectContext<'a> {
 
 /// Converts a delay in ms to steps: a constant must lie on the grid; a drawn delay is rounded to
 /// the nearest step (the user asked for a continuous distribution), at least one step.
-fn delay_steps(ms: f64, constant: bool, grid: &TimeGrid, what: &str) -> Result<u16, ParamError> {
+pub(crate) fn delay_steps(
+    ms: f64,
+    constant: bool,
+    grid: &TimeGrid,
+    what: &str,
+) -> Result<u16, ParamError> {
     if !(ms.is_finite() && ms > 0.0) {
         return Err(ParamError::new(
             what,
@@ -98,12 +119,36 @@ fn delay_steps(ms: f64, constant: bool, grid: &TimeGrid, what: &str) -> Result<u
     Ok(steps as u16)
 }
 
+/// Appends each index of `range` with probability `p` (ascending), by geometric skipping: work
+/// proportional to the number chosen, not to the range.
+fn bernoulli_run(r: &mut rng::StreamRng, p: f64, range: std::ops::Range<u32>, out: &mut Vec<u32>) {
+    if p >= 1.0 {
+        out.extend(range);
+    } else if p > 0.0 {
+        let log_q = (-p).ln_1p();
+        let mut i: i64 = range.start as i64 - 1;
+        loop {
+            let u: f64 = 1.0 - r.random::<f64>();
+            i += (u.ln() / log_q).floor() as i64 + 1;
+            if i >= range.end as i64 {
+                break;
+            }
+            out.push(i as u32);
+        }
+    }
+}
+
 impl Connector {
     /// Checks parameters that do not depend on population sizes.
     pub fn validate(&self) -> Result<(), ParamError> {
         match self {
-            Connector::FixedProbability { p_connect, .. } if !(0.0..=1.0).contains(p_connect) => {
+            Connector::FixedProbability { p_connect, .. } | Connector::Block { p_connect, .. }
+                if !(0.0..=1.0).contains(p_connect) =>
+            {
                 return Err(ParamError::new("p_connect", p_connect, "must be in [0, 1]"));
+            }
+            Connector::Block { blocks: 0, .. } => {
+                return Err(ParamError::new("blocks", 0, "must be >= 1"));
             }
             Connector::FromList { conn_list } => {
                 for (r, row) in conn_list.iter().enumerate() {
@@ -140,6 +185,9 @@ impl Connector {
             Connector::FixedNumberPre { n, .. } => *n as f64 * b,
             Connector::FixedNumberPost { n, .. } => *n as f64 * a,
             Connector::FromList { conn_list } => conn_list.len() as f64,
+            Connector::Block {
+                blocks, p_connect, ..
+            } => a * b * p_connect / (*blocks).max(1) as f64,
         }
     }
 
@@ -193,6 +241,13 @@ impl Connector {
                     out.push(i, j, if cx.magnitude { w.abs() } else { w }, d);
                 }
                 return Ok(out);
+            }
+            Connector::Block { blocks, .. } if n_pre % blocks != 0 || n_post % blocks != 0 => {
+                return Err(ParamError::new(
+                    "BlockConnector",
+                    format!("{n_pre} -> {n_post} in {blocks} blocks"),
+                    "needs pre and post sizes that are multiples of blocks",
+                ));
             }
             Connector::OneToOne if n_pre != n_post => {
                 return Err(ParamError::new(
@@ -251,21 +306,17 @@ impl Connector {
                     p_connect,
                     allow_self_connections,
                 } => {
-                    if p_connect >= 1.0 {
-                        others.extend(0..n_pre);
-                    } else if p_connect > 0.0 {
-                        // Geometric skipping: work proportional to synapses, not to n_pre.
-                        let log_q = (-p_connect).ln_1p();
-                        let mut i: i64 = -1;
-                        loop {
-                            let u: f64 = 1.0 - cr.random::<f64>();
-                            i += (u.ln() / log_q).floor() as i64 + 1;
-                            if i >= n_pre as i64 {
-                                break;
-                            }
-                            others.push(i as u32);
-                        }
-                    }
+                    bernoulli_run(&mut cr, p_connect, 0..n_pre, &mut others);
+                    others.retain(|&i| !no_self(allow_self_connections, i, c));
+                }
+                Connector::Block {
+                    blocks,
+                    p_connect,
+                    allow_self_connections,
+                } => {
+                    let (per_pre, per_post) = (n_pre / blocks, n_post / blocks);
+                    let first = c / per_post * per_pre;
+                    bernoulli_run(&mut cr, p_connect, first..first + per_pre, &mut others);
                     others.retain(|&i| !no_self(allow_self_connections, i, c));
                 }
                 Connector::FixedNumberPre {

@@ -5,6 +5,7 @@ pub mod astro;
 pub mod builders;
 pub mod connectors;
 pub mod dist;
+pub mod experiment;
 pub mod modelfile;
 pub mod neurons;
 pub mod params;

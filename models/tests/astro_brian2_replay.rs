@@ -6,6 +6,36 @@ use std::collections::HashSet;
 
 const REF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/reference");
 
+/// Brian2's printed quantities (`"0.0009 mM/s"`, `"50. nM"`, `"1500. m^3 s^-1 mol^-1"`) in
+/// engram's units: ms, µM, mV, nS, pF, pA; rates per ms.
+fn brian_values(m: &serde_json::Value) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for (k, v) in m.as_object().unwrap() {
+        let x = match v {
+            serde_json::Value::Number(n) => n.as_f64().unwrap(),
+            serde_json::Value::String(s) => {
+                let (num, unit) = s.split_once(' ').unwrap_or((s.as_str(), ""));
+                let scale = match unit.trim() {
+                    "" | "mV" | "nS" | "pF" | "pA" | "ms" | "uM" | "mM/s" => 1.0,
+                    "V" => 1e3,
+                    "M" => 1e6,
+                    "mM" => 1e3,
+                    "nM" => 1e-3,
+                    "Hz" => 1e-3,
+                    "mHz" => 1e-6,
+                    // m^3/(mol s) = 1e3 /(M s) = 1e-6 /(µM ms)
+                    "m^3 s^-1 mol^-1" => 1e-6,
+                    other => panic!("unit {other} of {k} not handled"),
+                };
+                num.trim().parse::<f64>().unwrap() * scale
+            }
+            other => panic!("{k} = {other}"),
+        };
+        out.insert(k.clone(), serde_json::json!(x));
+    }
+    serde_json::Value::Object(out)
+}
+
 #[test]
 fn astro_brian2_gchi_tripartite_tier_a() {
     let meta: serde_json::Value = serde_json::from_str(
@@ -30,11 +60,51 @@ fn astro_brian2_gchi_tripartite_tier_a() {
         .map(|l| (l.trim().parse::<f64>().unwrap() / dt).round() as usize)
         .collect();
     let rec_every = (1.0 / dt).round() as usize;
-    let w_e = 1.0; // nS, fixture parameter w_e
-
+    // Every parameter and initial value comes from the fixture's meta file, in engram units.
+    let params = brian_values(&meta["parameters"]);
+    let w_e = params["w_e"].as_f64().unwrap();
+    let init = &meta["initial_state"];
+    let gchi: GchiParams = serde_json::from_value(params.clone()).unwrap();
+    let tm: TmGlioParams = serde_json::from_value(params.clone()).unwrap();
+    let lif: LifCondParams = serde_json::from_value(params).unwrap();
+    let gchi_init: GchiInit = serde_json::from_value(brian_values(&init["astro"])).unwrap();
     let mut astro = GchiAstrocyte::new(1, GchiParams::default(), GchiInit::default());
     let mut syn = TmGlioSynapses::new(1, TmGlioParams::default());
     let mut nrn = LifCond::new(1, LifCondParams::default());
+    let syn0 = brian_values(&init["synapse"]);
+    (syn.x_S[0], syn.u_S[0], syn.Y_S[0], syn.Gamma_S[0]) = (
+        syn0["x_S"].as_f64().unwrap(),
+        syn0["u_S"].as_f64().unwrap(),
+        syn0["Y_S"].as_f64().unwrap(),
+        syn0["Gamma_S"].as_f64().unwrap(),
+    );
+    let nrn0 = brian_values(&init["neuron"]);
+    (nrn.v[0], nrn.g_e[0]) = (nrn0["v"].as_f64().unwrap(), nrn0["g_e"].as_f64().unwrap());
+    // The models' defaults are the fixture's values to the precision Brian2 printed them
+    // (9 significant digits: Omega_G = 8.33333333 mHz is 0.5/min); the run uses the exact
+    // defaults.
+    let same = |a: String, b: String| {
+        let nums = |s: &str| -> Vec<f64> {
+            s.split(|c: char| !(c.is_ascii_digit() || "-.e".contains(c)))
+                .filter_map(|t| t.parse().ok())
+                .collect()
+        };
+        let (x, y) = (nums(&a), nums(&b));
+        assert_eq!(x.len(), y.len(), "{a} vs {b}");
+        for (p, q) in x.iter().zip(&y) {
+            assert!((p - q).abs() <= 1e-8 * q.abs(), "{a}\nvs default\n{b}");
+        }
+    };
+    same(format!("{gchi:?}"), format!("{:?}", GchiParams::default()));
+    same(format!("{tm:?}"), format!("{:?}", TmGlioParams::default()));
+    same(
+        format!("{lif:?}"),
+        format!("{:?}", LifCondParams::default()),
+    );
+    same(
+        format!("{gchi_init:?}"),
+        format!("{:?}", GchiInit::default()),
+    );
     let mut mine: Vec<[f64; 14]> = Vec::new();
     let mut releases = Vec::new();
     for n in 0..n_steps {

@@ -1,92 +1,14 @@
 //! Replays the NEST 3.10 astrocyte fixtures (spec §5.2 Tier A).
 
+mod astro_fixtures;
+
+use astro_fixtures::{meta, num, params, Csv};
+
 use models::astro::aeif_cond_alpha_astro::{AeifCondAlphaAstro, AeifCondAlphaAstroParams};
 use models::astro::lr1994::{AstrocyteLr1994, AstrocyteLr1994Init, AstrocyteLr1994Params};
 use models::astro::sic::{SicConnection, SicDelayLine};
 use models::astro::AstroError;
 use serde_json::Value;
-
-const REF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/reference");
-
-struct Csv {
-    header: Vec<String>,
-    cols: Vec<Vec<f64>>,
-}
-
-impl Csv {
-    fn load(name: &str) -> Csv {
-        let text = std::fs::read_to_string(format!("{REF}/{name}")).expect("fixture");
-        let mut lines = text.lines();
-        let header: Vec<String> = lines
-            .next()
-            .unwrap()
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .collect();
-        let mut cols = vec![Vec::new(); header.len()];
-        for l in lines.filter(|l| !l.trim().is_empty()) {
-            for (j, f) in l.split(',').enumerate() {
-                cols[j].push(f.trim().parse::<f64>().unwrap());
-            }
-        }
-        Csv { header, cols }
-    }
-    fn col(&self, name: &str) -> &[f64] {
-        let j = self.header.iter().position(|h| h == name).unwrap();
-        &self.cols[j]
-    }
-}
-
-fn f(v: &Value, k: &str) -> f64 {
-    v[k].as_f64().unwrap_or_else(|| panic!("meta key {k}"))
-}
-
-fn astro_params(sc: &Value) -> AstrocyteLr1994Params {
-    let mut m = sc["params"]["astrocyte_lr_1994"].clone();
-    for (k, v) in sc["params"]["astrocyte_overrides"].as_object().unwrap() {
-        m[k] = v.clone();
-    }
-    AstrocyteLr1994Params {
-        Ca_tot: f(&m, "Ca_tot"),
-        IP3_0: f(&m, "IP3_0"),
-        Kd_IP3_1: f(&m, "Kd_IP3_1"),
-        Kd_IP3_2: f(&m, "Kd_IP3_2"),
-        Kd_act: f(&m, "Kd_act"),
-        Kd_inh: f(&m, "Kd_inh"),
-        Km_SERCA: f(&m, "Km_SERCA"),
-        SIC_scale: f(&m, "SIC_scale"),
-        SIC_th: f(&m, "SIC_th"),
-        delta_IP3: f(&m, "delta_IP3"),
-        k_IP3R: f(&m, "k_IP3R"),
-        rate_IP3R: f(&m, "rate_IP3R"),
-        rate_L: f(&m, "rate_L"),
-        rate_SERCA: f(&m, "rate_SERCA"),
-        ratio_ER_cyt: f(&m, "ratio_ER_cyt"),
-        tau_IP3: f(&m, "tau_IP3"),
-    }
-}
-
-fn neuron_params(sc: &Value) -> AeifCondAlphaAstroParams {
-    let q = &sc["params"]["aeif_cond_alpha_astro"];
-    AeifCondAlphaAstroParams {
-        C_m: f(q, "C_m"),
-        g_L: f(q, "g_L"),
-        E_L: f(q, "E_L"),
-        V_th: f(q, "V_th"),
-        Delta_T: f(q, "Delta_T"),
-        V_peak: f(q, "V_peak"),
-        V_reset: f(q, "V_reset"),
-        t_ref: f(q, "t_ref"),
-        a: f(q, "a"),
-        b: f(q, "b"),
-        tau_w: f(q, "tau_w"),
-        E_ex: f(q, "E_ex"),
-        E_in: f(q, "E_in"),
-        tau_syn_ex: f(q, "tau_syn_ex"),
-        tau_syn_in: f(q, "tau_syn_in"),
-        I_e: f(q, "I_e"),
-    }
-}
 
 struct Run {
     cols: Vec<(&'static str, Vec<f64>)>,
@@ -95,39 +17,51 @@ struct Run {
 
 #[allow(clippy::needless_range_loop)]
 fn simulate(meta: &Value, scen: &str, refc: &Csv, substeps: usize) -> Run {
+    simulate_with(meta, scen, refc, substeps, None)
+}
+
+#[allow(clippy::needless_range_loop)]
+fn simulate_with(
+    meta: &Value,
+    scen: &str,
+    refc: &Csv,
+    substeps: usize,
+    gsl_error_tol: Option<f64>,
+) -> Run {
     let sc = &meta["scenarios"][scen];
-    let h = f(meta, "resolution_ms");
-    let d_steps = (f(meta, "delay_ms") / h).round() as usize;
+    let h = num(meta, "resolution_ms");
+    let d_steps = (num(meta, "delay_ms") / h).round() as usize;
     let init = &sc["params"]["initial_state"];
-    let w_in_astro = f(meta, "w_in_astro");
+    let w_in_astro = num(meta, "w_in_astro");
     let w_in_neuron = if scen == "tripartite" {
-        f(meta, "w_in_neuron_nS")
+        num(meta, "w_in_neuron_nS")
     } else {
         0.0
     };
     let mut astro = AstrocyteLr1994::new(
         1,
-        astro_params(sc),
+        params(sc).0,
         AstrocyteLr1994Init {
-            IP3: f(init, "IP3"),
-            Ca_astro: f(init, "Ca_astro"),
-            h_IP3R: f(init, "h_IP3R"),
+            IP3: num(init, "IP3"),
+            Ca_astro: num(init, "Ca_astro"),
+            h_IP3R: num(init, "h_IP3R"),
         },
     )
     .unwrap();
     astro.substeps = substeps;
-    let mut nrn = AeifCondAlphaAstro::new(1, neuron_params(sc)).unwrap();
+    let mut nrn = AeifCondAlphaAstro::new(1, params(sc).1).unwrap();
     nrn.substeps = substeps;
-    nrn.V_m[0] = f(init, "V_m");
-    nrn.w[0] = f(init, "w");
-    nrn.g_ex[0] = f(init, "g_ex");
+    nrn.gsl_error_tol = gsl_error_tol;
+    nrn.V_m[0] = num(init, "V_m");
+    nrn.w[0] = num(init, "w");
+    nrn.g_ex[0] = num(init, "g_ex");
     let mut line = SicDelayLine::new(
         1,
         1,
         vec![SicConnection {
             source: 0,
             target: 0,
-            weight: f(meta, "w_sic"),
+            weight: num(meta, "w_sic"),
             delay_steps: d_steps,
         }],
     )
@@ -180,16 +114,9 @@ fn max_err(a: &[f64], b: &[f64], mask: Option<&[bool]>) -> f64 {
         .fold(0.0, f64::max)
 }
 
-fn load_meta() -> Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(format!("{REF}/nest_astrocyte_trace_meta.json")).unwrap(),
-    )
-    .unwrap()
-}
-
 #[test]
 fn astro_nest_main_trace_tier_a() {
-    let meta = load_meta();
+    let meta = meta();
     let refc = Csv::load("nest_astrocyte_trace.csv");
     let run = simulate(&meta, "sic", &refc, 1);
     let tol = |k: &str| match k {
@@ -210,7 +137,7 @@ fn astro_nest_main_trace_tier_a() {
 
 #[test]
 fn astro_nest_tripartite_trace_tier_a() {
-    let meta = load_meta();
+    let meta = meta();
     let sc = &meta["scenarios"]["tripartite"];
     let refc = Csv::load("nest_astrocyte_tripartite_trace.csv");
     let run = simulate(&meta, "tripartite", &refc, 1);
@@ -258,11 +185,11 @@ fn astro_nest_tripartite_trace_tier_a() {
 #[test]
 fn astro_sic_equals_weighted_delayed_ca() {
     // §5.2 item 4: I_SIC[k] == w_sic·SIC(Ca[k - delay/h]) exactly, on the fixture itself.
-    let meta = load_meta();
+    let meta = meta();
     let refc = Csv::load("nest_astrocyte_trace.csv");
-    let p = astro_params(&meta["scenarios"]["sic"]);
-    let d = (f(&meta, "delay_ms") / f(&meta, "resolution_ms")).round() as usize;
-    let w = f(&meta, "w_sic");
+    let p = params(&meta["scenarios"]["sic"]).0;
+    let d = (num(&meta, "delay_ms") / num(&meta, "resolution_ms")).round() as usize;
+    let w = num(&meta, "w_sic");
     let ca = refc.col("Ca_astro");
     let isic = refc.col("I_SIC");
     for k in d + 1..ca.len() {
@@ -275,10 +202,10 @@ fn astro_ip3_jumps_match_arrivals() {
     // Every row's IP3 change is delta_IP3·count plus the linear decay over one step
     // (IP3_0 - IP3)(1 - e^{-h/tau}). (The spec's "decay below 1.2e-4" is marginal: at
     // IP3 = 8.74 µM the decay per step is 1.201e-4, so the decay is checked explicitly.)
-    let meta = load_meta();
+    let meta = meta();
     let refc = Csv::load("nest_astrocyte_trace.csv");
-    let p = astro_params(&meta["scenarios"]["sic"]);
-    let h = f(&meta, "resolution_ms");
+    let p = params(&meta["scenarios"]["sic"]).0;
+    let h = num(&meta, "resolution_ms");
     let ip3 = refc.col("IP3");
     let arr = refc.col("in_arrivals");
     let mut max_dev: f64 = 0.0;
@@ -368,23 +295,62 @@ fn astro_invalid_adex_params_rejected() {
 
 #[test]
 fn astro_adex_divergence_reported() {
-    let mut n = AeifCondAlphaAstro::new(3, AeifCondAlphaAstroParams::default()).unwrap();
-    let mut res = Ok(());
-    let mut k = 0;
-    while res.is_ok() && k < 100 {
-        k += 1;
-        res = n.step(0.1, k as f64 * 0.1, &[], &[], &[0.0, 0.0, -1e12], &[]);
-    }
-    let err = res.unwrap_err();
-    let msg = err.to_string();
-    println!("{msg}");
-    assert!(matches!(
-        err,
-        AstroError::NumericalInstability {
-            index: 2,
-            variable: "V_m",
-            ..
+    // Both integrators: fixed RK4 and NEST's adaptive rkf45.
+    for tol in [None, Some(1e-6)] {
+        let mut n = AeifCondAlphaAstro::new(3, AeifCondAlphaAstroParams::default()).unwrap();
+        n.gsl_error_tol = tol;
+        let mut res = Ok(());
+        let mut k = 0;
+        while res.is_ok() && k < 100 {
+            k += 1;
+            res = n.step(0.1, k as f64 * 0.1, &[], &[], &[0.0, 0.0, -1e12], &[]);
         }
-    ));
-    assert!(msg.contains("neuron 2") && msg.contains("V_m") && msg.contains("t = "));
+        let err = res.unwrap_err();
+        let msg = err.to_string();
+        println!("{msg}");
+        assert!(matches!(
+            err,
+            AstroError::NumericalInstability {
+                index: 2,
+                variable: "V_m",
+                ..
+            }
+        ));
+        assert!(msg.contains("neuron 2") && msg.contains("V_m") && msg.contains("t = "));
+    }
+}
+
+#[test]
+fn astro_nest_traces_with_nest_integrator() {
+    // NEST's own integrator (GSL rkf45, adaptive, tolerance gsl_error_tol from the meta file):
+    // V_m, w and g_ex then follow NEST through the spikes too, within the main fixture's 1e-6.
+    let meta = meta();
+    let mut failed = vec![];
+    for (scen, file) in [
+        ("sic", "nest_astrocyte_trace.csv"),
+        ("tripartite", "nest_astrocyte_tripartite_trace.csv"),
+    ] {
+        let sc = &meta["scenarios"][scen];
+        let tol = num(&sc["params"]["aeif_cond_alpha_astro"], "gsl_error_tol");
+        let refc = Csv::load(file);
+        let run = simulate_with(&meta, scen, &refc, 1, Some(tol));
+        let nest_spikes: Vec<f64> = sc["neuron_spike_times_ms"]
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_f64().unwrap()).collect())
+            .unwrap_or_default();
+        assert_eq!(run.spikes, nest_spikes, "{scen}: spike times");
+        for (k, v) in &run.cols {
+            let e = max_err(v, refc.col(k), None);
+            let limit = if ["IP3", "Ca_astro", "h_IP3R"].contains(k) {
+                1e-9
+            } else {
+                1e-6
+            };
+            println!("[{scen}, NEST integrator] max|err| {k} = {e:.3e} (tol {limit:.0e})");
+            if e > limit {
+                failed.push(format!("{scen} {k}: {e:e}"));
+            }
+        }
+    }
+    assert!(failed.is_empty(), "exceeded: {failed:?}");
 }

@@ -24,6 +24,7 @@ use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
 
+use crate::graded::{self, GradedOutbox, GradedShard};
 use crate::model::{KernelState, ModelError, NeuronKernel, StateArray, StepContext};
 use crate::network::Network;
 use crate::plasticity::PairRule;
@@ -207,6 +208,8 @@ struct Shard {
     events: u64,
     spikes: u64,
     error: Option<(usize, ModelError)>,
+    /// Continuous couplings (graded.rs): input rings and rows of this shard.
+    graded: GradedShard,
 }
 
 /// Population-level facts every shard needs.
@@ -228,6 +231,8 @@ pub struct Simulation {
     proj_len: Vec<usize>,
     shards: Vec<Shard>,
     outboxes: Vec<Outbox>,
+    /// Per shard: graded outputs of the current step (graded.rs).
+    graded_outboxes: Vec<GradedOutbox>,
     step: Step,
     counters: Counters,
     /// Steps per chunk between observer calls.
@@ -283,7 +288,8 @@ impl Simulation {
 
         let shards = ranges
             .iter()
-            .map(|shard_ranges| {
+            .enumerate()
+            .map(|(shard_index, shard_ranges)| {
                 let spops: Vec<ShardPopulation> = net
                     .populations
                     .iter()
@@ -336,6 +342,7 @@ impl Simulation {
                     events: 0,
                     spikes: 0,
                     error: None,
+                    graded: GradedShard::new(net, &ranges, shard_index),
                 }
             })
             .collect();
@@ -355,6 +362,7 @@ impl Simulation {
             proj_len: net.projections.iter().map(|p| p.synapses.len()).collect(),
             shards,
             outboxes,
+            graded_outboxes: (0..n_shards).map(|_| graded::outbox(n_pops)).collect(),
             step: 0,
             counters: Counters::default(),
             chunk_steps: 1000,
@@ -424,15 +432,23 @@ impl Simulation {
         let dt = self.grid.dt_ms();
         let pops = &self.pops;
         let outboxes = &self.outboxes;
+        let graded_outboxes = &self.graded_outboxes;
         if self.shards.len() == 1 {
             let shard = &mut self.shards[0];
             for t in start..end {
+                // Graded coupling (graded.rs): inputs in before the update, outputs out after.
+                shard
+                    .graded
+                    .feed(t, shard.pops.iter_mut().map(|sp| &mut sp.kernel));
                 shard.update(pops, t, dt, &outboxes[0]);
                 if shard.error.is_some() {
                     self.step = t;
                     return;
                 }
+                let kernels = shard.pops.iter().map(|sp| &sp.kernel);
+                shard.graded.publish(t, kernels, &graded_outboxes[0]);
                 shard.deliver(t, dt, outboxes);
+                shard.graded.deliver(t, graded_outboxes);
             }
             self.step = end;
             return;
@@ -447,16 +463,23 @@ impl Simulation {
                 let stopped_at = &stopped_at;
                 scope.spawn(move || {
                     for t in start..end {
+                        // Graded coupling (graded.rs): feed, update, publish | barrier | deliver.
+                        shard
+                            .graded
+                            .feed(t, shard.pops.iter_mut().map(|sp| &mut sp.kernel));
                         shard.update(pops, t, dt, &outboxes[s]);
                         if shard.error.is_some() {
                             abort.store(true, Ordering::SeqCst);
                         }
+                        let kernels = shard.pops.iter().map(|sp| &sp.kernel);
+                        shard.graded.publish(t, kernels, &graded_outboxes[s]);
                         barrier.wait();
                         if abort.load(Ordering::SeqCst) {
                             stopped_at.store(t as usize, Ordering::SeqCst);
                             return;
                         }
                         shard.deliver(t, dt, outboxes);
+                        shard.graded.deliver(t, graded_outboxes);
                     }
                 });
             }
@@ -649,6 +672,10 @@ impl Simulation {
             post_history,
             plastic,
             counters: self.counters,
+            graded: graded::save(
+                &self.shards.iter().map(|sh| &sh.graded).collect::<Vec<_>>(),
+                self.step,
+            ),
         }
     }
 
@@ -713,8 +740,12 @@ impl Simulation {
                 _ => return Err(mism(format!("plasticity of projection {k}"))),
             }
         }
+        graded::check(&self.shards[0].graded, &cp.graded, &sizes).map_err(mism)?;
         self.step = cp.step;
         self.counters = cp.counters;
+        for sh in &mut self.shards {
+            sh.graded.load(&cp.graded, cp.step, &sizes);
+        }
         for (p, info) in self.pops.iter().enumerate() {
             let size = info.size as usize;
             for sh in &mut self.shards {
@@ -1067,7 +1098,8 @@ impl Shard {
     }
 }
 
-pub const CHECKPOINT_FORMAT: u32 = 1;
+/// 2: graded inputs in flight were added.
+pub const CHECKPOINT_FORMAT: u32 = 2;
 
 /// Plastic-projection state in a checkpoint.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1097,6 +1129,8 @@ pub struct Checkpoint {
     pub post_history: Vec<Vec<(Step, Vec<u32>)>>,
     pub plastic: Vec<Option<PlasticState>>,
     pub counters: Counters,
+    /// Per population, graded inputs in flight: `[k][port][neuron]` for step `step + k`.
+    pub graded: Vec<Vec<f64>>,
 }
 
 impl Checkpoint {

@@ -5,6 +5,7 @@
 //! [`plasticity::PairRule`] in the `models` crate.
 
 pub mod engine;
+pub mod graded;
 pub mod model;
 pub mod network;
 pub mod npy;
@@ -13,6 +14,7 @@ pub mod rng;
 pub mod time;
 
 pub use engine::{Checkpoint, Counters, MemoryObserver, Observer, RunError, Simulation};
+pub use graded::GradedProjection;
 pub use model::{ModelError, NeuronKernel, PopulationId, PopulationModel, StepContext};
 pub use network::{Network, Population, Projection, RecordSpec, SynapseList};
 pub use time::{Step, TimeGrid};

@@ -85,6 +85,16 @@ pub trait NeuronKernel: Send {
 
     /// Restores what [`NeuronKernel::save`] produced for a slice of the same length.
     fn load(&mut self, state: &KernelState) -> Result<(), String>;
+
+    /// Graded input `port` (an index into [`PopulationModel::graded_inputs`]) arriving at this
+    /// step: per local neuron, the sum of weight × value over its graded projections (see
+    /// [`crate::graded`]). Called every step before [`NeuronKernel::update`], with zeros when
+    /// nothing arrives; where the value enters the update is the kernel's choice.
+    fn graded_input(&mut self, _port: usize, _values: &[f64]) {}
+
+    /// Writes graded output `port` (an index into [`PopulationModel::graded_outputs`]) of every
+    /// local neuron, as it stands after this step's [`NeuronKernel::update`].
+    fn graded_output(&self, _port: usize, _out: &mut [f64]) {}
 }
 
 /// A homogeneous population's cell type, parameters and initial values.
@@ -108,6 +118,18 @@ pub trait PopulationModel: Send + Sync + Debug {
     /// backend reads `IF_curr_exp` parameters through it); `None` for models that do not offer it.
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         None
+    }
+
+    /// Names of the continuous values each neuron sends every step through graded projections,
+    /// e.g. `["SIC"]` for an astrocyte; most models have none.
+    fn graded_outputs(&self) -> &[&'static str] {
+        &[]
+    }
+
+    /// Names of the continuous inputs each neuron receives through graded projections, e.g.
+    /// `["SIC"]` for a neuron with a slow inward current; most models have none.
+    fn graded_inputs(&self) -> &[&'static str] {
+        &[]
     }
 
     /// Builds the kernel for neurons `range` of population `pop`. Per-neuron randomness must be

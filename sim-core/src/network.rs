@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::graded::{GradedProjection, GradedProjectionId};
 use crate::model::{PopulationId, PopulationModel};
 use crate::plasticity::PairRule;
 use crate::time::{Step, TimeGrid};
@@ -99,6 +100,8 @@ pub struct Network {
     pub seed: u64,
     pub populations: Vec<Population>,
     pub projections: Vec<Projection>,
+    /// Continuous couplings (see [`crate::graded`]).
+    pub graded: Vec<GradedProjection>,
 }
 
 impl Network {
@@ -108,6 +111,7 @@ impl Network {
             seed,
             populations: Vec::new(),
             projections: Vec::new(),
+            graded: Vec::new(),
         }
     }
 
@@ -218,6 +222,16 @@ impl Network {
         }
         self.projections.push(proj);
         Ok(self.projections.len() - 1)
+    }
+
+    /// Adds a graded (continuous) projection after checking indices, ports, delays and weights.
+    pub fn add_graded_projection(
+        &mut self,
+        proj: GradedProjection,
+    ) -> Result<GradedProjectionId, NetworkError> {
+        crate::graded::validate(self, &proj)?;
+        self.graded.push(proj);
+        Ok(self.graded.len() - 1)
     }
 
     pub fn n_neurons(&self) -> u64 {

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod cam;
 pub mod compress;
 pub mod export;
+pub mod experiment;
 pub mod run;
 pub mod spinnaker;
 

@@ -18,8 +18,9 @@ pub struct RunArgs {
     /// The model file (TOML).
     #[arg(required_unless_present = "resume")]
     pub model: Option<PathBuf>,
-    /// The run directory to write.
-    #[arg(long, required_unless_present = "resume")]
+    /// The run directory to write (required, except for a model file with an `[experiment]`,
+    /// whose default is runs/<file stem>).
+    #[arg(long)]
     pub out: Option<PathBuf>,
     /// Overrides the model file's seed.
     #[arg(long)]
@@ -111,7 +112,7 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
         }
         None => (
             a.model.clone().expect("required by clap"),
-            a.out.clone().expect("required by clap"),
+            a.out.clone().unwrap_or_default(),
             a.set.clone(),
             a.seed,
             None,
@@ -119,6 +120,27 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
     };
     let spec = models::modelfile::load(&model_path, &overrides, seed)
         .map_err(|e| CliError::Input(e.to_string()))?;
+    // A model file with an [experiment] runs its protocol (commands/experiment.rs).
+    if spec.experiment.is_some() && resume.is_none() {
+        if a.checkpoint_every.is_some() {
+            return Err(CliError::Input(format!(
+                "{}: --checkpoint-every applies to plain runs, not to an [experiment] (its trials are short)",
+                model_path.display()
+            )));
+        }
+        let out = a
+            .out
+            .clone()
+            .unwrap_or_else(|| super::experiment::default_out(&model_path));
+        let threads = a.threads.unwrap_or_else(CpuBackend::available_threads);
+        let file = model_path.display().to_string();
+        return super::experiment::run(&spec, &file, &out, threads.max(1), a.quiet);
+    }
+    if out.as_os_str().is_empty() {
+        return Err(CliError::Input(
+            "the following required arguments were not provided: --out <OUT>".into(),
+        ));
+    }
     if let Some(cp) = &resume {
         if cp.model_sha256 != spec.sha256 {
             return Err(CliError::Input(format!(

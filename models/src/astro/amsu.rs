@@ -17,6 +17,16 @@
 //! ([`AmsuModulation`]) so another formulation can be dropped in. Every gain may be 0; with all
 //! gains 0 the unit is exactly a plain discrete LIF.
 
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::TimeGrid;
+
+use crate::dist::Value;
+use crate::neurons::{f64_array, initial_values, take_f64, take_u64, u64_array};
+use crate::params::{finite, positive, ParamError};
+
 /// Neuron part: one discrete step given the modulated input current and threshold factor.
 pub trait AmsuNeuron {
     fn len(&self) -> usize;
@@ -92,6 +102,16 @@ impl TraceAstrocyte {
     }
 }
 
+impl TraceAstrocyte {
+    /// One step from each group's mean spike indicator (the engine delivers it as the sum of
+    /// weight `1/|g|` spikes): `a = λ a + (1-λ) mean`.
+    pub fn step_mean(&mut self, mean: &[f64]) {
+        for (a, &m) in self.a.iter_mut().zip(mean) {
+            *a = self.lambda * *a + (1.0 - self.lambda) * m;
+        }
+    }
+}
+
 impl AmsuAstrocyte for TraceAstrocyte {
     fn n_groups(&self) -> usize {
         self.a.len()
@@ -103,14 +123,14 @@ impl AmsuAstrocyte for TraceAstrocyte {
             self.sums[g] += if s { 1.0 } else { 0.0 };
             self.counts[g] += 1;
         }
-        for g in 0..self.a.len() {
-            let mean = if self.counts[g] > 0 {
-                self.sums[g] / self.counts[g] as f64
-            } else {
-                0.0
-            };
-            self.a[g] = self.lambda * self.a[g] + (1.0 - self.lambda) * mean;
+        for (sum, &count) in self.sums.iter_mut().zip(&self.counts) {
+            if count > 0 {
+                *sum /= count as f64;
+            }
         }
+        let means = std::mem::take(&mut self.sums);
+        self.step_mean(&means);
+        self.sums = means;
     }
     fn activity(&self) -> &[f64] {
         &self.a
@@ -186,6 +206,260 @@ impl<N: AmsuNeuron, A: AmsuAstrocyte> Amsu<N, A> {
         self.neuron.step(&self.input, &self.theta);
         self.astro.step(self.neuron.spikes(), &self.group_of);
         self.neuron.spikes()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The AM-SU on the engine: units and astrocytes are two populations, coupled both ways through
+// the engine (units -> astrocyte: spikes of weight 1/|g|, astrocyte -> units: the graded output
+// `activity`). Every engine coupling has a delay of at least one step, so the astrocyte sees the
+// units' spikes one step later than in [`Amsu`]: a_g[t] = λ a_g[t-1] + (1-λ) mean s[t-1], and
+// the units use a_g[t-1] (activity delay 1 step) exactly as in [`Amsu`].
+
+/// Parameters of `amsu_neuron` (dimensionless potentials in units of input weight).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[allow(non_snake_case)]
+pub struct AmsuNeuronParams {
+    /// Membrane time constant (ms): β = exp(-dt/tau_m).
+    pub tau_m: f64,
+    /// Resting threshold θ0.
+    pub theta0: f64,
+    /// Astrocytic current gain κ_I.
+    pub kappa_I: f64,
+    /// Threshold gain κ_θ (θ = θ0 (1 - κ_θ a)).
+    pub kappa_theta: f64,
+    /// Synaptic-efficacy gain κ_W (input × (1 + κ_W a)).
+    pub kappa_W: f64,
+}
+
+impl Default for AmsuNeuronParams {
+    fn default() -> Self {
+        Self {
+            tau_m: 10.0,
+            theta0: 1.0,
+            kappa_I: 0.0,
+            kappa_theta: 0.0,
+            kappa_W: 0.0,
+        }
+    }
+}
+
+/// `amsu_neuron`: the AM-SU's discrete LIF unit on the engine. Spike input (receptors
+/// `excitatory`, `inhibitory`, summed weights) is scaled by `1 + κ_W a`; graded input
+/// `activity` is the unit's astrocyte activity `a_g[t-1]`.
+#[derive(Debug, Clone)]
+pub struct AmsuNeuronModel {
+    params: AmsuNeuronParams,
+    u_init: Value,
+}
+
+impl AmsuNeuronModel {
+    pub fn new(params: AmsuNeuronParams, u_init: Option<Value>) -> Result<Self, ParamError> {
+        positive("tau_m", params.tau_m, "ms")?;
+        positive("theta0", params.theta0, "threshold units")?;
+        finite(
+            "kappa_I",
+            params.kappa_I,
+            "threshold units per unit activity",
+        )?;
+        finite("kappa_theta", params.kappa_theta, "per unit activity")?;
+        finite("kappa_W", params.kappa_W, "per unit activity")?;
+        let u_init = u_init.unwrap_or(Value::Constant(0.0));
+        u_init.validate("u")?;
+        Ok(Self { params, u_init })
+    }
+}
+
+impl PopulationModel for AmsuNeuronModel {
+    fn type_name(&self) -> &str {
+        "amsu_neuron"
+    }
+    fn receptors(&self) -> &[&'static str] {
+        &["excitatory", "inhibitory"]
+    }
+    fn state_vars(&self) -> &[&'static str] {
+        &["u", "theta", "activity"]
+    }
+    fn graded_inputs(&self) -> &[&'static str] {
+        &["activity"]
+    }
+    fn instantiate(
+        &self,
+        pop: usize,
+        range: Range<u32>,
+        grid: &TimeGrid,
+        seed: u64,
+    ) -> Box<dyn NeuronKernel> {
+        let n = range.len();
+        let p = self.params;
+        let mut lif = DiscreteLif::new(n, (-grid.dt_ms() / p.tau_m).exp(), p.theta0);
+        lif.u = initial_values(&self.u_init, seed, pop, 0, &range);
+        Box::new(AmsuNeuronKernel {
+            lif,
+            modulation: AmsuModulation {
+                kappa_i: p.kappa_I,
+                kappa_theta: p.kappa_theta,
+                kappa_w: p.kappa_W,
+            },
+            activity: vec![0.0; n],
+            input: vec![0.0; n],
+            theta: vec![1.0; n],
+        })
+    }
+}
+
+struct AmsuNeuronKernel {
+    lif: DiscreteLif,
+    modulation: AmsuModulation,
+    /// a_g(i)[t-1], fed every step.
+    activity: Vec<f64>,
+    input: Vec<f64>,
+    theta: Vec<f64>,
+}
+
+impl NeuronKernel for AmsuNeuronKernel {
+    fn update(
+        &mut self,
+        _ctx: &StepContext,
+        input: &mut [f64],
+        spikes: &mut Vec<u32>,
+    ) -> Result<(), ModelError> {
+        let n = self.activity.len();
+        let (exc, inh) = input.split_at_mut(n);
+        let m = self.modulation;
+        for i in 0..n {
+            let a = self.activity[i];
+            let x =
+                (std::mem::take(&mut exc[i]) - std::mem::take(&mut inh[i])) * m.weight_factor(a);
+            self.input[i] = x + m.current(a);
+            self.theta[i] = m.theta_factor(a);
+        }
+        self.lif.step(&self.input, &self.theta);
+        for (i, &s) in self.lif.s.iter().enumerate() {
+            if !self.lif.u[i].is_finite() {
+                return Err(crate::neurons::non_finite(i, "u", self.lif.u[i]));
+            }
+            if s {
+                spikes.push(i as u32);
+            }
+        }
+        Ok(())
+    }
+    fn graded_input(&mut self, _port: usize, values: &[f64]) {
+        self.activity.copy_from_slice(values);
+    }
+    fn read(&self, var: usize, i: usize) -> f64 {
+        match var {
+            0 => self.lif.u[i],
+            1 => self.lif.theta0 * self.theta[i],
+            _ => self.activity[i],
+        }
+    }
+    fn save(&self) -> KernelState {
+        let s: Vec<u64> = self.lif.s.iter().map(|&b| b as u64).collect();
+        vec![
+            f64_array("u", &self.lif.u),
+            u64_array("s", &s),
+            f64_array("activity", &self.activity),
+            f64_array("theta", &self.theta),
+        ]
+    }
+    fn load(&mut self, state: &KernelState) -> Result<(), String> {
+        let n = self.activity.len();
+        self.lif.u = take_f64(state, "u", n)?;
+        self.lif.s = take_u64(state, "s", n)?.iter().map(|&b| b != 0).collect();
+        self.activity = take_f64(state, "activity", n)?;
+        self.theta = take_f64(state, "theta", n)?;
+        Ok(())
+    }
+}
+
+/// Parameters of `amsu_astrocyte`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AmsuAstrocyteParams {
+    /// Time constant of the activity trace (ms): λ = exp(-dt/tau_a).
+    pub tau_a: f64,
+}
+
+impl Default for AmsuAstrocyteParams {
+    fn default() -> Self {
+        Self { tau_a: 1000.0 }
+    }
+}
+
+/// `amsu_astrocyte`: one astrocyte per group; its spike input (receptor `excitatory`, weight
+/// `1/|g|` from each unit of its group) is the group's mean spike indicator, and its graded
+/// output `activity` is the trace a_g.
+#[derive(Debug, Clone)]
+pub struct AmsuAstrocyteModel {
+    params: AmsuAstrocyteParams,
+    a_init: Value,
+}
+
+impl AmsuAstrocyteModel {
+    pub fn new(params: AmsuAstrocyteParams, a_init: Option<Value>) -> Result<Self, ParamError> {
+        positive("tau_a", params.tau_a, "ms")?;
+        let a_init = a_init.unwrap_or(Value::Constant(0.0));
+        a_init.validate("activity")?;
+        Ok(Self { params, a_init })
+    }
+}
+
+impl PopulationModel for AmsuAstrocyteModel {
+    fn type_name(&self) -> &str {
+        "amsu_astrocyte"
+    }
+    fn receptors(&self) -> &[&'static str] {
+        &["excitatory"]
+    }
+    fn state_vars(&self) -> &[&'static str] {
+        &["activity"]
+    }
+    fn graded_outputs(&self) -> &[&'static str] {
+        &["activity"]
+    }
+    fn instantiate(
+        &self,
+        pop: usize,
+        range: Range<u32>,
+        grid: &TimeGrid,
+        seed: u64,
+    ) -> Box<dyn NeuronKernel> {
+        let mut trace = TraceAstrocyte::new(range.len(), grid.dt_ms(), self.params.tau_a);
+        trace.a = initial_values(&self.a_init, seed, pop, 0, &range);
+        Box::new(AmsuAstrocyteKernel { trace })
+    }
+}
+
+struct AmsuAstrocyteKernel {
+    trace: TraceAstrocyte,
+}
+
+impl NeuronKernel for AmsuAstrocyteKernel {
+    fn update(
+        &mut self,
+        _ctx: &StepContext,
+        input: &mut [f64],
+        _spikes: &mut Vec<u32>,
+    ) -> Result<(), ModelError> {
+        self.trace.step_mean(input);
+        input.fill(0.0);
+        Ok(())
+    }
+    fn graded_output(&self, _port: usize, out: &mut [f64]) {
+        out.copy_from_slice(&self.trace.a);
+    }
+    fn read(&self, _var: usize, i: usize) -> f64 {
+        self.trace.a[i]
+    }
+    fn save(&self) -> KernelState {
+        vec![f64_array("activity", &self.trace.a)]
+    }
+    fn load(&mut self, state: &KernelState) -> Result<(), String> {
+        self.trace.a = take_f64(state, "activity", self.trace.a.len())?;
+        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@
 //! Units: ms, µM, mV, nS, pA, pF (Brian rates per second are divided by 1000).
 
 /// G-ChI + gliotransmission parameters (Brian2 example names, converted to ms/µM).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
 #[allow(non_snake_case)]
 pub struct GchiParams {
     pub O_P: f64,
@@ -110,7 +110,7 @@ impl GchiParams {
 }
 
 /// Initial state of one G-ChI astrocyte.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
 #[allow(non_snake_case)]
 pub struct GchiInit {
     pub Gamma_A: f64,
@@ -222,7 +222,7 @@ impl GchiAstrocyte {
 }
 
 /// COBA LIF neuron of Brian2 example 6 (Euler there; integrated here by RK4, as the fixture).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
 #[allow(non_snake_case)]
 pub struct LifCondParams {
     pub E_l: f64,

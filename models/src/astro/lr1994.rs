@@ -1,12 +1,22 @@
 //! NEST `astrocyte_lr_1994` (Li & Rinzel 1994 / De Young & Keizer 1992 calcium dynamics with
 //! the Nadkarni & Jung 2003 slow inward current output), spec §2.1 and §4.3.
 
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::TimeGrid;
+
 use super::{check, AstroError};
+use crate::dist::Value;
+use crate::neurons::{f64_array, initial_values, take_f64};
+use crate::params::ParamError;
 
 const MODEL: &str = "astrocyte_lr_1994";
 
 /// Parameters with NEST names and defaults (NEST 3.10).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 #[allow(non_snake_case)]
 pub struct AstrocyteLr1994Params {
     /// Total free Ca in cytosolic-volume terms (µM).
@@ -234,6 +244,199 @@ impl AstrocyteLr1994 {
                 allowed: "astrocyte input spike weights must be >= 0 and finite",
             })
         }
+    }
+}
+
+/// `astrocyte_lr_1994` as an engine population: spike input (receptor `excitatory`, weights
+/// at least 0) raises IP3 at the end of the step it arrives in; the SIC computed from the new Ca
+/// is the graded output `SIC` (before the connection weight, which `sic_connection` applies).
+/// Engine step `t` is NEST's step `(t h, (t+1) h]`: values recorded at step `t` are NEST's row
+/// `t + 1`.
+#[derive(Debug, Clone)]
+pub struct AstrocyteLr1994Model {
+    params: AstrocyteLr1994Params,
+    init: [Value; 3],
+}
+
+/// Initial-value names (NEST state variables), in [`AstrocyteLr1994Model::new`]'s order.
+pub const LR1994_INITIAL: [&str; 3] = ["IP3", "Ca_astro", "h_IP3R"];
+
+impl AstrocyteLr1994Model {
+    /// Parameters and optional initial values of `IP3`, `Ca_astro`, `h_IP3R` (NEST defaults
+    /// otherwise).
+    pub fn new(
+        params: AstrocyteLr1994Params,
+        initial: [Option<Value>; 3],
+    ) -> Result<Self, ParamError> {
+        params.validate().map_err(astro_param_error)?;
+        let d = AstrocyteLr1994Init::default();
+        let defaults = [d.IP3, d.Ca_astro, d.h_IP3R];
+        let mut init = defaults.map(Value::Constant);
+        for (k, v) in initial.into_iter().enumerate() {
+            if let Some(v) = v {
+                v.validate(LR1994_INITIAL[k])?;
+                let (lo, hi) = v.bounds();
+                let ok = match k {
+                    1 => lo >= 0.0 && hi <= params.Ca_tot,
+                    2 => (0.0..=1.0).contains(&lo) && hi <= 1.0,
+                    _ => lo >= 0.0,
+                };
+                if !ok {
+                    let shown = match v {
+                        Value::Constant(c) => c.to_string(),
+                        other => format!("{other:?}"),
+                    };
+                    return Err(ParamError::new(
+                        LR1994_INITIAL[k],
+                        shown,
+                        match k {
+                            1 => format!("must lie in [0, Ca_tot = {}] (µM)", params.Ca_tot),
+                            2 => "must lie in [0, 1]".to_string(),
+                            _ => "must be >= 0 (µM)".to_string(),
+                        },
+                    ));
+                }
+                init[k] = v;
+            }
+        }
+        Ok(Self { params, init })
+    }
+}
+
+/// An [`AstroError::InvalidParameter`] as the [`ParamError`] every model reports.
+pub(crate) fn astro_param_error(e: AstroError) -> ParamError {
+    match e {
+        AstroError::InvalidParameter {
+            name,
+            value,
+            allowed,
+            ..
+        } => ParamError::new(name, value, allowed),
+        other => ParamError::new("params", "", other.to_string()),
+    }
+}
+
+/// An astrocyte-model run-time error as the engine's [`ModelError`].
+pub(crate) fn astro_model_error(e: AstroError) -> ModelError {
+    match e {
+        AstroError::InvalidInput {
+            name,
+            index,
+            value,
+            allowed,
+            ..
+        } => ModelError {
+            neuron: index as u32,
+            variable: format!("input {name}"),
+            value,
+            reason: allowed.to_string(),
+        },
+        AstroError::NumericalInstability {
+            index,
+            variable,
+            value,
+            ..
+        } => ModelError {
+            neuron: index as u32,
+            variable: variable.to_string(),
+            value,
+            reason: "numerical instability (V_m < -1000 mV or |w| > 1e6 pA)".to_string(),
+        },
+        AstroError::InvalidParameter {
+            name,
+            value,
+            allowed,
+            ..
+        } => ModelError {
+            neuron: 0,
+            variable: name.to_string(),
+            value,
+            reason: allowed,
+        },
+    }
+}
+
+impl PopulationModel for AstrocyteLr1994Model {
+    fn type_name(&self) -> &str {
+        MODEL
+    }
+    fn receptors(&self) -> &[&'static str] {
+        &["excitatory"]
+    }
+    fn state_vars(&self) -> &[&'static str] {
+        &["IP3", "Ca_astro", "h_IP3R", "SIC"]
+    }
+    fn spike_stamp_offset(&self) -> sim_core::Step {
+        1
+    }
+    fn graded_outputs(&self) -> &[&'static str] {
+        &["SIC"]
+    }
+    fn instantiate(
+        &self,
+        pop: usize,
+        range: Range<u32>,
+        _grid: &TimeGrid,
+        seed: u64,
+    ) -> Box<dyn NeuronKernel> {
+        let n = range.len();
+        let mut state = AstrocyteLr1994::new(n, self.params, AstrocyteLr1994Init::default())
+            .expect("parameters validated in AstrocyteLr1994Model::new");
+        state.IP3 = initial_values(&self.init[0], seed, pop, 0, &range);
+        state.Ca_astro = initial_values(&self.init[1], seed, pop, 1, &range);
+        state.h_IP3R = initial_values(&self.init[2], seed, pop, 2, &range);
+        state.sic = state.Ca_astro.iter().map(|&c| self.params.sic(c)).collect();
+        Box::new(Lr1994Kernel { state })
+    }
+}
+
+struct Lr1994Kernel {
+    state: AstrocyteLr1994,
+}
+
+impl NeuronKernel for Lr1994Kernel {
+    fn update(
+        &mut self,
+        ctx: &StepContext,
+        input: &mut [f64],
+        _spikes: &mut Vec<u32>,
+    ) -> Result<(), ModelError> {
+        // Spike weights arriving now: the IP3 jump at the end of this step (NEST order).
+        let res = self.state.step(ctx.dt_ms, input, &[]);
+        input.fill(0.0);
+        res.map_err(astro_model_error)
+    }
+    fn read(&self, var: usize, i: usize) -> f64 {
+        let s = &self.state;
+        match var {
+            0 => s.IP3[i],
+            1 => s.Ca_astro[i],
+            2 => s.h_IP3R[i],
+            _ => s.sic[i],
+        }
+    }
+    fn graded_output(&self, _port: usize, out: &mut [f64]) {
+        out.copy_from_slice(&self.state.sic);
+    }
+    fn save(&self) -> KernelState {
+        let s = &self.state;
+        vec![
+            f64_array("IP3", &s.IP3),
+            f64_array("Ca_astro", &s.Ca_astro),
+            f64_array("h_IP3R", &s.h_IP3R),
+            f64_array("SIC", &s.sic),
+            f64_array("J_noise", &s.j_noise),
+        ]
+    }
+    fn load(&mut self, state: &KernelState) -> Result<(), String> {
+        let n = self.state.len();
+        let s = &mut self.state;
+        s.IP3 = take_f64(state, "IP3", n)?;
+        s.Ca_astro = take_f64(state, "Ca_astro", n)?;
+        s.h_IP3R = take_f64(state, "h_IP3R", n)?;
+        s.sic = take_f64(state, "SIC", n)?;
+        s.j_noise = take_f64(state, "J_noise", n)?;
+        Ok(())
     }
 }
 

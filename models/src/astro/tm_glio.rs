@@ -7,7 +7,7 @@
 //! `U_0 = (1-Γ) U_0* + α Γ`, `u += U_0 (1-u)`, `r = u x`, `x -= r`, `Y += ρ_c Y_T r`.
 
 /// Parameters (Brian2 names, ms/µM).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
 #[allow(non_snake_case)]
 pub struct TmGlioParams {
     pub rho_c: f64,

@@ -27,6 +27,11 @@
 //!             weight_dependence = { type = "AdditiveWeightDependence", w_max = 0.01 } }
 //! ```
 //!
+//! Astrocyte cell types (`astrocyte_lr_1994`, `aeif_cond_alpha_astro`, `amsu_neuron`,
+//! `amsu_astrocyte`), graded projections (`synapse = { type = "sic_connection" }` or
+//! `"graded_connection"`), `[tripartite.*]` sections and an `[experiment]` are described in
+//! docs/ASTROCYTES.md.
+//!
 //! Stimuli are spike-source populations (`SpikeSourcePoisson`, `SpikeSourceArray`) projected
 //! onto their targets, as in PyNN. Unknown keys are rejected. Every error names the file, the
 //! key path, the bad value and what is allowed, and the line when the key is in the file:
@@ -54,11 +59,23 @@ use sim_core::network::{Network, Projection, RecordSpec};
 use sim_core::{PopulationModel, Step, TimeGrid};
 use toml::{Table, Value as Toml};
 
+use crate::astro::aeif_cond_alpha_astro::AeifCondAlphaAstroModel;
+use crate::astro::amsu::{AmsuAstrocyteModel, AmsuNeuronModel};
+use crate::astro::lr1994::{AstrocyteLr1994Model, LR1994_INITIAL};
+use crate::astro::tripartite::ThirdFactorBernoulliWithPool;
 use crate::connectors::ConnectContext;
+use crate::connectors::Connector;
+use crate::dist::Value;
 use crate::neurons::{IfCondExp, IfCurrExp, Izhikevich, SpikeSourceArray, SpikeSourcePoisson};
 use crate::params::ParamError;
 use crate::synapses::Stdp;
-use schema::{CellType, ModelFile, PopulationEntry, ProjectionEntry, RecordNeurons};
+use schema::{
+    CellType, GradedEntry, GradedKind, LinkEntry, ModelFile, PopulationEntry, ProjectionEntry,
+    RecordNeurons, SynapseEntry, TripartiteEntry,
+};
+pub use schema::{Drive, ExperimentEntry};
+use sim_core::network::SynapseList;
+use sim_core::GradedProjection;
 
 /// Most neurons a model may have in total (a guard against typos such as `size = 4e12`).
 pub const MAX_NEURONS: u64 = 1 << 28;
@@ -104,8 +121,14 @@ pub struct ModelSpec {
     pub overrides: Vec<String>,
     /// Population names in file order (= population ids of `network`).
     pub population_names: Vec<String>,
-    /// Projection names in file order (= projection ids of `network`).
+    /// Projection names in file order (= projection ids of `network`); a tripartite entry
+    /// `name` adds `name_primary` and `name_third_in`.
     pub projection_names: Vec<String>,
+    /// Graded projection names (= ids in `network.graded`); a tripartite entry adds
+    /// `name_third_out`.
+    pub graded_names: Vec<String>,
+    /// The `[experiment]` section, if the file declares one.
+    pub experiment: Option<ExperimentEntry>,
 }
 
 impl ModelSpec {
@@ -220,14 +243,23 @@ pub fn parse_str(
         .sort_by_key(|(n, _)| index.offset_of(&format!("populations.{n}")));
     file.projections
         .sort_by_key(|(n, _)| index.offset_of(&format!("projections.{n}")));
+    file.tripartite
+        .sort_by_key(|(n, _)| index.offset_of(&format!("tripartite.{n}")));
+    if let Some(exp) = file.experiment.as_mut() {
+        exp.conditions
+            .sort_by_key(|(n, _)| index.offset_of(&format!("experiment.conditions.{n}")));
+    }
+    let experiment = file.experiment.clone();
     let sha256 = Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
     let population_names = file.populations.iter().map(|(n, _)| n.clone()).collect();
-    let projection_names = file.projections.iter().map(|(n, _)| n.clone()).collect();
     build(file, seed)
         .map(|(network, dt_ms, duration_steps, seed)| ModelSpec {
+            projection_names: network.projections.iter().map(|p| p.name.clone()).collect(),
+            graded_names: network.graded.iter().map(|p| p.name.clone()).collect(),
+            experiment,
             network,
             dt_ms,
             duration_steps,
@@ -237,7 +269,6 @@ pub fn parse_str(
             file: name.to_string(),
             overrides: overrides.to_vec(),
             population_names,
-            projection_names,
         })
         .map_err(|e| fail(e, &set_paths))
 }
@@ -372,8 +403,25 @@ fn build(file: ModelFile, seed_override: Option<u64>) -> BuildResult {
 
     for (k, (name, proj)) in file.projections.iter().enumerate() {
         let prefix = format!("projections.{name}");
-        net.add_projection(make_projection(&net, name, proj, k as u64, &prefix)?)
-            .map_err(|e| (prefix.clone(), format!(": {e}")))?;
+        let added = match &proj.synapse {
+            Some(SynapseEntry::Graded(g)) => {
+                let gp = make_graded(&net, name, proj, g, k as u64, &prefix)?;
+                net.add_graded_projection(gp).map(|_| ())
+            }
+            _ => net
+                .add_projection(make_projection(&net, name, proj, k as u64, &prefix)?)
+                .map(|_| ()),
+        };
+        added.map_err(|e| (prefix.clone(), format!(": {e}")))?;
+    }
+    // Tripartite entries draw from streams after the projections' (three per entry).
+    let first = file.projections.len() as u64;
+    for (k, (name, tri)) in file.tripartite.iter().enumerate() {
+        let prefix = format!("tripartite.{name}");
+        add_tripartite(&mut net, name, tri, first + 3 * k as u64, &prefix)?;
+    }
+    if let Some(exp) = &file.experiment {
+        check_experiment(&net, exp)?;
     }
     Ok((net, grid.dt_ms(), duration_steps, seed))
 }
@@ -473,6 +521,25 @@ fn make_model(
         CellType::SpikeSourceArray(params) => {
             Arc::new(SpikeSourceArray::new(&params.spike_times, pop.size as u32, grid).map_err(p)?)
         }
+        CellType::AstrocyteLr1994(params) => {
+            Arc::new(AstrocyteLr1994Model::new(*params, LR1994_INITIAL.map(init)).map_err(p)?)
+        }
+        CellType::AeifCondAlphaAstro(params) => Arc::new(
+            AeifCondAlphaAstroModel::new(*params, init("V_m"), init("w"), grid).map_err(p)?,
+        ),
+        CellType::AmsuNeuron(params) => {
+            Arc::new(AmsuNeuronModel::new(*params, init("u")).map_err(p)?)
+        }
+        CellType::AmsuAstrocyte(params) => {
+            Arc::new(AmsuAstrocyteModel::new(*params, init("activity")).map_err(p)?)
+        }
+    };
+    // Variables that can be given initial values (all recordable ones, unless listed here).
+    let settable: &[&str] = match &pop.cell_type {
+        CellType::AstrocyteLr1994(_) => &LR1994_INITIAL,
+        CellType::AeifCondAlphaAstro(_) => &["V_m", "w"],
+        CellType::AmsuNeuron(_) => &["u"],
+        _ => model.state_vars(),
     };
     if pop.integration.is_some() && !matches!(pop.cell_type, CellType::IfCurrExp(_)) {
         return Err((
@@ -484,13 +551,12 @@ fn make_model(
         ));
     }
     for var in pop.initial_values.keys() {
-        if !model.state_vars().contains(&var.as_str()) {
+        if !settable.contains(&var.as_str()) {
             return Err((
                 format!("initial_values.{var}"),
                 format!(
-                    ": {} has no state variable '{var}'; expected one of {:?}",
+                    ": {} has no state variable '{var}'; expected one of {settable:?}",
                     model.type_name(),
-                    model.state_vars()
                 ),
             ));
         }
@@ -568,43 +634,42 @@ fn record_spec(
     Ok(spec)
 }
 
-fn make_projection(
-    net: &Network,
-    name: &str,
-    proj: &ProjectionEntry,
-    index: u64,
-    prefix: &str,
-) -> Result<Projection, (String, String)> {
-    let defined = || {
-        net.populations
+/// The population named at `key` (`pre`, `post`, ...).
+fn find_population(net: &Network, key: &str, name: &str) -> Result<usize, (String, String)> {
+    net.population_id(name).ok_or_else(|| {
+        let defined = net
+            .populations
             .iter()
             .map(|p| p.name.as_str())
             .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let find = |which: &str, pop: &str| {
-        net.population_id(pop).ok_or_else(|| {
-            (
-                format!("{prefix}.{which}"),
-                format!(" = \"{pop}\": no such population; defined: {}", defined()),
-            )
-        })
-    };
-    let pre = find("pre", &proj.pre)?;
-    let post = find("post", &proj.post)?;
+            .join(", ");
+        (
+            key.to_string(),
+            format!(" = \"{name}\": no such population; defined: {defined}"),
+        )
+    })
+}
+
+/// The receptor index of `receptor_type` (default "excitatory") on population `post`.
+fn receptor_index(
+    net: &Network,
+    post: usize,
+    receptor_type: Option<&str>,
+    key: &str,
+) -> Result<usize, (String, String)> {
     let post_model = &net.populations[post].model;
-    let receptor = post_model
+    let wanted = receptor_type.unwrap_or("excitatory");
+    post_model
         .receptors()
         .iter()
-        .position(|r| *r == proj.receptor_type)
+        .position(|r| *r == wanted)
         .ok_or_else(|| {
             (
-                format!("{prefix}.receptor_type"),
+                key.to_string(),
                 format!(
-                    " = \"{}\": {} (population '{}') accepts {}",
-                    proj.receptor_type,
+                    " = \"{wanted}\": {} (population '{}') accepts {}",
                     post_model.type_name(),
-                    proj.post,
+                    net.populations[post].name,
                     if post_model.receptors().is_empty() {
                         "no input (it is a spike source)".to_string()
                     } else {
@@ -612,23 +677,44 @@ fn make_projection(
                     }
                 ),
             )
-        })?;
-    let conductance = post_model.type_name() == "IF_cond_exp";
-    let inhibitory = proj.receptor_type == "inhibitory";
-    let (wmin, wmax) = proj.weight.bounds();
+        })
+}
+
+/// Checks the weight signs a receptor allows; returns whether weights are stored as magnitudes.
+fn check_weight_sign(
+    net: &Network,
+    post: usize,
+    receptor: usize,
+    weight: &Value,
+    key: &str,
+) -> Result<bool, (String, String)> {
+    let post_model = &net.populations[post].model;
+    let conductance = matches!(
+        post_model.type_name(),
+        "IF_cond_exp" | "aeif_cond_alpha_astro"
+    );
+    let astrocyte = matches!(
+        post_model.type_name(),
+        "astrocyte_lr_1994" | "amsu_astrocyte"
+    );
+    let inhibitory = post_model.receptors()[receptor] == "inhibitory";
+    let (wmin, wmax) = weight.bounds();
     // PyNN's check_weights: excitatory and conductance-based weights are >= 0; current-based
     // inhibitory weights may be negative (PyNN) or positive (sPyNNaker) and act as magnitudes.
+    // NEST rejects negative spike weights into astrocytes.
     if (!inhibitory || conductance) && wmin < 0.0 {
         return Err((
-            format!("{prefix}.weight"),
+            key.to_string(),
             format!(
                 " = {}: must be >= 0 for {} synapses",
-                if proj.weight.is_constant() {
+                if weight.is_constant() {
                     wmin.to_string()
                 } else {
-                    format!("{:?}", proj.weight)
+                    format!("{weight:?}")
                 },
-                if conductance {
+                if astrocyte {
+                    "astrocyte input"
+                } else if conductance {
                     "conductance-based"
                 } else {
                     "excitatory"
@@ -638,12 +724,27 @@ fn make_projection(
     }
     if inhibitory && !conductance && wmin < 0.0 && wmax > 0.0 {
         return Err((
-            format!("{prefix}.weight"),
+            key.to_string(),
             ": an inhibitory current-based weight distribution must not change sign".to_string(),
         ));
     }
-    if let crate::dist::Value::Constant(d) = proj.delay {
-        if d < net.grid.dt_ms() {
+    Ok(inhibitory && !conductance)
+}
+
+/// Builds a connector's synapses, mapping its errors to key paths below `prefix`.
+#[allow(clippy::too_many_arguments)]
+fn connect(
+    net: &Network,
+    connector: &Connector,
+    (pre, post): (usize, usize),
+    weight: &Value,
+    delay: &Value,
+    index: u64,
+    magnitude: bool,
+    prefix: &str,
+) -> Result<SynapseList, (String, String)> {
+    if let Value::Constant(d) = delay {
+        if *d < net.grid.dt_ms() {
             return Err((
                 format!("{prefix}.delay"),
                 format!(
@@ -653,20 +754,18 @@ fn make_projection(
             ));
         }
     }
-    let n_pre = net.populations[pre].size;
-    let n_post = net.populations[post].size;
     let cx = ConnectContext {
-        n_pre,
-        n_post,
+        n_pre: net.populations[pre].size,
+        n_post: net.populations[post].size,
         same_population: pre == post,
-        weight: &proj.weight,
-        delay: &proj.delay,
+        weight,
+        delay,
         grid: &net.grid,
         seed: net.seed,
         projection: index,
-        magnitude: inhibitory && !conductance,
+        magnitude,
     };
-    let synapses = proj.connector.connect(&cx).map_err(|e| {
+    connector.connect(&cx).map_err(|e| {
         match e.param.as_str() {
             "weight" | "delay" => (
                 format!("{prefix}.{}", e.param),
@@ -682,10 +781,44 @@ fn make_projection(
                 format!(" = {}: {}", e.value, e.allowed),
             ),
         }
-    })?;
+    })
+}
+
+fn make_projection(
+    net: &Network,
+    name: &str,
+    proj: &ProjectionEntry,
+    index: u64,
+    prefix: &str,
+) -> Result<Projection, (String, String)> {
+    let pre = find_population(net, &format!("{prefix}.pre"), &proj.pre)?;
+    let post = find_population(net, &format!("{prefix}.post"), &proj.post)?;
+    let receptor = receptor_index(
+        net,
+        post,
+        proj.receptor_type.as_deref(),
+        &format!("{prefix}.receptor_type"),
+    )?;
+    let magnitude = check_weight_sign(
+        net,
+        post,
+        receptor,
+        &proj.weight,
+        &format!("{prefix}.weight"),
+    )?;
+    let (wmin, wmax) = proj.weight.bounds();
+    let synapses = connect(
+        net,
+        &proj.connector,
+        (pre, post),
+        &proj.weight,
+        &proj.delay,
+        index,
+        magnitude,
+        prefix,
+    )?;
     let plasticity = match &proj.synapse {
-        None => None,
-        Some(s) => {
+        Some(SynapseEntry::Stdp(s)) => {
             let rule = Stdp::new(s.timing(), s.weight_dependence, s.semantics).map_err(|e| {
                 let part = match e.param.as_str() {
                     "tau_plus" | "tau_minus" | "A_plus" | "A_minus" => "timing_dependence",
@@ -709,6 +842,7 @@ fn make_projection(
             let rule: Arc<dyn sim_core::plasticity::PairRule> = Arc::new(rule);
             Some(rule)
         }
+        _ => None,
     };
     Ok(Projection {
         name: name.to_string(),
@@ -718,4 +852,321 @@ fn make_projection(
         synapses,
         plasticity,
     })
+}
+
+/// The output and input ports of a graded connection from `pre` to `post`; `sic_connection`
+/// admits only NEST's pairing (astrocyte_lr_1994 -> aeif_cond_alpha_astro).
+fn graded_ports(
+    net: &Network,
+    (pre, post): (usize, usize),
+    g: &GradedEntry,
+    prefix: &str,
+) -> Result<(usize, usize), (String, String)> {
+    let (pm, qm) = (&net.populations[pre].model, &net.populations[post].model);
+    if g.kind == GradedKind::Sic
+        && (pm.type_name() != "astrocyte_lr_1994" || qm.type_name() != "aeif_cond_alpha_astro")
+    {
+        return Err((
+            format!("{prefix}.synapse.type"),
+            format!(
+                " = \"sic_connection\": connects astrocyte_lr_1994 to aeif_cond_alpha_astro, not {} to {} (use \"graded_connection\" for other graded ports)",
+                pm.type_name(),
+                qm.type_name()
+            ),
+        ));
+    }
+    // A named port, or the first; `end` is the key to blame when there is none to take.
+    let port =
+        |names: &[&'static str], wanted: &Option<String>, who: &str, side: &str, end: &str| {
+            let found = match wanted {
+                None if !names.is_empty() => Some(0),
+                None => None,
+                Some(w) => names.iter().position(|n| n == w),
+            };
+            let key = match wanted {
+                Some(_) => format!("{prefix}.synapse.{side}"),
+                None => format!("{prefix}.{end}"),
+            };
+            found.ok_or_else(|| {
+                (
+                    key,
+                    format!(
+                        "{}: {who} has {}",
+                        wanted
+                            .as_ref()
+                            .map(|w| format!(" = \"{w}\""))
+                            .unwrap_or_default(),
+                        if names.is_empty() {
+                            format!("no graded {side}s")
+                        } else {
+                            format!("graded {side}s {names:?}")
+                        }
+                    ),
+                )
+            })
+        };
+    let output = port(
+        pm.graded_outputs(),
+        &g.output,
+        pm.type_name(),
+        "output",
+        "pre",
+    )?;
+    let input = port(
+        qm.graded_inputs(),
+        &g.input,
+        qm.type_name(),
+        "input",
+        "post",
+    )?;
+    Ok((output, input))
+}
+
+fn make_graded(
+    net: &Network,
+    name: &str,
+    proj: &ProjectionEntry,
+    g: &GradedEntry,
+    index: u64,
+    prefix: &str,
+) -> Result<GradedProjection, (String, String)> {
+    let pre = find_population(net, &format!("{prefix}.pre"), &proj.pre)?;
+    let post = find_population(net, &format!("{prefix}.post"), &proj.post)?;
+    if let Some(r) = &proj.receptor_type {
+        return Err((
+            format!("{prefix}.receptor_type"),
+            format!(" = \"{r}\": a graded connection has no receptor; remove the key"),
+        ));
+    }
+    let (output, input) = graded_ports(net, (pre, post), g, prefix)?;
+    let synapses = connect(
+        net,
+        &proj.connector,
+        (pre, post),
+        &proj.weight,
+        &proj.delay,
+        index,
+        false,
+        prefix,
+    )?;
+    Ok(GradedProjection {
+        name: name.to_string(),
+        pre,
+        post,
+        output,
+        input,
+        synapses,
+    })
+}
+
+/// NEST's `TripartiteConnect`: the primary connector, then for each primary connection with
+/// probability `p` an astrocyte from the target's pool, which receives the pre neuron's spikes
+/// (`third_in`) and sends its SIC to the target (`third_out`, a graded connection).
+fn add_tripartite(
+    net: &mut Network,
+    name: &str,
+    tri: &TripartiteEntry,
+    index: u64,
+    prefix: &str,
+) -> Result<(), (String, String)> {
+    let pre = find_population(net, &format!("{prefix}.pre"), &tri.pre)?;
+    let post = find_population(net, &format!("{prefix}.post"), &tri.post)?;
+    let astro = find_population(net, &format!("{prefix}.astrocytes"), &tri.astrocytes)?;
+    let ppath = format!("{prefix}.primary");
+    let receptor = receptor_index(
+        net,
+        post,
+        tri.primary.receptor_type.as_deref(),
+        &format!("{ppath}.receptor_type"),
+    )?;
+    let magnitude = check_weight_sign(
+        net,
+        post,
+        receptor,
+        &tri.primary.weight,
+        &format!("{ppath}.weight"),
+    )?;
+    let in_path = format!("{prefix}.third_in");
+    let am = &net.populations[astro].model;
+    if am.receptors().is_empty() || am.graded_outputs().is_empty() {
+        return Err((
+            format!("{prefix}.astrocytes"),
+            format!(
+                " = \"{}\": {} is not an astrocyte model; it needs spike input and a graded output (e.g. astrocyte_lr_1994)",
+                tri.astrocytes,
+                am.type_name()
+            ),
+        ));
+    }
+    let astro_receptor = receptor_index(net, astro, None, &format!("{prefix}.astrocytes"))?;
+    check_weight_sign(
+        net,
+        astro,
+        astro_receptor,
+        &tri.third_in.weight,
+        &format!("{in_path}.weight"),
+    )?;
+    let out_path = format!("{prefix}.third_out");
+    let sic = GradedEntry {
+        kind: GradedKind::Graded,
+        output: None,
+        input: None,
+    };
+    let (output, input) = graded_ports(net, (astro, post), &sic, &out_path)
+        .map_err(|(_, m)| (format!("{prefix}.astrocytes"), m))?;
+    let primary = connect(
+        net,
+        &tri.connector,
+        (pre, post),
+        &tri.primary.weight,
+        &tri.primary.delay,
+        index,
+        magnitude,
+        prefix,
+    )?;
+    let (n_post, n_astro) = (
+        net.populations[post].size as usize,
+        net.populations[astro].size as usize,
+    );
+    let rule = ThirdFactorBernoulliWithPool {
+        p: tri.p_third,
+        pool_size: tri.pool_size.map(|s| s as usize),
+        pool_type: tri.pool_type,
+    };
+    let edges: Vec<(usize, usize)> = primary
+        .iter()
+        .map(|(i, j, _, _)| (i as usize, j as usize))
+        .collect();
+    let mut rng =
+        sim_core::rng::stream(net.seed, sim_core::rng::Domain::Connect, 2 * (index + 1), 0);
+    let pairs = rule
+        .connect(&edges, n_post, n_astro, &mut rng)
+        .map_err(|e| match e {
+            crate::astro::AstroError::InvalidParameter {
+                name,
+                value,
+                allowed,
+                ..
+            } => (
+                format!(
+                    "{prefix}.third_factor.{}",
+                    if name == "p" { "p" } else { "pool_size" }
+                ),
+                format!(" = {value}: {allowed}"),
+            ),
+            other => (format!("{prefix}.third_factor"), format!(": {other}")),
+        })?;
+    // One weight and delay per pair and link, from streams of their own.
+    let draw = |link: &LinkEntry, key: &str, salt: u64| -> Result<SynapseList, (String, String)> {
+        let mut r = sim_core::rng::stream(
+            net.seed,
+            sim_core::rng::Domain::Connect,
+            2 * (index + salt) + 1,
+            0,
+        );
+        let mut out = SynapseList::default();
+        for pr in &pairs.pairs {
+            let (i, j) = if salt == 1 {
+                (pr.source as u32, pr.astrocyte as u32)
+            } else {
+                (pr.astrocyte as u32, pr.target as u32)
+            };
+            let w = link.weight.sample(&mut r);
+            let d = crate::connectors::delay_steps(
+                link.delay.sample(&mut r),
+                link.delay.is_constant(),
+                &net.grid,
+                "delay",
+            )
+            .map_err(|e| {
+                (
+                    format!("{key}.delay"),
+                    format!(" = {}: {}", e.value, e.allowed),
+                )
+            })?;
+            out.push(i, j, w, d);
+        }
+        Ok(out)
+    };
+    let third_in = draw(&tri.third_in, &in_path, 1)?;
+    let third_out = draw(&tri.third_out, &out_path, 2)?;
+    let err = |e: sim_core::network::NetworkError| (prefix.to_string(), format!(": {e}"));
+    net.add_projection(Projection {
+        name: format!("{name}_primary"),
+        pre,
+        post,
+        receptor,
+        synapses: primary,
+        plasticity: None,
+    })
+    .map_err(err)?;
+    net.add_projection(Projection {
+        name: format!("{name}_third_in"),
+        pre,
+        post: astro,
+        receptor: astro_receptor,
+        synapses: third_in,
+        plasticity: None,
+    })
+    .map_err(err)?;
+    net.add_graded_projection(GradedProjection {
+        name: format!("{name}_third_out"),
+        pre: astro,
+        post,
+        output,
+        input,
+        synapses: third_out,
+    })
+    .map_err(err)?;
+    Ok(())
+}
+
+/// Checks an `[experiment]` against the network it runs on.
+fn check_experiment(net: &Network, exp: &ExperimentEntry) -> Result<(), (String, String)> {
+    for reserved in ["experiment_cue", "experiment_probe"] {
+        if net.population_id(reserved).is_some() {
+            return Err((
+                format!("populations.{reserved}"),
+                ": this name is reserved for the experiment's cue and probe sources".into(),
+            ));
+        }
+    }
+    let readout = find_population(net, "experiment.readout", &exp.readout)?;
+    let pop = &net.populations[readout];
+    if pop.model.receptors().first() != Some(&"excitatory") {
+        return Err((
+            "experiment.readout".into(),
+            format!(
+                " = \"{}\": cue and probe drive the excitatory receptor, which {} does not have",
+                exp.readout,
+                pop.model.type_name()
+            ),
+        ));
+    }
+    if !(pop.size as u64).is_multiple_of(exp.items) {
+        return Err((
+            "experiment.items".into(),
+            format!(
+                " = {}: must divide the size of '{}' ({}) into equal item groups",
+                exp.items, exp.readout, pop.size
+            ),
+        ));
+    }
+    for (key, ms) in [
+        ("experiment.settle".to_string(), exp.settle),
+        ("experiment.cue.duration".to_string(), exp.cue.duration),
+        ("experiment.probe.duration".to_string(), exp.probe.duration),
+    ]
+    .into_iter()
+    .chain(
+        exp.delays
+            .iter()
+            .enumerate()
+            .map(|(k, &d)| (format!("experiment.delays[{k}]"), d)),
+    ) {
+        net.grid
+            .steps(ms)
+            .map_err(|e| (key, format!(" = {ms}: {e}")))?;
+    }
+    Ok(())
 }

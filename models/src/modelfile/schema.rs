@@ -6,6 +6,10 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use toml::{Table, Value as Toml};
 
+use crate::astro::aeif_cond_alpha_astro::AeifCondAlphaAstroParams;
+use crate::astro::amsu::{AmsuAstrocyteParams, AmsuNeuronParams};
+use crate::astro::lr1994::AstrocyteLr1994Params;
+use crate::astro::tripartite::PoolType;
 use crate::connectors::Connector;
 use crate::dist::Value;
 use crate::neurons::if_cond_exp::IfCondExpParams;
@@ -27,6 +31,9 @@ pub struct ModelFile {
     /// In file order.
     pub populations: Vec<(String, PopulationEntry)>,
     pub projections: Vec<(String, ProjectionEntry)>,
+    /// `[tripartite.*]`, in file order after sorting by the caller.
+    pub tripartite: Vec<(String, TripartiteEntry)>,
+    pub experiment: Option<ExperimentEntry>,
 }
 
 #[derive(Debug)]
@@ -36,6 +43,10 @@ pub enum CellType {
     Izhikevich(IzhikevichParams),
     SpikeSourcePoisson(SpikeSourcePoissonParams),
     SpikeSourceArray(SpikeSourceArrayParams),
+    AstrocyteLr1994(AstrocyteLr1994Params),
+    AeifCondAlphaAstro(AeifCondAlphaAstroParams),
+    AmsuNeuron(AmsuNeuronParams),
+    AmsuAstrocyte(AmsuAstrocyteParams),
 }
 
 pub const CELL_TYPES: &[&str] = &[
@@ -44,6 +55,10 @@ pub const CELL_TYPES: &[&str] = &[
     "Izhikevich",
     "SpikeSourcePoisson",
     "SpikeSourceArray",
+    "astrocyte_lr_1994",
+    "aeif_cond_alpha_astro",
+    "amsu_neuron",
+    "amsu_astrocyte",
 ];
 
 #[derive(Debug)]
@@ -76,10 +91,91 @@ pub struct ProjectionEntry {
     pub pre: String,
     pub post: String,
     pub connector: Connector,
-    pub receptor_type: String,
+    /// `None`: "excitatory" for spike projections; graded projections have no receptor.
+    pub receptor_type: Option<String>,
     pub weight: Value,
     pub delay: Value,
-    pub synapse: Option<StdpEntry>,
+    pub synapse: Option<SynapseEntry>,
+}
+
+/// `synapse = { ... }` of a projection: plasticity, or a graded (continuous) connection.
+#[derive(Debug)]
+pub enum SynapseEntry {
+    Stdp(StdpEntry),
+    Graded(GradedEntry),
+}
+
+/// `synapse = { type = "sic_connection" }` (NEST: astrocyte_lr_1994 -> aeif_cond_alpha_astro)
+/// or `{ type = "graded_connection", output = "...", input = "..." }` (any graded ports; the
+/// first port of each side by default).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradedEntry {
+    #[serde(rename = "type")]
+    pub kind: GradedKind,
+    pub output: Option<String>,
+    pub input: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum GradedKind {
+    #[serde(rename = "sic_connection")]
+    Sic,
+    #[serde(rename = "graded_connection")]
+    Graded,
+}
+
+/// `[tripartite.name]`: NEST's `TripartiteConnect` with `third_factor_bernoulli_with_pool`.
+#[derive(Debug)]
+pub struct TripartiteEntry {
+    pub pre: String,
+    pub post: String,
+    pub astrocytes: String,
+    /// The primary (pre -> post) connector.
+    pub connector: Connector,
+    /// Probability that a primary connection gets an astrocyte pair.
+    pub p_third: f64,
+    /// Astrocytes per target pool (`None`: all of them, NEST's default).
+    pub pool_size: Option<u64>,
+    pub pool_type: PoolType,
+    pub primary: LinkEntry,
+    pub third_in: LinkEntry,
+    pub third_out: LinkEntry,
+}
+
+/// Weight, delay and (spike links only) receptor of one part of a tripartite connection.
+#[derive(Debug)]
+pub struct LinkEntry {
+    pub weight: Value,
+    pub delay: Value,
+    pub receptor_type: Option<String>,
+}
+
+/// `[experiment]`: a protocol run over the model instead of one plain run.
+#[derive(Debug, Clone)]
+pub struct ExperimentEntry {
+    /// "delayed_recall".
+    pub readout: String,
+    pub items: u64,
+    pub settle: f64,
+    pub cue: Drive,
+    pub probe: Drive,
+    pub delays: Vec<f64>,
+    pub trials: u64,
+    /// (name, `--set` overrides), in file order.
+    pub conditions: Vec<(String, Vec<String>)>,
+}
+
+/// A Poisson drive of some readout neurons for a while.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Drive {
+    /// Hz.
+    pub rate: f64,
+    /// ms.
+    pub duration: f64,
+    /// Input weight per spike (the readout model's units).
+    pub weight: f64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -330,10 +426,26 @@ pub fn parse(mut t: Table) -> Result<ModelFile, SchemaError> {
         Some(v) => table(v, "projections")?,
         None => Table::new(),
     };
+    let tri = match t.remove("tripartite") {
+        Some(v) => table(v, "tripartite")?,
+        None => Table::new(),
+    };
+    let experiment = t
+        .remove("experiment")
+        .map(|v| experiment(table(v, "experiment")?))
+        .transpose()?;
     no_leftovers(
         &t,
         "",
-        &["dt", "duration", "seed", "populations", "projections"],
+        &[
+            "dt",
+            "duration",
+            "seed",
+            "populations",
+            "projections",
+            "tripartite",
+            "experiment",
+        ],
     )?;
     let mut populations = Vec::new();
     for (name, v) in pops {
@@ -347,12 +459,20 @@ pub fn parse(mut t: Table) -> Result<ModelFile, SchemaError> {
         let path = format!("projections.{name}");
         projections.push((name.clone(), projection(table(v, &path)?, &path)?));
     }
+    let mut tripartite = Vec::new();
+    for (name, v) in tri {
+        check_name(&name, "tripartite")?;
+        let path = format!("tripartite.{name}");
+        tripartite.push((name.clone(), tripartite_entry(table(v, &path)?, &path)?));
+    }
     Ok(ModelFile {
         dt,
         duration,
         seed,
         populations,
         projections,
+        tripartite,
+        experiment,
     })
 }
 
@@ -401,6 +521,10 @@ fn population(mut t: Table, path: &str) -> Result<PopulationEntry, SchemaError> 
         "Izhikevich" => CellType::Izhikevich(de(&ppath, params).map_err(named)?),
         "SpikeSourcePoisson" => CellType::SpikeSourcePoisson(de(&ppath, params).map_err(named)?),
         "SpikeSourceArray" => CellType::SpikeSourceArray(de(&ppath, params).map_err(named)?),
+        "astrocyte_lr_1994" => CellType::AstrocyteLr1994(de(&ppath, params).map_err(named)?),
+        "aeif_cond_alpha_astro" => CellType::AeifCondAlphaAstro(de(&ppath, params).map_err(named)?),
+        "amsu_neuron" => CellType::AmsuNeuron(de(&ppath, params).map_err(named)?),
+        "amsu_astrocyte" => CellType::AmsuAstrocyte(de(&ppath, params).map_err(named)?),
         other => {
             return Err((
                 join(path, "cell_type"),
@@ -483,38 +607,12 @@ fn projection(mut t: Table, path: &str) -> Result<ProjectionEntry, SchemaError> 
     };
     let pre = string(&mut t, "pre", None)?;
     let post = string(&mut t, "post", None)?;
-    let receptor_type = string(&mut t, "receptor_type", Some("excitatory"))?;
-    let connector: Connector = match t.remove("connector") {
-        Some(v) => de(&join(path, "connector"), v)?,
-        None => {
-            return Err((
-                join(path, "connector"),
-                ": missing, e.g. { type = \"AllToAllConnector\" }".into(),
-            ))
-        }
-    };
-    let value = |t: &mut Table, key: &str, default: f64| -> Result<Value, SchemaError> {
-        let kp = join(path, key);
-        let v: Value = match t.remove(key) {
-            None => Value::Constant(default),
-            Some(Toml::Integer(i)) => Value::Constant(i as f64),
-            Some(v) => de(&kp, v)?,
-        };
-        v.validate(&kp)
-            .map_err(|e| (kp.clone(), format!(" = {}: {}", e.value, e.allowed)))?;
-        Ok(v)
-    };
-    let weight = value(&mut t, "weight", 0.0)?;
-    if !t.contains_key("delay") {
-        return Err((
-            join(path, "delay"),
-            ": missing (ms, a multiple of dt)".to_string(),
-        ));
-    }
-    let delay = value(&mut t, "delay", 0.0)?;
+    let receptor_type = optional_string(&mut t, path, "receptor_type")?;
+    let connector = connector(&mut t, path)?;
+    let (weight, delay) = weight_delay(&mut t, path)?;
     let synapse = t
         .remove("synapse")
-        .map(|v| de(&join(path, "synapse"), v))
+        .map(|v| synapse_entry(v, &join(path, "synapse")))
         .transpose()?;
     no_leftovers(
         &t,
@@ -537,5 +635,327 @@ fn projection(mut t: Table, path: &str) -> Result<ProjectionEntry, SchemaError> 
         weight,
         delay,
         synapse,
+    })
+}
+
+fn optional_string(t: &mut Table, path: &str, key: &str) -> Result<Option<String>, SchemaError> {
+    match t.remove(key) {
+        None => Ok(None),
+        Some(Toml::String(s)) => Ok(Some(s)),
+        Some(v) => Err((
+            join(path, key),
+            format!(" = {}: must be a string", show(&v)),
+        )),
+    }
+}
+
+fn required_string(
+    t: &mut Table,
+    path: &str,
+    key: &str,
+    what: &str,
+) -> Result<String, SchemaError> {
+    optional_string(t, path, key)?.ok_or((join(path, key), format!(": missing ({what})")))
+}
+
+fn connector(t: &mut Table, path: &str) -> Result<Connector, SchemaError> {
+    match t.remove("connector") {
+        Some(v) => de(&join(path, "connector"), v),
+        None => Err((
+            join(path, "connector"),
+            ": missing, e.g. { type = \"AllToAllConnector\" }".into(),
+        )),
+    }
+}
+
+/// `weight` (default 0) and `delay` (required, ms) of a connection.
+fn weight_delay(t: &mut Table, path: &str) -> Result<(Value, Value), SchemaError> {
+    let value = |t: &mut Table, key: &str, default: f64| -> Result<Value, SchemaError> {
+        let kp = join(path, key);
+        let v: Value = match t.remove(key) {
+            None => Value::Constant(default),
+            Some(Toml::Integer(i)) => Value::Constant(i as f64),
+            Some(v) => de(&kp, v)?,
+        };
+        v.validate(&kp)
+            .map_err(|e| (kp.clone(), format!(" = {}: {}", e.value, e.allowed)))?;
+        Ok(v)
+    };
+    let weight = value(t, "weight", 0.0)?;
+    if !t.contains_key("delay") {
+        return Err((
+            join(path, "delay"),
+            ": missing (ms, a multiple of dt)".to_string(),
+        ));
+    }
+    let delay = value(t, "delay", 0.0)?;
+    Ok((weight, delay))
+}
+
+fn synapse_entry(v: Toml, path: &str) -> Result<SynapseEntry, SchemaError> {
+    let kind = v
+        .as_table()
+        .and_then(|t| t.get("type"))
+        .and_then(|k| k.as_str());
+    match kind {
+        Some("sic_connection" | "graded_connection") => Ok(SynapseEntry::Graded(de(path, v)?)),
+        Some("STDPMechanism") | None => Ok(SynapseEntry::Stdp(de(path, v)?)),
+        Some(other) => Err((
+            join(path, "type"),
+            format!(
+                " = \"{other}\": expected \"STDPMechanism\", \"sic_connection\" or \"graded_connection\""
+            ),
+        )),
+    }
+}
+
+/// One `primary`, `third_in` or `third_out` table of a tripartite connection.
+fn link(t: &mut Table, path: &str, key: &str, receptor: bool) -> Result<LinkEntry, SchemaError> {
+    let lpath = join(path, key);
+    let mut lt = match t.remove(key) {
+        Some(v) => table(v, &lpath)?,
+        None => {
+            return Err((
+                lpath,
+                ": missing, e.g. { weight = 1.0, delay = 1.0 }".into(),
+            ))
+        }
+    };
+    let receptor_type = if receptor {
+        optional_string(&mut lt, &lpath, "receptor_type")?
+    } else {
+        None
+    };
+    let (weight, delay) = weight_delay(&mut lt, &lpath)?;
+    let allowed: &[&str] = if receptor {
+        &["weight", "delay", "receptor_type"]
+    } else {
+        &["weight", "delay"]
+    };
+    no_leftovers(&lt, &lpath, allowed)?;
+    Ok(LinkEntry {
+        weight,
+        delay,
+        receptor_type,
+    })
+}
+
+fn tripartite_entry(mut t: Table, path: &str) -> Result<TripartiteEntry, SchemaError> {
+    let pre = required_string(&mut t, path, "pre", "a population name")?;
+    let post = required_string(&mut t, path, "post", "a population name")?;
+    let astrocytes = required_string(&mut t, path, "astrocytes", "a population name")?;
+    let connector = connector(&mut t, path)?;
+    let tpath = join(path, "third_factor");
+    let mut tf = match t.remove("third_factor") {
+        Some(v) => table(v, &tpath)?,
+        None => {
+            return Err((
+                tpath,
+                ": missing, e.g. { p = 0.5, pool_size = 1, pool_type = \"block\" }".into(),
+            ))
+        }
+    };
+    if tf.contains_key("p") && tf.contains_key("p_third_if_primary") {
+        return Err((
+            join(&tpath, "p_third_if_primary"),
+            ": give either p (NEST 3.10) or p_third_if_primary (its older name), not both".into(),
+        ));
+    }
+    let key = if tf.contains_key("p_third_if_primary") {
+        "p_third_if_primary"
+    } else {
+        "p"
+    };
+    let p_third = number(&mut tf, &tpath, key, Some(1.0), "probability")?;
+    if !(0.0..=1.0).contains(&p_third) {
+        return Err((
+            join(&tpath, key),
+            format!(" = {p_third}: must be in [0, 1]"),
+        ));
+    }
+    let pool_size = match tf.remove("pool_size") {
+        None => None,
+        Some(Toml::Integer(i)) if i >= 1 => Some(i as u64),
+        Some(v) => {
+            return Err((
+                join(&tpath, "pool_size"),
+                format!(" = {}: must be an integer >= 1", show(&v)),
+            ))
+        }
+    };
+    let pool_type = match tf.remove("pool_type") {
+        None => PoolType::Random,
+        Some(Toml::String(s)) if s == "random" => PoolType::Random,
+        Some(Toml::String(s)) if s == "block" => PoolType::Block,
+        Some(v) => {
+            return Err((
+                join(&tpath, "pool_type"),
+                format!(" = {}: must be \"random\" or \"block\"", show(&v)),
+            ))
+        }
+    };
+    no_leftovers(
+        &tf,
+        &tpath,
+        &["p", "p_third_if_primary", "pool_size", "pool_type"],
+    )?;
+    let primary = link(&mut t, path, "primary", true)?;
+    let third_in = link(&mut t, path, "third_in", false)?;
+    let third_out = link(&mut t, path, "third_out", false)?;
+    no_leftovers(
+        &t,
+        path,
+        &[
+            "pre",
+            "post",
+            "astrocytes",
+            "connector",
+            "third_factor",
+            "primary",
+            "third_in",
+            "third_out",
+        ],
+    )?;
+    Ok(TripartiteEntry {
+        pre,
+        post,
+        astrocytes,
+        connector,
+        p_third,
+        pool_size,
+        pool_type,
+        primary,
+        third_in,
+        third_out,
+    })
+}
+
+const EXPERIMENT_KEYS: &[&str] = &[
+    "type",
+    "readout",
+    "items",
+    "settle",
+    "cue",
+    "probe",
+    "delays",
+    "trials",
+    "conditions",
+];
+
+fn experiment(mut t: Table) -> Result<ExperimentEntry, SchemaError> {
+    let path = "experiment";
+    match t.remove("type") {
+        Some(Toml::String(s)) if s == "delayed_recall" => {}
+        Some(v) => {
+            return Err((
+                "experiment.type".into(),
+                format!(" = {}: expected \"delayed_recall\"", show(&v)),
+            ))
+        }
+        None => {
+            return Err((
+                "experiment.type".into(),
+                ": missing; expected \"delayed_recall\"".into(),
+            ))
+        }
+    }
+    let readout = required_string(&mut t, path, "readout", "the population read out")?;
+    let count = |t: &mut Table, key: &str, min: i64| -> Result<u64, SchemaError> {
+        match t.remove(key) {
+            Some(Toml::Integer(i)) if i >= min => Ok(i as u64),
+            Some(v) => Err((
+                join(path, key),
+                format!(" = {}: must be an integer >= {min}", show(&v)),
+            )),
+            None => Err((join(path, key), format!(": missing (an integer >= {min})"))),
+        }
+    };
+    let items = count(&mut t, "items", 2)?;
+    let trials = count(&mut t, "trials", 1)?;
+    let settle = number(&mut t, path, "settle", Some(0.0), "ms")?;
+    if settle < 0.0 {
+        return Err((
+            "experiment.settle".into(),
+            format!(" = {settle}: must be >= 0 (ms)"),
+        ));
+    }
+    let drive = |t: &mut Table, key: &str| -> Result<Drive, SchemaError> {
+        let kp = join(path, key);
+        let d: Drive = match t.remove(key) {
+            Some(v) => de(&kp, v)?,
+            None => {
+                return Err((
+                    kp,
+                    ": missing, e.g. { rate = 200.0, duration = 100.0, weight = 0.5 }".into(),
+                ))
+            }
+        };
+        for (k, v, ok, allowed) in [
+            ("rate", d.rate, d.rate >= 0.0, "must be >= 0 (Hz)"),
+            ("duration", d.duration, d.duration > 0.0, "must be > 0 (ms)"),
+            ("weight", d.weight, d.weight >= 0.0, "must be >= 0"),
+        ] {
+            if !(ok && v.is_finite()) {
+                return Err((join(&kp, k), format!(" = {v}: {allowed}")));
+            }
+        }
+        Ok(d)
+    };
+    let cue = drive(&mut t, "cue")?;
+    let probe = drive(&mut t, "probe")?;
+    let delays: Vec<f64> = match t.remove("delays") {
+        Some(v) => de("experiment.delays", v)?,
+        None => {
+            return Err((
+                "experiment.delays".into(),
+                ": missing (a list of delays in ms)".into(),
+            ))
+        }
+    };
+    if delays.is_empty() {
+        return Err((
+            "experiment.delays".into(),
+            ": must list at least one delay (ms)".into(),
+        ));
+    }
+    if let Some((k, d)) = delays
+        .iter()
+        .enumerate()
+        .find(|(_, d)| !(d.is_finite() && **d >= 0.0))
+    {
+        return Err((
+            format!("experiment.delays[{k}]"),
+            format!(" = {d}: must be >= 0 (ms)"),
+        ));
+    }
+    let conditions = match t.remove("conditions") {
+        None => vec![("default".to_string(), Vec::new())],
+        Some(v) => {
+            let ct = table(v, "experiment.conditions")?;
+            let mut out = Vec::new();
+            for (name, v) in ct {
+                check_name(&name, "experiment.conditions")?;
+                let sets: Vec<String> = de(&format!("experiment.conditions.{name}"), v)?;
+                out.push((name, sets));
+            }
+            if out.is_empty() {
+                return Err((
+                    "experiment.conditions".into(),
+                    ": must name at least one condition".into(),
+                ));
+            }
+            out
+        }
+    };
+    no_leftovers(&t, path, EXPERIMENT_KEYS)?;
+    Ok(ExperimentEntry {
+        readout,
+        items,
+        settle,
+        cue,
+        probe,
+        delays,
+        trials,
+        conditions,
     })
 }

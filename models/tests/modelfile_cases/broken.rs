@@ -34,7 +34,7 @@ fn proj_extra(extra: &str) -> String {
 
 /// (name, model-file text, expected substring of the error).
 pub fn broken_cases() -> Vec<(&'static str, String, &'static str)> {
-    vec![
+    let mut cases = vec![
         ("empty file", String::new(), "empty"),
         ("blank file", "  \n# only a comment\n".into(), "empty"),
         ("not TOML", "dt = = 0.1\n[populations\n".into(), "not valid TOML"),
@@ -115,5 +115,88 @@ pub fn broken_cases() -> Vec<(&'static str, String, &'static str)> {
         ("STDP negative tau_plus", proj_extra("synapse = { type = \"STDPMechanism\", timing_dependence = { type = \"SpikePairRule\", tau_plus = -20.0 }, weight_dependence = { type = \"AdditiveWeightDependence\", w_max = 1.0 } }"), "projections.p.synapse.timing_dependence.tau_plus"),
         ("STDP weight above w_max", proj_extra("synapse = { type = \"STDPMechanism\", timing_dependence = { type = \"SpikePairRule\" }, weight_dependence = { type = \"AdditiveWeightDependence\", w_max = 0.01 } }"), "projections.p.weight"),
         ("STDP unknown semantics", proj_extra("synapse = { type = \"STDPMechanism\", semantics = \"brian\", timing_dependence = { type = \"SpikePairRule\" }, weight_dependence = { type = \"AdditiveWeightDependence\", w_max = 1.0 } }"), "projections.p.synapse.semantics"),
+    ];
+    cases.extend(astro_cases());
+    cases
+}
+
+/// An astrocyte network: `[populations.exc]` is an aeif_cond_alpha_astro, `[populations.astro]`
+/// an astrocyte_lr_1994, each with `extra` lines; then `rest` (projections, tripartite, ...).
+fn astro(exc: &str, astro: &str, rest: &str) -> String {
+    format!(
+        "dt = 0.1\nduration = 10.0\n\n[populations.src]\ncell_type = \"SpikeSourcePoisson\"\nsize = 5\nparams = {{ rate = 10.0 }}\n\n[populations.exc]\ncell_type = \"aeif_cond_alpha_astro\"\nsize = 10\n{exc}\n[populations.astro]\ncell_type = \"astrocyte_lr_1994\"\nsize = 2\n{astro}\n{rest}"
+    )
+}
+
+const SIC: &str = "[projections.p]\npre = \"astro\"\npost = \"exc\"\nconnector = { type = \"AllToAllConnector\" }\nsynapse = { type = \"sic_connection\" }\nweight = 1.0\ndelay = 1.0\n";
+const TRI: &str = "[tripartite.t]\npre = \"exc\"\npost = \"exc\"\nastrocytes = \"astro\"\nconnector = { type = \"FixedProbabilityConnector\", p_connect = 0.5 }\nthird_factor = { p = 0.5, pool_size = 1, pool_type = \"block\" }\nprimary = { weight = 1.0, delay = 1.0 }\nthird_in = { weight = 1.0, delay = 1.0 }\nthird_out = { weight = 1.0, delay = 1.0 }\n";
+const EXP: &str = "[experiment]\ntype = \"delayed_recall\"\nreadout = \"exc\"\nitems = 2\ncue = { rate = 100.0, duration = 10.0, weight = 1.0 }\nprobe = { rate = 100.0, duration = 10.0, weight = 1.0 }\ndelays = [0.0, 1.0]\ntrials = 2\n";
+
+fn sic(from: &str, to: &str) -> String {
+    assert!(SIC.contains(from), "{from}");
+    astro("", "", &SIC.replace(from, to))
+}
+
+fn tri(from: &str, to: &str) -> String {
+    assert!(TRI.contains(from), "{from}");
+    astro("", "", &TRI.replace(from, to))
+}
+
+fn exp(from: &str, to: &str) -> String {
+    assert!(EXP.contains(from), "{from}");
+    astro("", "", &EXP.replace(from, to))
+}
+
+/// Astrocyte populations, graded (SIC) projections, tripartite sections and experiments.
+fn astro_cases() -> Vec<(&'static str, String, &'static str)> {
+    vec![
+        ("astrocyte negative Ca_tot", astro("", "params = { Ca_tot = -1.0 }\n", ""), "populations.astro.params.Ca_tot"),
+        ("astrocyte unknown parameter", astro("", "params = { tau_ip3 = 1.0 }\n", ""), "populations.astro.params.tau_ip3"),
+        ("astrocyte Ca_astro above Ca_tot", astro("", "initial_values = { Ca_astro = 3.0 }\n", ""), "populations.astro.initial_values.Ca_astro"),
+        ("astrocyte SIC is not an initial value", astro("", "initial_values = { SIC = 1.0 }\n", ""), "populations.astro.initial_values.SIC"),
+        ("astrocyte record unknown variable", astro("", "record = [\"Ca\"]\n", ""), "populations.astro.record[0]"),
+        ("AdEx V_reset above V_peak", astro("params = { V_reset = 5.0 }\n", "", ""), "populations.exc.params.V_reset"),
+        ("AdEx V_peak below V_th", astro("params = { V_peak = -60.0, V_reset = -70.0 }\n", "", ""), "populations.exc.params.V_peak"),
+        ("AdEx Delta_T overflows exp", astro("params = { Delta_T = 0.0001 }\n", "", ""), "populations.exc.params.Delta_T"),
+        ("AdEx t_ref off the grid", astro("params = { t_ref = 0.25 }\n", "", ""), "populations.exc.params.t_ref"),
+        ("AdEx negative C_m", astro("params = { C_m = -281.0 }\n", "", ""), "populations.exc.params.C_m"),
+        ("AdEx unknown parameter", astro("params = { tau_syn_E = 2.0 }\n", "", ""), "populations.exc.params.tau_syn_E"),
+        ("AdEx zero gsl_error_tol", astro("params = { gsl_error_tol = 0.0 }\n", "", ""), "populations.exc.params.gsl_error_tol"),
+        ("negative weight into an astrocyte", astro("", "", "[projections.p]\npre = \"src\"\npost = \"astro\"\nconnector = { type = \"AllToAllConnector\" }\nweight = -1.0\ndelay = 1.0\n"), "projections.p.weight"),
+        ("sic_connection from a spike source", sic("pre = \"astro\"", "pre = \"src\""), "projections.p.synapse.type"),
+        ("sic_connection onto an astrocyte", sic("post = \"exc\"", "post = \"astro\""), "projections.p.synapse.type"),
+        ("graded connection with a receptor", sic("delay = 1.0\n", "delay = 1.0\nreceptor_type = \"excitatory\"\n"), "projections.p.receptor_type"),
+        ("graded connection from a port-less model", sic("{ type = \"sic_connection\" }", "{ type = \"graded_connection\" }").replace("pre = \"astro\"", "pre = \"exc\""), "projections.p.pre"),
+        ("graded connection unknown output", sic("{ type = \"sic_connection\" }", "{ type = \"graded_connection\", output = \"Ca\" }"), "projections.p.synapse.output"),
+        ("graded connection unknown key", sic("{ type = \"sic_connection\" }", "{ type = \"sic_connection\", gain = 2.0 }"), "projections.p.synapse.gain"),
+        ("sic_connection delay zero", sic("delay = 1.0", "delay = 0.0"), "projections.p.delay"),
+        ("tripartite missing third_factor", tri("third_factor = { p = 0.5, pool_size = 1, pool_type = \"block\" }\n", ""), "tripartite.t.third_factor"),
+        ("tripartite p above 1", tri("p = 0.5", "p = 1.5"), "tripartite.t.third_factor.p"),
+        ("tripartite p and p_third_if_primary", tri("p = 0.5", "p = 0.5, p_third_if_primary = 0.5"), "tripartite.t.third_factor.p_third_if_primary"),
+        ("tripartite unknown pool_type", tri("\"block\"", "\"grid\""), "tripartite.t.third_factor.pool_type"),
+        ("tripartite block pool does not divide", tri("pool_size = 1", "pool_size = 1").replace("size = 2\n", "size = 3\n"), "tripartite.t.third_factor.pool_size"),
+        ("tripartite pool larger than the astrocytes", tri("pool_size = 1, pool_type = \"block\"", "pool_size = 3"), "tripartite.t.third_factor.pool_size"),
+        ("tripartite unknown astrocytes", tri("astrocytes = \"astro\"", "astrocytes = \"glia\""), "tripartite.t.astrocytes"),
+        ("tripartite astrocytes without SIC", tri("astrocytes = \"astro\"", "astrocytes = \"src\""), "tripartite.t.astrocytes"),
+        ("tripartite negative third_in weight", tri("third_in = { weight = 1.0", "third_in = { weight = -1.0"), "tripartite.t.third_in.weight"),
+        ("tripartite third_in receptor", tri("third_in = { weight = 1.0", "third_in = { receptor_type = \"excitatory\", weight = 1.0"), "tripartite.t.third_in.receptor_type"),
+        ("tripartite missing third_out", tri("third_out = { weight = 1.0, delay = 1.0 }\n", ""), "tripartite.t.third_out"),
+        ("tripartite unknown key", tri("pre = \"exc\"", "pre = \"exc\"\nrule = \"pairwise_bernoulli\""), "tripartite.t.rule"),
+        ("BlockConnector sizes", proj("{ type = \"AllToAllConnector\" }", "{ type = \"BlockConnector\", blocks = 3 }"), "projections.p.connector"),
+        ("BlockConnector zero blocks", proj("{ type = \"AllToAllConnector\" }", "{ type = \"BlockConnector\", blocks = 0 }"), "projections.p.connector.blocks"),
+        ("experiment unknown type", exp("\"delayed_recall\"", "\"recall\""), "experiment.type"),
+        ("experiment unknown readout", exp("readout = \"exc\"", "readout = \"units\""), "experiment.readout"),
+        ("experiment readout is a source", exp("readout = \"exc\"", "readout = \"src\""), "experiment.readout"),
+        ("experiment items do not divide", exp("items = 2", "items = 3"), "experiment.items"),
+        ("experiment one item", exp("items = 2", "items = 1"), "experiment.items"),
+        ("experiment negative delay", exp("[0.0, 1.0]", "[0.0, -1.0]"), "experiment.delays[1]"),
+        ("experiment delay off the grid", exp("[0.0, 1.0]", "[0.05]"), "experiment.delays[0]"),
+        ("experiment no delays", exp("[0.0, 1.0]", "[]"), "experiment.delays"),
+        ("experiment missing cue", exp("cue = { rate = 100.0, duration = 10.0, weight = 1.0 }\n", ""), "experiment.cue"),
+        ("experiment negative probe rate", exp("probe = { rate = 100.0", "probe = { rate = -100.0"), "experiment.probe.rate"),
+        ("experiment cue unknown key", exp("cue = { rate", "cue = { start = 1.0, rate"), "experiment.cue.start"),
+        ("experiment zero trials", exp("trials = 2", "trials = 0"), "experiment.trials"),
+        ("experiment unknown key", exp("trials = 2", "trials = 2\nrepeats = 3"), "experiment.repeats"),
+        ("experiment condition not a list", exp("trials = 2", "trials = 2\nconditions = { off = \"kappa=0\" }"), "experiment.conditions.off"),
     ]
 }

@@ -1,0 +1,141 @@
+//! `engram run` on a model file with an `[experiment]` section: the protocol's trials instead of
+//! one plain run. Writes the result table (CSV and JSON), a PNG plot and `run.json` into the run
+//! directory, and prints the table.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use engram::plot::line_plot_png;
+use engram::rundir::{ModelInfo, RunDir, RunInfo};
+use models::experiment::{
+    check_conditions, recall_csv, run_delayed_recall, ExperimentError, RecallRow,
+};
+use models::modelfile::ModelSpec;
+
+use super::CliError;
+
+/// The run directory when `--out` is not given: `runs/<file stem>`.
+pub fn default_out(model: &Path) -> PathBuf {
+    let stem = model
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "experiment".into());
+    PathBuf::from("runs").join(stem)
+}
+
+fn table(rows: &[RecallRow]) -> String {
+    let mut s = format!(
+        "{:<16} {:>9} {:>7} {:>9} {:>7} {:>7} {:>11} {:>11}\n",
+        "condition", "delay_ms", "trials", "accuracy", "±se", "chance", "cued_spk", "other_spk"
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "{:<16} {:>9} {:>7} {:>9.3} {:>7.3} {:>7.3} {:>11.2} {:>11.2}\n",
+            r.condition,
+            r.delay_ms,
+            r.trials,
+            r.accuracy,
+            r.stderr,
+            r.chance,
+            r.cued_spikes,
+            r.other_spikes
+        ));
+    }
+    s
+}
+
+pub fn run(
+    spec: &ModelSpec,
+    model_file: &str,
+    out: &Path,
+    threads: usize,
+    quiet: bool,
+) -> Result<(), CliError> {
+    let exp = spec.experiment.as_ref().expect("called for experiments");
+    // Bad conditions are bad input: report them before a run directory exists.
+    check_conditions(spec).map_err(|e| CliError::Input(e.to_string()))?;
+    let net = &spec.network;
+    let model = ModelInfo {
+        file: model_file.to_string(),
+        sha256: spec.sha256.clone(),
+        overrides: spec.overrides.clone(),
+    };
+    let mut info = RunInfo::new("run", model, "cpu", net);
+    info.threads = threads;
+    info.extra
+        .insert("experiment".into(), "delayed_recall".into());
+    let mut dir = RunDir::create(out, info)
+        .map_err(|e| CliError::Runtime(format!("{}: {e}", out.display())))?;
+    dir.write_file("model.toml", spec.source.as_bytes())?;
+    if !quiet {
+        eprintln!(
+            "{model_file}: delayed recall, {} conditions x {} delays x {} trials",
+            exp.conditions.len(),
+            exp.delays.len(),
+            exp.trials
+        );
+    }
+    let t0 = Instant::now();
+    let rows = match run_delayed_recall(spec, threads) {
+        Ok(rows) => rows,
+        Err(ExperimentError::Input(e)) => return Err(CliError::Input(e.to_string())),
+        Err(e) => {
+            let msg = format!("{model_file}: {e}");
+            dir.finish(Some(msg.clone()))?;
+            return Err(CliError::Runtime(msg));
+        }
+    };
+    dir.info.simulate_s = t0.elapsed().as_secs_f64();
+    dir.write_file("recall.csv", recall_csv(&rows).as_bytes())?;
+    let json = serde_json::to_string_pretty(&rows).map_err(std::io::Error::other)?;
+    dir.write_file("recall.json", (json + "\n").as_bytes())?;
+    let series: Vec<(String, Vec<(f64, f64)>)> = exp
+        .conditions
+        .iter()
+        .map(|(name, _)| {
+            let pts = rows
+                .iter()
+                .filter(|r| &r.condition == name)
+                .map(|r| (r.delay_ms, r.accuracy))
+                .collect();
+            (name.clone(), pts)
+        })
+        .chain(std::iter::once((
+            "chance".to_string(),
+            exp.delays
+                .iter()
+                .map(|&d| (d, 1.0 / exp.items as f64))
+                .collect(),
+        )))
+        .collect();
+    let refs: Vec<(&str, &[(f64, f64)])> = series
+        .iter()
+        .map(|(n, p)| (n.as_str(), p.as_slice()))
+        .collect();
+    let png = dir.path().join("recall.png");
+    line_plot_png(
+        &png,
+        &format!(
+            "Delayed recall: {} items, {} trials per point",
+            exp.items, exp.trials
+        ),
+        "delay between cue and probe (ms)",
+        "recall accuracy",
+        &refs,
+    )
+    .map_err(|e| CliError::Runtime(e.to_string()))?;
+    dir.info.extra.insert(
+        "recall".into(),
+        serde_json::to_value(&rows).map_err(std::io::Error::other)?,
+    );
+    dir.finish(None)?;
+    print!("{}", table(&rows));
+    if !quiet {
+        eprintln!(
+            "wrote {} (recall.csv, recall.json, recall.png) in {:.1} s",
+            out.display(),
+            dir.info.simulate_s
+        );
+    }
+    Ok(())
+}
