@@ -300,6 +300,25 @@ fn a_network_too_big_for_the_machine_fails_with_the_numbers() {
     );
 }
 
+#[test]
+fn graded_astrocyte_coupling_is_refused_not_dropped() {
+    let out = out_dir("graded");
+    let res = Command::new(env!("CARGO_BIN_EXE_engram"))
+        .args(["export", "spinnaker", "examples/astro/nest_tripartite.toml"])
+        .args(["--machine", "spinn5", "--out"])
+        .arg(&out)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("projection sic") && err.contains("graded"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 /// (population, first neuron) of every slice in our keys.json.
 fn our_slices(out: &Path) -> std::collections::BTreeSet<(String, u64)> {
     let keys: serde_json::Value =

@@ -209,6 +209,17 @@ pub fn map_network(net: &Network, machine: &Machine, opts: &MapOptions) -> Resul
             what: "the network has no populations".into(),
         });
     }
+    // SpiNNaker carries spikes only; a graded (continuous, e.g. astrocyte SIC) coupling would be
+    // lost without a word, so it is refused.
+    if let Some(g) = net.graded.first() {
+        return Err(HwError::Map {
+            what: format!(
+                "projection {}: graded (continuous) projections cannot run on SpiNNaker, which \
+                 carries spikes only; remove it or run on the cpu backend",
+                g.name
+            ),
+        });
+    }
     let part = partition(net, &opts.partition)?;
     let slices = part.slices;
     let mut pop_slices = vec![0usize; net.populations.len() + 1];

@@ -3,8 +3,8 @@
 pub mod bench;
 pub mod cam;
 pub mod compress;
-pub mod export;
 pub mod experiment;
+pub mod export;
 pub mod run;
 pub mod spinnaker;
 
