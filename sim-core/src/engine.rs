@@ -124,25 +124,120 @@ struct Ring {
     n_rec: usize,
     n: usize,
     data: Vec<f64>,
+    /// For a kernel with sparse input: per slot and receptor (`slot * n_rec + r`), the neurons
+    /// whose entry may be nonzero. Empty otherwise.
+    touched: Vec<Vec<u32>>,
 }
 
 impl Ring {
-    fn new(slots: usize, n_rec: usize, n: usize) -> Self {
+    fn new(slots: usize, n_rec: usize, n: usize, sparse: bool) -> Self {
         Self {
             slots,
             n_rec,
             n,
             data: vec![0.0; slots * n_rec * n],
+            touched: if sparse {
+                vec![Vec::new(); slots * n_rec]
+            } else {
+                Vec::new()
+            },
         }
+    }
+    fn sparse(&self) -> bool {
+        !self.touched.is_empty()
+    }
+    #[inline]
+    fn slot_index(&self, step: Step) -> usize {
+        (step % self.slots as u64) as usize
     }
     #[inline]
     fn slot_base(&self, step: Step) -> usize {
-        (step % self.slots as u64) as usize * self.n_rec * self.n
+        self.slot_index(step) * self.n_rec * self.n
     }
-    fn slot(&mut self, step: Step) -> &mut [f64] {
+    /// Slot `step`'s inputs and (sparse rings) its touched lists, one per receptor.
+    fn slot(&mut self, step: Step) -> (&mut [f64], &mut [Vec<u32>]) {
         let b = self.slot_base(step);
         let len = self.n_rec * self.n;
-        &mut self.data[b..b + len]
+        let touched = if self.sparse() {
+            let k = self.slot_index(step) * self.n_rec;
+            &mut self.touched[k..k + self.n_rec]
+        } else {
+            &mut []
+        };
+        (&mut self.data[b..b + len], touched)
+    }
+    /// Rebuilds the touched lists from the contents (after a restore).
+    fn retouch(&mut self) {
+        let n = self.n;
+        for (list, block) in self.touched.iter_mut().zip(self.data.chunks(n.max(1))) {
+            list.clear();
+            list.extend((0..n as u32).filter(|&j| block[j as usize] != 0.0));
+        }
+    }
+}
+
+/// Adds one row's weights into a ring slot (`slot` is the receptor's block of the slot). With
+/// a touched list, a target whose entry was 0 is appended to it.
+#[inline]
+fn add_row<T: Copy + Into<u32>>(
+    slot: &mut [f64],
+    targets: &[T],
+    weights: RowWeights,
+    touched: Option<&mut Vec<u32>>,
+) {
+    match weights {
+        RowWeights::Each(w) => add_row_with(slot, targets, |k| w[k], touched),
+        RowWeights::Same(w) => add_row_with(slot, targets, |_| w, touched),
+    }
+}
+
+/// The weights of one row: one per synapse, or one for the whole projection.
+#[derive(Clone, Copy)]
+enum RowWeights<'a> {
+    Each(&'a [f64]),
+    Same(f64),
+}
+
+#[inline(always)]
+fn add_row_with<T: Copy + Into<u32>>(
+    slot: &mut [f64],
+    targets: &[T],
+    weight: impl Fn(usize) -> f64,
+    touched: Option<&mut Vec<u32>>,
+) {
+    match touched {
+        None => {
+            for (k, &j) in targets.iter().enumerate() {
+                let j = j.into() as usize;
+                debug_assert!(j < slot.len());
+                // SAFETY: targets are local indices < n, checked when the rows are built
+                // (`build_shard_projection` keeps only targets in the shard's range and
+                // subtracts its start), and the block has n entries.
+                unsafe { *slot.get_unchecked_mut(j) += weight(k) };
+            }
+        }
+        Some(list) => {
+            // Branch-free append: every target is written, the length advances only for a
+            // first arrival.
+            list.reserve(targets.len());
+            let start = list.len();
+            let out = list.spare_capacity_mut().as_mut_ptr();
+            let mut added = 0usize;
+            for (k, &j) in targets.iter().enumerate() {
+                let j = j.into();
+                debug_assert!((j as usize) < slot.len());
+                // SAFETY: as above for `slot`; `out` has room for targets.len() entries and
+                // `added` counts the entries kept so far (<= k).
+                unsafe {
+                    let cell = slot.get_unchecked_mut(j as usize);
+                    (*out.add(added)).write(j);
+                    added += (*cell == 0.0) as usize;
+                    *cell += weight(k);
+                }
+            }
+            // SAFETY: the `added` entries after `start` were initialised above.
+            unsafe { list.set_len(start + added) };
+        }
     }
 }
 
@@ -171,9 +266,15 @@ struct ShardProjection {
     post: usize,
     receptor: usize,
     row_ptr: Vec<usize>,
-    /// Local target index.
+    /// Local target index; empty when `target16` holds them (static rows of slices of at most
+    /// 65 536 neurons: half the bytes per synapse, and delivery is bound by reading rows).
     target: Vec<u32>,
+    target16: Vec<u16>,
+    /// Weight per synapse; empty when `uniform_weight` is set (static projections whose
+    /// synapses in this shard all have one weight).
     weight: Vec<f64>,
+    uniform_weight: Option<f64>,
+    /// Delay per synapse; empty when `uniform_delay` is set.
     delay: Vec<u16>,
     /// The delay when every synapse has the same one (the common case: one ring slot per row).
     uniform_delay: Option<u16>,
@@ -298,9 +399,15 @@ impl Simulation {
                             .filter(|&&i| r.contains(&i))
                             .map(|&i| (i - r.start) as usize)
                             .collect();
+                        let kernel = pop.model.instantiate(p, r.clone(), &net.grid, net.seed);
                         ShardPopulation {
-                            kernel: pop.model.instantiate(p, r.clone(), &net.grid, net.seed),
-                            ring: Ring::new(slots[p], pop.model.receptors().len().max(1), n),
+                            ring: Ring::new(
+                                slots[p],
+                                pop.model.receptors().len().max(1),
+                                n,
+                                kernel.sparse_input(),
+                            ),
+                            kernel,
                             post_history: VecDeque::new(),
                             history: history[p],
                             sample_neurons,
@@ -757,6 +864,7 @@ impl Simulation {
                         rg.data[dst..dst + n].copy_from_slice(&cp.rings[p][src..src + n]);
                     }
                 }
+                rg.retouch();
                 sp.post_history = cp.post_history[p]
                     .iter()
                     .map(|(t, g)| {
@@ -887,15 +995,60 @@ fn build_shard_projection(
         Some(&d0) if s.delay.iter().all(|&d| d == d0) => Some(d0),
         _ => None,
     };
-    ShardProjection {
+    ShardProjection::compact(ShardProjection {
         post: proj.post,
         receptor: proj.receptor,
         row_ptr,
         target,
+        target16: Vec::new(),
         weight,
+        uniform_weight: None,
         delay,
         uniform_delay,
         stdp,
+    })
+}
+
+impl ShardProjection {
+    /// Drops the per-synapse columns a static projection does not need: one weight or one
+    /// delay for all, targets as u16 where they fit.
+    fn compact(mut self) -> Self {
+        if self.uniform_delay.is_some() {
+            self.delay = Vec::new();
+        }
+        if self.stdp.is_some() {
+            return self;
+        }
+        if let Some(&w0) = self.weight.first() {
+            if self.weight.iter().all(|w| w.to_bits() == w0.to_bits()) {
+                self.uniform_weight = Some(w0);
+                self.weight = Vec::new();
+            }
+        }
+        if self.target.iter().all(|&j| j <= u16::MAX as u32) {
+            self.target16 = self.target.iter().map(|&j| j as u16).collect();
+            self.target = Vec::new();
+        }
+        self
+    }
+
+    fn row_weights(&self, row: Range<usize>) -> RowWeights<'_> {
+        match self.uniform_weight {
+            Some(w) => RowWeights::Same(w),
+            None => RowWeights::Each(&self.weight[row]),
+        }
+    }
+
+    fn target_at(&self, syn: usize) -> usize {
+        if self.target.is_empty() {
+            self.target16[syn] as usize
+        } else {
+            self.target[syn] as usize
+        }
+    }
+
+    fn weight_at(&self, syn: usize) -> f64 {
+        self.uniform_weight.unwrap_or_else(|| self.weight[syn])
     }
 }
 
@@ -948,8 +1101,16 @@ impl Shard {
         let mut out = outbox[(t % 2) as usize].write().expect("outbox");
         for (p, sp) in self.pops.iter_mut().enumerate() {
             self.spike_buf.clear();
-            let input = sp.ring.slot(t);
-            let res = sp.kernel.update(&ctx, input, &mut self.spike_buf);
+            let (input, touched) = sp.ring.slot(t);
+            let res = if touched.is_empty() {
+                sp.kernel.update(&ctx, input, &mut self.spike_buf)
+            } else {
+                let res = sp
+                    .kernel
+                    .update_sparse(&ctx, input, touched, &mut self.spike_buf);
+                touched.iter_mut().for_each(Vec::clear);
+                res
+            };
             if let Err(e) = res {
                 let e = ModelError {
                     neuron: e.neuron + sp.range.start,
@@ -1003,8 +1164,10 @@ impl Shard {
                     }
                     let sp = &mut self.projs[k];
                     let ring = &mut self.pops[sp.post].ring;
-                    let (n, slots) = (ring.n, ring.slots as u64);
-                    let rec_off = sp.receptor * n;
+                    let (n, slots, n_rec) = (ring.n, ring.slots as u64, ring.n_rec);
+                    let sparse = ring.sparse();
+                    let rec = sp.receptor;
+                    let rec_off = rec * n;
                     let slot_len = ring.n_rec * n;
                     for &i in spikes {
                         let i = i as usize;
@@ -1039,15 +1202,15 @@ impl Shard {
                             st.tx[i] = t as i64;
                         }
                         if let Some(d) = sp.uniform_delay {
-                            let base = ((t + d as u64) % slots) as usize * slot_len + rec_off;
-                            let slot_data = &mut ring.data[base..base + n];
-                            for (&j, &w) in sp.target[row.clone()].iter().zip(&sp.weight[row]) {
-                                debug_assert!((j as usize) < slot_data.len());
-                                // SAFETY: targets are local indices < n, checked when the rows
-                                // are built (`build_shard_projection` keeps only targets in the
-                                // shard's range and subtracts its start), and the slot has n
-                                // entries.
-                                unsafe { *slot_data.get_unchecked_mut(j as usize) += w };
+                            let slot = ((t + d as u64) % slots) as usize;
+                            let base = slot * slot_len + rec_off;
+                            let block = &mut ring.data[base..base + n];
+                            let touched = sparse.then(|| &mut ring.touched[slot * n_rec + rec]);
+                            let weights = sp.row_weights(row.clone());
+                            if sp.target.is_empty() {
+                                add_row(block, &sp.target16[row], weights, touched);
+                            } else {
+                                add_row(block, &sp.target[row], weights, touched);
                             }
                         } else {
                             let now = (t % slots) as usize;
@@ -1056,8 +1219,12 @@ impl Shard {
                                 if slot >= slots as usize {
                                     slot -= slots as usize;
                                 }
-                                let idx = slot * slot_len + rec_off + sp.target[syn] as usize;
-                                ring.data[idx] += sp.weight[syn];
+                                let j = sp.target_at(syn);
+                                let idx = slot * slot_len + rec_off + j;
+                                if sparse && ring.data[idx] == 0.0 {
+                                    ring.touched[slot * n_rec + rec].push(j as u32);
+                                }
+                                ring.data[idx] += sp.weight_at(syn);
                             }
                         }
                     }

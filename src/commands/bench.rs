@@ -7,7 +7,10 @@ use std::time::Instant;
 
 use backends::cpu::CpuBackend;
 use clap::Args;
-use models::builders::benchmarks::{build, Benchmark, BenchmarkConfig, Connectivity};
+use models::builders::benchmarks::{
+    build_with, Benchmark, BenchmarkConfig, BuildOptions, Connectivity,
+};
+use models::neurons::Precision;
 use serde_json::json;
 use sim_core::engine::NullObserver;
 
@@ -37,9 +40,19 @@ pub struct BenchArgs {
     pub dt: f64,
     #[arg(long, default_value_t = 1234)]
     pub seed: u64,
+    /// State precision of CUBA's IF_curr_exp kernel: f64 (NEST's arithmetic) or f32
+    /// (benchmarks only; a model file sets `precision` per population).
+    #[arg(long, value_enum, default_value = "f64")]
+    pub precision: PrecisionArg,
     /// Print only the JSON line (otherwise a short human summary follows on stderr).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrecisionArg {
+    F64,
+    F32,
 }
 
 pub fn bench(a: BenchArgs) -> Result<(), CliError> {
@@ -69,7 +82,14 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
                 seed: a.seed,
                 record_spikes: false,
             };
-            let net = build(kind, &cfg).map_err(|e| CliError::Input(format!("bench: {e}")))?;
+            let opts = BuildOptions {
+                precision: match a.precision {
+                    PrecisionArg::F64 => Precision::F64,
+                    PrecisionArg::F32 => Precision::F32,
+                },
+            };
+            let net = build_with(kind, &cfg, &opts)
+                .map_err(|e| CliError::Input(format!("bench: {e}")))?;
             let steps = net
                 .grid
                 .steps(a.seconds * 1000.0)
@@ -77,6 +97,12 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
             (net, a.network.clone(), steps)
         }
         path => {
+            if a.precision != PrecisionArg::F64 {
+                return Err(CliError::Input(format!(
+                    "--precision: applies to the cuba benchmark; {path} sets `precision` per \
+                     population"
+                )));
+            }
             let spec = models::modelfile::load(&PathBuf::from(path), &[], Some(a.seed))
                 .map_err(|e| CliError::Input(e.to_string()))?;
             let steps = spec.duration_steps;
@@ -120,6 +146,7 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
         "bytes_per_synapse": bytes_per_synapse,
         "mean_rate_hz": c.spikes as f64 / neurons as f64 / bio_s,
         "threads": threads,
+        "precision": match a.precision { PrecisionArg::F64 => "f64", PrecisionArg::F32 => "f32" },
         "dt_ms": net.grid.dt_ms(),
         "seconds": bio_s,
         "machine": { "cpu_model": engram::sysinfo::cpu_model(), "cores": engram::sysinfo::cores() },

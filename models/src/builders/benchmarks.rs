@@ -22,7 +22,7 @@ use crate::connectors::{ConnectContext, Connector};
 use crate::dist::{Distribution, Value};
 use crate::neurons::if_cond_exp::IfCondExpParams;
 use crate::neurons::if_curr_exp::IfCurrExpParams;
-use crate::neurons::{IfCondExp, IfCurrExp, Integration};
+use crate::neurons::{IfCondExp, IfCurrExp, Integration, Precision};
 use crate::params::ParamError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +63,13 @@ impl Default for BenchmarkConfig {
     }
 }
 
+/// Choices that change how the network is computed, not what it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BuildOptions {
+    /// State precision of CUBA's `IF_curr_exp` kernel (COBA has f64 only).
+    pub precision: Precision,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     #[error("{0}")]
@@ -75,6 +82,15 @@ pub enum BuildError {
 
 /// Builds CUBA or COBA.
 pub fn build(kind: Benchmark, cfg: &BenchmarkConfig) -> Result<Network, BuildError> {
+    build_with(kind, cfg, &BuildOptions::default())
+}
+
+/// Builds CUBA or COBA with non-default [`BuildOptions`].
+pub fn build_with(
+    kind: Benchmark,
+    cfg: &BenchmarkConfig,
+    opts: &BuildOptions,
+) -> Result<Network, BuildError> {
     if cfg.neurons < 5 {
         return Err(ParamError::new("neurons", cfg.neurons, "must be >= 5").into());
     }
@@ -99,17 +115,23 @@ pub fn build(kind: Benchmark, cfg: &BenchmarkConfig) -> Result<Network, BuildErr
                 v_thresh: -50.0,
                 i_offset: 0.0,
             };
-            let model = Arc::new(IfCurrExp::new(
-                params,
-                Integration::Nest,
-                Some(v_init),
-                &grid,
-            )?);
+            let model = Arc::new(
+                IfCurrExp::new(params, Integration::Nest, Some(v_init), &grid)?
+                    .with_precision(opts.precision)?,
+            );
             net.add_population("exc", n_exc, model.clone())?;
             net.add_population("inh", n_inh, model)?;
             (0.00162, 0.009)
         }
         Benchmark::Coba => {
+            if opts.precision != Precision::F64 {
+                return Err(ParamError::new(
+                    "precision",
+                    "f32",
+                    "COBA's IF_cond_exp kernel exists in f64 only",
+                )
+                .into());
+            }
             let params = IfCondExpParams {
                 cm: 0.2,
                 tau_m: 20.0,
