@@ -71,6 +71,7 @@ fn cuba_checkpoint_restore_is_bit_identical() {
 fn cuba_4k_f32() -> sim_core::Network {
     let opts = BuildOptions {
         precision: Precision::F32,
+        ..Default::default()
     };
     build_with(Benchmark::Cuba, &BenchmarkConfig::default(), &opts).expect("CUBA f32 builds")
 }
@@ -108,4 +109,30 @@ fn cuba_f32_checkpoint_restore_is_bit_identical() {
     }
     assert_eq!(full, first, "spikes after restore differ (f32)");
     assert_eq!(sim_full.checkpoint(), resumed.checkpoint());
+}
+
+/// The generated network (rows built straight from the connectors' column streams) is the
+/// held-list network: the same synapses in the same order, hence the same spikes and state.
+#[test]
+fn cuba_generated_equals_held_lists() {
+    let held = cuba_4k();
+    let opts = BuildOptions {
+        generated: true,
+        ..Default::default()
+    };
+    let generated = build_with(Benchmark::Cuba, &BenchmarkConfig::default(), &opts).unwrap();
+    for (a, b) in held.projections.iter().zip(&generated.projections) {
+        assert!(b.synapses.generator().is_some() && b.synapses.pre.is_empty());
+        assert_eq!(a.synapses.len(), b.synapses.len());
+        assert!(a.synapses.iter().eq(b.synapses.iter()), "{}", a.name);
+        for i in [0, a.synapses.len() / 3, a.synapses.len() - 1] {
+            assert_eq!(a.synapses.get(i), b.synapses.get(i));
+        }
+    }
+    let (one, sim1) = run(&held, 1, 3000);
+    for threads in [1, 2] {
+        let (other, sim_n) = run(&generated, threads, 3000);
+        assert_eq!(one, other, "generated, {threads} threads");
+        assert_eq!(sim1.checkpoint(), sim_n.checkpoint());
+    }
 }

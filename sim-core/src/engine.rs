@@ -373,78 +373,92 @@ impl Simulation {
         let mut slots = vec![1usize; n_pops];
         let mut history = vec![0 as Step; n_pops];
         for proj in &net.projections {
-            if let Some(&d) = proj.synapses.delay.iter().max() {
-                slots[proj.post] = slots[proj.post].max(d as usize);
-            }
+            slots[proj.post] = slots[proj.post].max(proj.synapses.max_delay() as usize);
             if proj.plasticity.is_some() {
-                let d = proj.synapses.delay.first().copied().unwrap_or(1) as Step;
+                let d = proj.synapses.first_delay().unwrap_or(1) as Step;
                 history[proj.post] = history[proj.post].max(d);
             }
         }
 
-        let shards = ranges
-            .iter()
-            .map(|shard_ranges| {
-                let spops: Vec<ShardPopulation> = net
-                    .populations
-                    .iter()
-                    .enumerate()
-                    .map(|(p, pop)| {
-                        let r = shard_ranges[p].clone();
-                        let n = (r.end - r.start) as usize;
-                        let sample_neurons = pop
-                            .record
-                            .neurons
-                            .iter()
-                            .filter(|&&i| r.contains(&i))
-                            .map(|&i| (i - r.start) as usize)
-                            .collect();
-                        let kernel = pop.model.instantiate(p, r.clone(), &net.grid, net.seed);
-                        ShardPopulation {
-                            ring: Ring::new(
-                                slots[p],
-                                pop.model.receptors().len().max(1),
-                                n,
-                                kernel.sparse_input(),
-                            ),
-                            kernel,
-                            post_history: VecDeque::new(),
-                            history: history[p],
-                            sample_neurons,
-                            range: r,
-                        }
-                    })
-                    .collect();
-                let projs = net
-                    .projections
-                    .iter()
-                    .map(|proj| build_shard_projection(net, proj, &shard_ranges[proj.post]))
-                    .collect();
-                let mut by_pre = vec![Vec::new(); n_pops];
-                let mut plastic_by_post = vec![Vec::new(); n_pops];
-                for (k, proj) in net.projections.iter().enumerate() {
-                    by_pre[proj.pre].push(k);
-                    if proj.plasticity.is_some() {
-                        plastic_by_post[proj.post].push(k);
-                    }
-                }
-                Shard {
-                    rec_samples: pops
+        let build = |shard_ranges: &Vec<Range<u32>>| {
+            let spops: Vec<ShardPopulation> = net
+                .populations
+                .iter()
+                .enumerate()
+                .map(|(p, pop)| {
+                    let r = shard_ranges[p].clone();
+                    let n = (r.end - r.start) as usize;
+                    let sample_neurons = pop
+                        .record
+                        .neurons
                         .iter()
-                        .map(|pi| vec![Vec::new(); pi.vars.len()])
-                        .collect(),
-                    pops: spops,
-                    projs,
-                    by_pre,
-                    plastic_by_post,
-                    spike_buf: Vec::new(),
-                    rec_spikes: vec![Vec::new(); n_pops],
-                    rec_sample_steps: vec![Vec::new(); n_pops],
-                    events: 0,
-                    spikes: 0,
-                    error: None,
+                        .filter(|&&i| r.contains(&i))
+                        .map(|&i| (i - r.start) as usize)
+                        .collect();
+                    let kernel = pop.model.instantiate(p, r.clone(), &net.grid, net.seed);
+                    ShardPopulation {
+                        ring: Ring::new(
+                            slots[p],
+                            pop.model.receptors().len().max(1),
+                            n,
+                            kernel.sparse_input(),
+                        ),
+                        kernel,
+                        post_history: VecDeque::new(),
+                        history: history[p],
+                        sample_neurons,
+                        range: r,
+                    }
+                })
+                .collect();
+            let projs = net
+                .projections
+                .iter()
+                .map(|proj| build_shard_projection(net, proj, &shard_ranges[proj.post]))
+                .collect();
+            let mut by_pre = vec![Vec::new(); n_pops];
+            let mut plastic_by_post = vec![Vec::new(); n_pops];
+            for (k, proj) in net.projections.iter().enumerate() {
+                by_pre[proj.pre].push(k);
+                if proj.plasticity.is_some() {
+                    plastic_by_post[proj.post].push(k);
                 }
+            }
+            Shard {
+                rec_samples: pops
+                    .iter()
+                    .map(|pi| vec![Vec::new(); pi.vars.len()])
+                    .collect(),
+                pops: spops,
+                projs,
+                by_pre,
+                plastic_by_post,
+                spike_buf: Vec::new(),
+                rec_spikes: vec![Vec::new(); n_pops],
+                rec_sample_steps: vec![Vec::new(); n_pops],
+                events: 0,
+                spikes: 0,
+                error: None,
+            }
+        };
+        // Shards are built in parallel, one thread each (connectivity generators make this
+        // most of the build time); each shard's contents depend only on its ranges.
+        let shards: Vec<Shard> = if ranges.len() <= 1 {
+            ranges.iter().map(build).collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = ranges
+                    .iter()
+                    .map(|r| scope.spawn(move || build(r)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("shard build"))
+                    .collect()
             })
+        };
+        let proj_len = (0..net.projections.len())
+            .map(|k| shards.iter().map(|sh| sh.projs[k].len()).sum())
             .collect();
 
         let outboxes = (0..n_shards)
@@ -459,7 +473,7 @@ impl Simulation {
         Self {
             grid: net.grid,
             pops,
-            proj_len: net.projections.iter().map(|p| p.synapses.len()).collect(),
+            proj_len,
             shards,
             outboxes,
             step: 0,
@@ -502,6 +516,11 @@ impl Simulation {
 
     pub fn threads(&self) -> usize {
         self.shards.len()
+    }
+
+    /// Synapses held by the engine (without generating a generated projection again).
+    pub fn n_synapses(&self) -> u64 {
+        self.proj_len.iter().map(|&n| n as u64).sum()
     }
 
     /// Steps between observer calls (and between progress updates).
@@ -920,6 +939,9 @@ fn build_shard_projection(
 ) -> ShardProjection {
     let n_pre = net.populations[proj.pre].size as usize;
     let n_local = (range.end - range.start) as usize;
+    if let Some(g) = proj.synapses.generator() {
+        return generated_shard_projection(proj, g.as_ref(), n_pre, range);
+    }
     let s = &proj.synapses;
     // Counting sort by pre neuron keeps the generation order within a row (stable), which the
     // determinism argument relies on.
@@ -1009,7 +1031,68 @@ fn build_shard_projection(
     })
 }
 
+/// The rows of a generated projection for the targets in `range`, in two passes over its
+/// columns (count, then fill), so that nothing but the rows is ever held: one target index per
+/// synapse, u16 where the slice allows.
+fn generated_shard_projection(
+    proj: &crate::network::Projection,
+    g: &dyn crate::network::SynapseGenerator,
+    n_pre: usize,
+    range: &Range<u32>,
+) -> ShardProjection {
+    let mut row_ptr = vec![0usize; n_pre + 1];
+    let mut col = Vec::new();
+    for j in range.clone() {
+        col.clear();
+        g.column(j, &mut col);
+        for &i in &col {
+            row_ptr[i as usize + 1] += 1;
+        }
+    }
+    for i in 0..n_pre {
+        row_ptr[i + 1] += row_ptr[i];
+    }
+    let nnz = row_ptr[n_pre];
+    let narrow = range.end - range.start <= u16::MAX as u32 + 1;
+    let mut target16 = vec![0u16; if narrow { nnz } else { 0 }];
+    let mut target = vec![0u32; if narrow { 0 } else { nnz }];
+    let mut fill = row_ptr.clone();
+    // Columns in ascending order: within a row, synapses keep the generation order, as the
+    // counting sort of a held list does.
+    for j in range.clone() {
+        col.clear();
+        g.column(j, &mut col);
+        let local = j - range.start;
+        for &i in &col {
+            let slot = &mut fill[i as usize];
+            if narrow {
+                target16[*slot] = local as u16;
+            } else {
+                target[*slot] = local;
+            }
+            *slot += 1;
+        }
+    }
+    ShardProjection {
+        post: proj.post,
+        receptor: proj.receptor,
+        row_ptr,
+        target,
+        target16,
+        weight: Vec::new(),
+        uniform_weight: Some(g.weight()),
+        delay: Vec::new(),
+        uniform_delay: Some(g.delay()),
+        stdp: None,
+    }
+}
+
 impl ShardProjection {
+    /// Synapses in this shard.
+    fn len(&self) -> usize {
+        self.row_ptr.last().copied().unwrap_or(0)
+    }
+
     /// Drops the per-synapse columns a static projection does not need: one weight or one
     /// delay for all, targets as u16 where they fit.
     fn compact(mut self) -> Self {

@@ -87,6 +87,7 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
                     PrecisionArg::F64 => Precision::F64,
                     PrecisionArg::F32 => Precision::F32,
                 },
+                generated: true,
             };
             let net = build_with(kind, &cfg, &opts)
                 .map_err(|e| CliError::Input(format!("bench: {e}")))?;
@@ -111,21 +112,26 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
     };
     let mut sim = CpuBackend::new(threads).instantiate(&net);
     let build_s = t_build.elapsed().as_secs_f64();
-    let rss_built = engram::sysinfo::rss_mb().unwrap_or(0.0);
 
+    let cpu_before = engram::sysinfo::cpu_time_s();
     let t_sim = Instant::now();
     sim.set_chunk_steps(10_000);
     sim.run_until(duration_steps, &mut NullObserver)
         .map_err(|e| CliError::Runtime(e.to_string()))?;
     let simulate_s = t_sim.elapsed().as_secs_f64();
+    let simulate_cpu_s = engram::sysinfo::cpu_time_s()
+        .zip(cpu_before)
+        .map(|(b, a)| b - a);
 
     let c = sim.counters();
     let neurons = net.n_neurons();
-    let synapses = net.n_synapses();
+    let synapses = sim.n_synapses();
     let bio_s = duration_steps as f64 * net.grid.dt_ms() / 1000.0;
     let peak = engram::sysinfo::peak_rss_mb().unwrap_or(0.0);
+    // Everything the network and the engine ever held at once (peak RSS minus the process
+    // before building), over the synapses.
     let bytes_per_synapse = if synapses > 0 {
-        (rss_built - rss_before) * 1024.0 * 1024.0 / synapses as f64
+        (peak - rss_before) * 1024.0 * 1024.0 / synapses as f64
     } else {
         0.0
     };
@@ -137,6 +143,7 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
         "synapses": synapses,
         "build_s": build_s,
         "simulate_s": simulate_s,
+        "simulate_cpu_s": simulate_cpu_s,
         "spikes": c.spikes,
         "synaptic_events": c.synaptic_events,
         "events_per_s": c.synaptic_events as f64 / simulate_s,

@@ -391,6 +391,10 @@ trait Real:
     const ZERO: Self;
     fn of(x: f64) -> Self;
     fn f64(self) -> f64;
+    /// The membrane step `v·p22 + i_e·p21e + i_i·p21i + drive`.
+    fn integrate(k: &NestConstants<Self>, v: Self, ie: Self, ii: Self) -> Self;
+    /// The excitatory current after its decay, before this step's input is added.
+    fn decay_exc(k: &NestConstants<Self>, ie: Self) -> Self;
 }
 
 impl Real for f64 {
@@ -401,6 +405,17 @@ impl Real for f64 {
     fn f64(self) -> f64 {
         self
     }
+    #[inline(always)]
+    fn integrate(k: &NestConstants<Self>, v: Self, ie: Self, ii: Self) -> Self {
+        // NEST's expression and order, unfused.
+        v * k.p22 + ie * k.p21e + ii * k.p21i + k.drive
+    }
+    #[inline(always)]
+    fn decay_exc(k: &NestConstants<Self>, ie: Self) -> Self {
+        // `+ 0` is where NEST adds this step's input (0 for the neurons it did not reach):
+        // it turns −0 into +0 exactly as NEST's sum does.
+        ie * k.decay_e + 0.0
+    }
 }
 
 impl Real for f32 {
@@ -410,6 +425,14 @@ impl Real for f32 {
     }
     fn f64(self) -> f64 {
         self as f64
+    }
+    #[inline(always)]
+    fn integrate(k: &NestConstants<Self>, v: Self, ie: Self, ii: Self) -> Self {
+        v.mul_add(k.p22, ie.mul_add(k.p21e, ii.mul_add(k.p21i, k.drive)))
+    }
+    #[inline(always)]
+    fn decay_exc(k: &NestConstants<Self>, ie: Self) -> Self {
+        ie * k.decay_e
     }
 }
 
@@ -520,7 +543,8 @@ impl<F: Real> NestKernel<F> {
             t[2][..r].copy_from_slice(&self.i_i[tail..]);
             tu[..r].copy_from_slice(&self.until[tail..]);
             let [tv, tie, tii] = &mut t;
-            let mask = nest_lanes(&k, clock, tv, tie, tii, &tu, &mut lane_sum) & ((1 << r) - 1);
+            let lanes = (1u128 << (8 * r)) - 1;
+            let mask = nest_lanes(&k, clock, tv, tie, tii, &tu, &mut lane_sum) & lanes;
             if mask != 0 {
                 emit(mask, tail, &mut tu, end, spikes);
             }
@@ -567,32 +591,32 @@ fn nest_lanes<F: Real>(
     ii: &mut [F; CHUNK],
     until: &[u32; CHUNK],
     lane_sum: &mut [F; CHUNK],
-) -> u32 {
-    let mut mask = 0u32;
+) -> u128 {
+    let mut fired = [0u8; CHUNK];
     for l in 0..CHUNK {
-        let integrated = v[l] * k.p22 + ie[l] * k.p21e + ii[l] * k.p21i + k.drive;
+        let integrated = F::integrate(k, v[l], ie[l], ii[l]);
         let free = until[l].wrapping_sub(clock) as i32 <= 0;
         let vl = if free { integrated } else { v[l] };
-        // `+ 0` is where NEST adds this step's input; the input itself comes after the pass.
-        ie[l] = ie[l] * k.decay_e + F::ZERO;
+        ie[l] = F::decay_exc(k, ie[l]);
         ii[l] = ii[l] * k.decay_i;
         lane_sum[l] = lane_sum[l] + vl;
         let spike = vl >= k.theta;
         v[l] = if spike { k.reset } else { vl };
-        mask |= (spike as u32) << l;
+        fired[l] = spike as u8;
     }
-    mask
+    // One byte per lane: testing the word is one vector compare, no horizontal reduction.
+    u128::from_le_bytes(fired)
 }
 
-/// Appends the spiking lanes of a chunk starting at neuron `base` and starts their refractory
-/// periods.
+/// Appends the spiking lanes of a chunk starting at neuron `base` (one byte per lane in `mask`)
+/// and starts their refractory periods.
 #[cold]
-fn emit(mut mask: u32, base: usize, until: &mut [u32; CHUNK], end: u32, spikes: &mut Vec<u32>) {
+fn emit(mut mask: u128, base: usize, until: &mut [u32; CHUNK], end: u32, spikes: &mut Vec<u32>) {
     while mask != 0 {
-        let l = mask.trailing_zeros() as usize;
+        let l = (mask.trailing_zeros() / 8) as usize;
         spikes.push((base + l) as u32);
         until[l] = end;
-        mask &= mask - 1;
+        mask &= !(0xFFu128 << (l * 8));
     }
 }
 
