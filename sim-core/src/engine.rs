@@ -13,14 +13,14 @@
 //!    target's ring slot `t + delay`.
 //!
 //! Every target therefore receives its inputs in the same order whatever the number of shards,
-//! so 1 and N threads give bit-identical results. No locks or atomics are touched per synapse:
-//! each outbox is write-locked by its owner once per step before the barrier and read-locked
-//! (shared, uncontended) by every shard after it.
+//! so 1 and N threads give bit-identical results. No locks or atomics are touched per synapse
+//! or per spike: the barrier is the only synchronisation (see [`Outbox`]).
 
+use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -320,7 +320,42 @@ struct PopInfo {
 }
 
 /// Spikes of one step, per population, global indices; double-buffered by step parity.
-type Outbox = [RwLock<Vec<Vec<u32>>>; 2];
+///
+/// Shard `s` writes `outbox[s][t % 2]` in its update of step `t` and every shard reads it in
+/// its delivery of step `t`, after the barrier of step `t`. The next write to that half is the
+/// update of `t + 2`, which shard `s` starts only after the barrier of `t + 1` — which no
+/// shard reaches before it has finished delivering `t`. So the barrier orders every access
+/// (its release/acquire pair makes the writes visible), and no lock is needed.
+struct Outbox([UnsafeCell<Vec<Vec<u32>>>; 2]);
+
+// SAFETY: accesses follow the protocol above, ordered by the barrier.
+unsafe impl Sync for Outbox {}
+
+impl Outbox {
+    fn new(n_pops: usize) -> Self {
+        Self([
+            UnsafeCell::new(vec![Vec::new(); n_pops]),
+            UnsafeCell::new(vec![Vec::new(); n_pops]),
+        ])
+    }
+
+    /// The half step `t` writes.
+    ///
+    /// # Safety
+    /// Only the owning shard, in its update of step `t` (see [`Outbox`]).
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn write(&self, t: Step) -> &mut Vec<Vec<u32>> {
+        &mut *self.0[(t % 2) as usize].get()
+    }
+
+    /// The half step `t` wrote.
+    ///
+    /// # Safety
+    /// Only in a delivery of step `t`, after the barrier of step `t` (see [`Outbox`]).
+    unsafe fn read(&self, t: Step) -> &Vec<Vec<u32>> {
+        &*self.0[(t % 2) as usize].get()
+    }
+}
 
 /// A network instantiated for running, split into shards.
 pub struct Simulation {
@@ -461,14 +496,7 @@ impl Simulation {
             .map(|k| shards.iter().map(|sh| sh.projs[k].len()).sum())
             .collect();
 
-        let outboxes = (0..n_shards)
-            .map(|_| {
-                [
-                    RwLock::new(vec![Vec::new(); n_pops]),
-                    RwLock::new(vec![Vec::new(); n_pops]),
-                ]
-            })
-            .collect();
+        let outboxes = (0..n_shards).map(|_| Outbox::new(n_pops)).collect();
 
         Self {
             grid: net.grid,
@@ -1181,7 +1209,8 @@ impl Shard {
 
         // Phase B: neuron updates.
         let ctx = StepContext { step: t, dt_ms: dt };
-        let mut out = outbox[(t % 2) as usize].write().expect("outbox");
+        // SAFETY: this is shard's own outbox, in its update of step t.
+        let out = unsafe { outbox.write(t) };
         for (p, sp) in self.pops.iter_mut().enumerate() {
             self.spike_buf.clear();
             let (input, touched) = sp.ring.slot(t);
@@ -1231,7 +1260,6 @@ impl Shard {
 
     /// Phase C and delivery: all spikes of step `t`, in global order, into this shard's rows.
     fn deliver(&mut self, t: Step, dt: f64, outboxes: &[Outbox]) {
-        let parity = (t % 2) as usize;
         for p in 0..self.by_pre.len() {
             if self.by_pre[p].is_empty() {
                 continue;
@@ -1240,7 +1268,8 @@ impl Shard {
             // same order (projection, pre neuron) whatever the number of shards.
             for &k in &self.by_pre[p] {
                 for ob in outboxes {
-                    let out = ob[parity].read().expect("outbox");
+                    // SAFETY: delivery of step t, after its barrier.
+                    let out = unsafe { ob.read(t) };
                     let spikes = &out[p];
                     if spikes.is_empty() {
                         continue;
