@@ -600,12 +600,13 @@ impl Simulation {
                 let abort = &abort;
                 let stopped_at = &stopped_at;
                 scope.spawn(move || {
+                    barrier.register(s);
                     for t in start..end {
                         shard.update(pops, t, dt, &outboxes[s]);
                         if shard.error.is_some() {
                             abort.store(true, Ordering::SeqCst);
                         }
-                        barrier.wait();
+                        barrier.wait(s);
                         if abort.load(Ordering::SeqCst) {
                             stopped_at.store(t as usize, Ordering::SeqCst);
                             return;
@@ -1393,14 +1394,22 @@ impl Checkpoint {
     }
 }
 
-/// A sense-reversing barrier that spins briefly, then yields: steps are microseconds long, so
-/// sleeping on a condition variable would dominate, but yielding keeps oversubscribed runs
-/// (more threads than cores) from livelocking.
+/// A barrier that spins briefly, then sleeps until the last thread wakes it: steps are
+/// microseconds long, so a condition variable on every step would dominate, but a thread that
+/// kept spinning (or yielding) while its partner waits for a core — more threads than free
+/// cores, e.g. on a shared machine — would take that core from it for whole time slices.
 struct SpinBarrier {
     n: usize,
     count: AtomicUsize,
     generation: AtomicUsize,
+    /// Per thread: its handle (set by [`SpinBarrier::register`]) and whether it sleeps.
+    threads: Vec<(std::sync::OnceLock<std::thread::Thread>, AtomicBool)>,
 }
+
+/// How long a thread spins before it sleeps: about the usual wait on an idle machine (the
+/// shards finish a step within a few microseconds of each other), much shorter than a time
+/// slice. (One `pause` takes ~70 ns on the machine of BENCHMARKS.md.)
+const BARRIER_SPIN: std::time::Duration = std::time::Duration::from_micros(5);
 
 impl SpinBarrier {
     fn new(n: usize) -> Self {
@@ -1408,24 +1417,51 @@ impl SpinBarrier {
             n,
             count: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
+            threads: (0..n)
+                .map(|_| (std::sync::OnceLock::new(), AtomicBool::new(false)))
+                .collect(),
         }
     }
 
-    fn wait(&self) {
+    /// Called once by thread `me` before its first [`SpinBarrier::wait`].
+    fn register(&self, me: usize) {
+        let _ = self.threads[me].0.set(std::thread::current());
+    }
+
+    fn wait(&self, me: usize) {
         let gen = self.generation.load(Ordering::Acquire);
         if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
             self.count.store(0, Ordering::Relaxed);
-            self.generation.fetch_add(1, Ordering::Release);
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            for (i, (thread, sleeping)) in self.threads.iter().enumerate() {
+                if i != me && sleeping.swap(false, Ordering::SeqCst) {
+                    if let Some(t) = thread.get() {
+                        t.unpark();
+                    }
+                }
+            }
             return;
         }
         let mut spins = 0u32;
+        let mut since: Option<std::time::Instant> = None;
         while self.generation.load(Ordering::Acquire) == gen {
-            if spins < 2000 {
+            spins += 1;
+            if !spins.is_multiple_of(8) {
                 std::hint::spin_loop();
-                spins += 1;
-            } else {
-                std::thread::yield_now();
+                continue;
             }
+            let started = *since.get_or_insert_with(std::time::Instant::now);
+            if started.elapsed() < BARRIER_SPIN {
+                continue;
+            }
+            // Announce the sleep, then re-check: either the last thread sees the flag and
+            // unparks us, or we see its new generation (both SeqCst).
+            let sleeping = &self.threads[me].1;
+            sleeping.store(true, Ordering::SeqCst);
+            if self.generation.load(Ordering::SeqCst) == gen {
+                std::thread::park_timeout(std::time::Duration::from_millis(1));
+            }
+            sleeping.store(false, Ordering::SeqCst);
         }
     }
 }
