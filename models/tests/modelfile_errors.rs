@@ -139,3 +139,17 @@ fn arbitrary_text_never_panics() {
         }
     }
 }
+
+#[test]
+fn precision_f32_is_accepted_for_nest_if_curr_exp() {
+    let text = broken::model(
+        "duration = 100.0",
+        &format!(
+            "{}integration = \"nest\"\nprecision = \"f32\"\n",
+            broken::EXC
+        ),
+        broken::PROJ,
+    );
+    let spec = parse_str("f32.toml", &text, &[], None).expect("f32 model loads");
+    assert_eq!(spec.network.populations[1].model.type_name(), "IF_curr_exp");
+}
