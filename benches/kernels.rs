@@ -1,5 +1,6 @@
 //! The engine's kernels in isolation, 1000 steps each on one thread:
-//! * neuron update: 4000 `IF_curr_exp` neurons (NEST integration), no synapses;
+//! * neuron update: 4000 `IF_curr_exp` neurons (NEST integration), no synapses, with the
+//!   f64 (default) and the f32 kernel;
 //! * spike delivery: 400 Poisson sources at 100 Hz onto 4000 neurons, fan-out 800, static;
 //! * STDP: the same with pair STDP (sPyNNaker semantics) on every synapse.
 
@@ -10,13 +11,13 @@ use models::connectors::{ConnectContext, Connector};
 use models::dist::Value;
 use models::neurons::if_curr_exp::IfCurrExpParams;
 use models::neurons::spike_source_poisson::SpikeSourcePoissonParams;
-use models::neurons::{IfCurrExp, Integration, SpikeSourcePoisson};
+use models::neurons::{IfCurrExp, Integration, Precision, SpikeSourcePoisson};
 use models::synapses::{Semantics, SpikePairRule, Stdp, WeightDependence};
 use sim_core::engine::NullObserver;
 use sim_core::network::{Network, Projection};
 use sim_core::{Simulation, TimeGrid};
 
-fn network(with_input: bool, plastic: bool) -> Network {
+fn network(with_input: bool, plastic: bool, precision: Precision) -> Network {
     let grid = TimeGrid::new(0.1).unwrap();
     let mut net = Network::new(grid, 3);
     let p = IfCurrExpParams {
@@ -27,7 +28,11 @@ fn network(with_input: bool, plastic: bool) -> Network {
         .add_population(
             "n",
             4000,
-            Arc::new(IfCurrExp::new(p, Integration::Nest, None, &grid).unwrap()),
+            Arc::new(
+                IfCurrExp::new(p, Integration::Nest, None, &grid)
+                    .and_then(|m| m.with_precision(precision))
+                    .unwrap(),
+            ),
         )
         .unwrap();
     if with_input {
@@ -90,12 +95,13 @@ fn network(with_input: bool, plastic: bool) -> Network {
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("kernels_1000_steps");
     g.sample_size(10);
-    for (name, input, plastic) in [
-        ("neuron_update_4k", false, false),
-        ("delivery_320k_syn", true, false),
-        ("stdp_320k_syn", true, true),
+    for (name, input, plastic, precision) in [
+        ("neuron_update_4k", false, false, Precision::F64),
+        ("neuron_update_4k_f32", false, false, Precision::F32),
+        ("delivery_320k_syn", true, false, Precision::F64),
+        ("stdp_320k_syn", true, true, Precision::F64),
     ] {
-        let net = network(input, plastic);
+        let net = network(input, plastic, precision);
         g.bench_function(name, |b| {
             b.iter_batched(
                 || Simulation::single(&net),

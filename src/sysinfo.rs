@@ -35,3 +35,15 @@ pub fn cores() -> usize {
         .map(|n| n.get())
         .unwrap_or(1)
 }
+
+/// CPU time (user + system) this process has used so far, in seconds, at the kernel's clock-tick
+/// resolution (Linux `/proc/self/stat`; 100 ticks per second), if known. On a machine shared
+/// with other work it tells how much of a wall time was this process's own.
+pub fn cpu_time_s() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = &s[s.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}

@@ -45,8 +45,19 @@ impl CpuBackend {
             .map(|(p, pop)| {
                 let mut work = vec![1u64; pop.size as usize];
                 for proj in net.projections.iter().filter(|q| q.post == p) {
-                    for &j in &proj.synapses.post {
-                        work[j as usize] += 1;
+                    match proj.synapses.generator() {
+                        // A generated projection is balanced by its expected in-degrees
+                        // (generating it here would cost as much as building it).
+                        Some(g) => {
+                            for (j, w) in work.iter_mut().enumerate() {
+                                *w += g.expected_column_len(j as u32).round() as u64;
+                            }
+                        }
+                        None => {
+                            for (_, j, _, _) in proj.synapses.iter() {
+                                work[j as usize] += 1;
+                            }
+                        }
                     }
                 }
                 split_by_work(&work, k)

@@ -7,7 +7,7 @@
 use rand::seq::index::sample;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
-use sim_core::network::{SynapseList, MAX_DELAY_STEPS};
+use sim_core::network::{SynapseGenerator, SynapseList, MAX_DELAY_STEPS};
 use sim_core::rng::{self, Domain};
 use sim_core::TimeGrid;
 
@@ -203,7 +203,6 @@ impl Connector {
         }
         let (n_pre, n_post) = (cx.n_pre, cx.n_post);
         let mut out = SynapseList::default();
-        let no_self = |allow: bool, i: u32, j: u32| !allow && cx.same_population && i == j;
 
         match self {
             Connector::FromList { conn_list } => {
@@ -242,49 +241,7 @@ impl Connector {
                 }
                 return Ok(out);
             }
-            Connector::Block { blocks, .. } if n_pre % blocks != 0 || n_post % blocks != 0 => {
-                return Err(ParamError::new(
-                    "BlockConnector",
-                    format!("{n_pre} -> {n_post} in {blocks} blocks"),
-                    "needs pre and post sizes that are multiples of blocks",
-                ));
-            }
-            Connector::OneToOne if n_pre != n_post => {
-                return Err(ParamError::new(
-                    "OneToOneConnector",
-                    format!("{n_pre} -> {n_post}"),
-                    "needs pre and post of equal size",
-                ));
-            }
-            Connector::FixedNumberPre {
-                n,
-                allow_self_connections,
-                with_replacement,
-            } => {
-                let avail = n_pre - u32::from(!allow_self_connections && cx.same_population);
-                if !with_replacement && *n > avail {
-                    return Err(ParamError::new(
-                        "n",
-                        n,
-                        format!("must be <= {avail} (pre candidates) without replacement"),
-                    ));
-                }
-            }
-            Connector::FixedNumberPost {
-                n,
-                allow_self_connections,
-                with_replacement,
-            } => {
-                let avail = n_post - u32::from(!allow_self_connections && cx.same_population);
-                if !with_replacement && *n > avail {
-                    return Err(ParamError::new(
-                        "n",
-                        n,
-                        format!("must be <= {avail} (post candidates) without replacement"),
-                    ));
-                }
-            }
-            _ => {}
+            _ => self.check_sizes(n_pre, n_post, cx.same_population)?,
         }
 
         // Column-wise (or row-wise for FixedNumberPost) generation.
@@ -296,7 +253,89 @@ impl Connector {
         let mut others: Vec<u32> = Vec::new();
         for c in 0..columns {
             others.clear();
-            let mut cr = rng::stream(cx.seed, Domain::Connect, 2 * cx.projection, c as u64);
+            self.draw_column(&cx.columns(), c, &mut others);
+            let mut vr = rng::stream(cx.seed, Domain::Connect, 2 * cx.projection + 1, c as u64);
+            for &o in &others {
+                let (i, j) = if matches!(self, Connector::FixedNumberPost { .. }) {
+                    (c, o)
+                } else {
+                    (o, c)
+                };
+                let w = cx.weight.sample(&mut vr);
+                let d = delay_steps(
+                    cx.delay.sample(&mut vr),
+                    cx.delay.is_constant(),
+                    cx.grid,
+                    "delay",
+                )?;
+                out.push(i, j, if cx.magnitude { w.abs() } else { w }, d);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Checks the connector against the population sizes.
+    fn check_sizes(
+        &self,
+        n_pre: u32,
+        n_post: u32,
+        same_population: bool,
+    ) -> Result<(), ParamError> {
+        match self {
+            Connector::Block { blocks, .. } if n_pre % blocks != 0 || n_post % blocks != 0 => {
+                Err(ParamError::new(
+                    "BlockConnector",
+                    format!("{n_pre} -> {n_post} in {blocks} blocks"),
+                    "needs pre and post sizes that are multiples of blocks",
+                ))
+            }
+            Connector::OneToOne if n_pre != n_post => Err(ParamError::new(
+                "OneToOneConnector",
+                format!("{n_pre} -> {n_post}"),
+                "needs pre and post of equal size",
+            )),
+            Connector::FixedNumberPre {
+                n,
+                allow_self_connections,
+                with_replacement,
+            } => {
+                let avail = n_pre - u32::from(!allow_self_connections && same_population);
+                if !with_replacement && *n > avail {
+                    return Err(ParamError::new(
+                        "n",
+                        n,
+                        format!("must be <= {avail} (pre candidates) without replacement"),
+                    ));
+                }
+                Ok(())
+            }
+            Connector::FixedNumberPost {
+                n,
+                allow_self_connections,
+                with_replacement,
+            } => {
+                let avail = n_post - u32::from(!allow_self_connections && same_population);
+                if !with_replacement && *n > avail {
+                    return Err(ParamError::new(
+                        "n",
+                        n,
+                        format!("must be <= {avail} (post candidates) without replacement"),
+                    ));
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The other ends of column `c` — the pre neurons of post neuron `c`, or for
+    /// `FixedNumberPost` the post neurons of pre neuron `c` — ascending, from the column's own
+    /// random stream.
+    fn draw_column(&self, cx: &Columns, c: u32, others: &mut Vec<u32>) {
+        let (n_pre, n_post) = (cx.n_pre, cx.n_post);
+        let no_self = |allow: bool, i: u32, j: u32| !allow && cx.same_population && i == j;
+        let mut cr = rng::stream(cx.seed, Domain::Connect, 2 * cx.projection, c as u64);
+        {
             match *self {
                 Connector::AllToAll {
                     allow_self_connections,
@@ -306,7 +345,7 @@ impl Connector {
                     p_connect,
                     allow_self_connections,
                 } => {
-                    bernoulli_run(&mut cr, p_connect, 0..n_pre, &mut others);
+                    bernoulli_run(&mut cr, p_connect, 0..n_pre, others);
                     others.retain(|&i| !no_self(allow_self_connections, i, c));
                 }
                 Connector::Block {
@@ -316,7 +355,7 @@ impl Connector {
                 } => {
                     let (per_pre, per_post) = (n_pre / blocks, n_post / blocks);
                     let first = c / per_post * per_pre;
-                    bernoulli_run(&mut cr, p_connect, first..first + per_pre, &mut others);
+                    bernoulli_run(&mut cr, p_connect, first..first + per_pre, others);
                     others.retain(|&i| !no_self(allow_self_connections, i, c));
                 }
                 Connector::FixedNumberPre {
@@ -351,25 +390,93 @@ impl Connector {
                     }
                     others.sort_unstable();
                 }
-                Connector::FromList { .. } => unreachable!("handled above"),
-            }
-            let mut vr = rng::stream(cx.seed, Domain::Connect, 2 * cx.projection + 1, c as u64);
-            for &o in &others {
-                let (i, j) = if matches!(self, Connector::FixedNumberPost { .. }) {
-                    (c, o)
-                } else {
-                    (o, c)
-                };
-                let w = cx.weight.sample(&mut vr);
-                let d = delay_steps(
-                    cx.delay.sample(&mut vr),
-                    cx.delay.is_constant(),
-                    cx.grid,
-                    "delay",
-                )?;
-                out.push(i, j, if cx.magnitude { w.abs() } else { w }, d);
+                Connector::FromList { .. } => unreachable!("FromList has no columns"),
             }
         }
-        Ok(out)
+    }
+
+    /// The synapses as a [`SynapseGenerator`] (the same synapses as [`Connector::connect`], in
+    /// the same order), when this connector draws them per post neuron and the weight and delay
+    /// are constants; `None` otherwise (use `connect`).
+    pub fn generator(&self, cx: &ConnectContext) -> Result<Option<ConnectorColumns>, ParamError> {
+        self.validate()?;
+        let (Value::Constant(w), Value::Constant(d)) = (cx.weight, cx.delay) else {
+            return Ok(None);
+        };
+        if matches!(
+            self,
+            Connector::FixedNumberPost { .. } | Connector::FromList { .. }
+        ) {
+            return Ok(None);
+        }
+        cx.weight.validate("weight")?;
+        let delay = delay_steps(*d, true, cx.grid, "delay")?;
+        self.check_sizes(cx.n_pre, cx.n_post, cx.same_population)?;
+        Ok(Some(ConnectorColumns {
+            connector: self.clone(),
+            columns: cx.columns(),
+            weight: if cx.magnitude { w.abs() } else { *w },
+            delay,
+        }))
+    }
+}
+
+/// What a column draw needs of a [`ConnectContext`].
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    n_pre: u32,
+    n_post: u32,
+    same_population: bool,
+    seed: u64,
+    projection: u64,
+}
+
+impl ConnectContext<'_> {
+    fn columns(&self) -> Columns {
+        Columns {
+            n_pre: self.n_pre,
+            n_post: self.n_post,
+            same_population: self.same_population,
+            seed: self.seed,
+            projection: self.projection,
+        }
+    }
+}
+
+/// A column-wise connector with a constant weight and delay, generating its synapses on
+/// demand ([`Connector::generator`]).
+#[derive(Debug, Clone)]
+pub struct ConnectorColumns {
+    connector: Connector,
+    columns: Columns,
+    weight: f64,
+    delay: u16,
+}
+
+impl SynapseGenerator for ConnectorColumns {
+    fn n_pre(&self) -> u32 {
+        self.columns.n_pre
+    }
+    fn n_post(&self) -> u32 {
+        self.columns.n_post
+    }
+    fn column(&self, j: u32, pre: &mut Vec<u32>) {
+        let start = pre.len();
+        let mut col = std::mem::take(pre);
+        let mut others = col.split_off(start);
+        self.connector.draw_column(&self.columns, j, &mut others);
+        col.append(&mut others);
+        *pre = col;
+    }
+    fn weight(&self) -> f64 {
+        self.weight
+    }
+    fn delay(&self) -> u16 {
+        self.delay
+    }
+    fn expected_column_len(&self, _j: u32) -> f64 {
+        self.connector
+            .expected_synapses(self.columns.n_pre, self.columns.n_post)
+            / self.columns.n_post.max(1) as f64
     }
 }

@@ -139,3 +139,34 @@ fn arbitrary_text_never_panics() {
         }
     }
 }
+
+/// `precision = "f32"` reaches the kernel: its state is f32 (every value of the checkpointed
+/// potential is an f32), while the default f64 kernel's is not.
+#[test]
+fn precision_f32_is_accepted_for_nest_if_curr_exp() {
+    let v_is_f32 = |precision: &str| {
+        let exc = format!(
+            "{}integration = \"nest\"\n{precision}params = {{ i_offset = 1.0 }}\n",
+            broken::EXC
+        );
+        let text = broken::model("duration = 100.0", &exc, broken::PROJ);
+        let spec = parse_str("f32.toml", &text, &[], None).expect("model loads");
+        let mut sim = sim_core::Simulation::single(&spec.network);
+        sim.run_until(100, &mut sim_core::engine::NullObserver)
+            .expect("runs");
+        let cp = sim.checkpoint();
+        let (_, v) = cp.kernels[1]
+            .iter()
+            .find(|(name, _)| name == "v_minus_v_rest")
+            .expect("v in the checkpoint");
+        match v {
+            sim_core::model::StateArray::F64 { values, .. } => {
+                assert!(values.iter().any(|&x| x != 0.0));
+                values.iter().all(|&x| x as f32 as f64 == x)
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert!(v_is_f32("precision = \"f32\"\n"));
+    assert!(!v_is_f32(""));
+}

@@ -13,14 +13,14 @@
 //!    target's ring slot `t + delay`.
 //!
 //! Every target therefore receives its inputs in the same order whatever the number of shards,
-//! so 1 and N threads give bit-identical results. No locks or atomics are touched per synapse:
-//! each outbox is write-locked by its owner once per step before the barrier and read-locked
-//! (shared, uncontended) by every shard after it.
+//! so 1 and N threads give bit-identical results. No locks or atomics are touched per synapse
+//! or per spike: the barrier is the only synchronisation (see [`Outbox`]).
 
+use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -125,25 +125,120 @@ struct Ring {
     n_rec: usize,
     n: usize,
     data: Vec<f64>,
+    /// For a kernel with sparse input: per slot and receptor (`slot * n_rec + r`), the neurons
+    /// whose entry may be nonzero. Empty otherwise.
+    touched: Vec<Vec<u32>>,
 }
 
 impl Ring {
-    fn new(slots: usize, n_rec: usize, n: usize) -> Self {
+    fn new(slots: usize, n_rec: usize, n: usize, sparse: bool) -> Self {
         Self {
             slots,
             n_rec,
             n,
             data: vec![0.0; slots * n_rec * n],
+            touched: if sparse {
+                vec![Vec::new(); slots * n_rec]
+            } else {
+                Vec::new()
+            },
         }
+    }
+    fn sparse(&self) -> bool {
+        !self.touched.is_empty()
+    }
+    #[inline]
+    fn slot_index(&self, step: Step) -> usize {
+        (step % self.slots as u64) as usize
     }
     #[inline]
     fn slot_base(&self, step: Step) -> usize {
-        (step % self.slots as u64) as usize * self.n_rec * self.n
+        self.slot_index(step) * self.n_rec * self.n
     }
-    fn slot(&mut self, step: Step) -> &mut [f64] {
+    /// Slot `step`'s inputs and (sparse rings) its touched lists, one per receptor.
+    fn slot(&mut self, step: Step) -> (&mut [f64], &mut [Vec<u32>]) {
         let b = self.slot_base(step);
         let len = self.n_rec * self.n;
-        &mut self.data[b..b + len]
+        let touched = if self.sparse() {
+            let k = self.slot_index(step) * self.n_rec;
+            &mut self.touched[k..k + self.n_rec]
+        } else {
+            &mut []
+        };
+        (&mut self.data[b..b + len], touched)
+    }
+    /// Rebuilds the touched lists from the contents (after a restore).
+    fn retouch(&mut self) {
+        let n = self.n;
+        for (list, block) in self.touched.iter_mut().zip(self.data.chunks(n.max(1))) {
+            list.clear();
+            list.extend((0..n as u32).filter(|&j| block[j as usize] != 0.0));
+        }
+    }
+}
+
+/// Adds one row's weights into a ring slot (`slot` is the receptor's block of the slot). With
+/// a touched list, a target whose entry was 0 is appended to it.
+#[inline]
+fn add_row<T: Copy + Into<u32>>(
+    slot: &mut [f64],
+    targets: &[T],
+    weights: RowWeights,
+    touched: Option<&mut Vec<u32>>,
+) {
+    match weights {
+        RowWeights::Each(w) => add_row_with(slot, targets, |k| w[k], touched),
+        RowWeights::Same(w) => add_row_with(slot, targets, |_| w, touched),
+    }
+}
+
+/// The weights of one row: one per synapse, or one for the whole projection.
+#[derive(Clone, Copy)]
+enum RowWeights<'a> {
+    Each(&'a [f64]),
+    Same(f64),
+}
+
+#[inline(always)]
+fn add_row_with<T: Copy + Into<u32>>(
+    slot: &mut [f64],
+    targets: &[T],
+    weight: impl Fn(usize) -> f64,
+    touched: Option<&mut Vec<u32>>,
+) {
+    match touched {
+        None => {
+            for (k, &j) in targets.iter().enumerate() {
+                let j = j.into() as usize;
+                debug_assert!(j < slot.len());
+                // SAFETY: targets are local indices < n, checked when the rows are built
+                // (`build_shard_projection` keeps only targets in the shard's range and
+                // subtracts its start), and the block has n entries.
+                unsafe { *slot.get_unchecked_mut(j) += weight(k) };
+            }
+        }
+        Some(list) => {
+            // Branch-free append: every target is written, the length advances only for a
+            // first arrival.
+            list.reserve(targets.len());
+            let start = list.len();
+            let out = list.spare_capacity_mut().as_mut_ptr();
+            let mut added = 0usize;
+            for (k, &j) in targets.iter().enumerate() {
+                let j = j.into();
+                debug_assert!((j as usize) < slot.len());
+                // SAFETY: as above for `slot`; `out` has room for targets.len() entries and
+                // `added` counts the entries kept so far (<= k).
+                unsafe {
+                    let cell = slot.get_unchecked_mut(j as usize);
+                    (*out.add(added)).write(j);
+                    added += (*cell == 0.0) as usize;
+                    *cell += weight(k);
+                }
+            }
+            // SAFETY: the `added` entries after `start` were initialised above.
+            unsafe { list.set_len(start + added) };
+        }
     }
 }
 
@@ -172,9 +267,15 @@ struct ShardProjection {
     post: usize,
     receptor: usize,
     row_ptr: Vec<usize>,
-    /// Local target index.
+    /// Local target index; empty when `target16` holds them (static rows of slices of at most
+    /// 65 536 neurons: half the bytes per synapse, and delivery is bound by reading rows).
     target: Vec<u32>,
+    target16: Vec<u16>,
+    /// Weight per synapse; empty when `uniform_weight` is set (static projections whose
+    /// synapses in this shard all have one weight).
     weight: Vec<f64>,
+    uniform_weight: Option<f64>,
+    /// Delay per synapse; empty when `uniform_delay` is set.
     delay: Vec<u16>,
     /// The delay when every synapse has the same one (the common case: one ring slot per row).
     uniform_delay: Option<u16>,
@@ -222,7 +323,42 @@ struct PopInfo {
 }
 
 /// Spikes of one step, per population, global indices; double-buffered by step parity.
-type Outbox = [RwLock<Vec<Vec<u32>>>; 2];
+///
+/// Shard `s` writes `outbox[s][t % 2]` in its update of step `t` and every shard reads it in
+/// its delivery of step `t`, after the barrier of step `t`. The next write to that half is the
+/// update of `t + 2`, which shard `s` starts only after the barrier of `t + 1` — which no
+/// shard reaches before it has finished delivering `t`. So the barrier orders every access
+/// (its release/acquire pair makes the writes visible), and no lock is needed.
+struct Outbox([UnsafeCell<Vec<Vec<u32>>>; 2]);
+
+// SAFETY: accesses follow the protocol above, ordered by the barrier.
+unsafe impl Sync for Outbox {}
+
+impl Outbox {
+    fn new(n_pops: usize) -> Self {
+        Self([
+            UnsafeCell::new(vec![Vec::new(); n_pops]),
+            UnsafeCell::new(vec![Vec::new(); n_pops]),
+        ])
+    }
+
+    /// The half step `t` writes.
+    ///
+    /// # Safety
+    /// Only the owning shard, in its update of step `t` (see [`Outbox`]).
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn write(&self, t: Step) -> &mut Vec<Vec<u32>> {
+        &mut *self.0[(t % 2) as usize].get()
+    }
+
+    /// The half step `t` wrote.
+    ///
+    /// # Safety
+    /// Only in a delivery of step `t`, after the barrier of step `t` (see [`Outbox`]).
+    unsafe fn read(&self, t: Step) -> &Vec<Vec<u32>> {
+        &*self.0[(t % 2) as usize].get()
+    }
+}
 
 /// A network instantiated for running, split into shards.
 pub struct Simulation {
@@ -277,89 +413,106 @@ impl Simulation {
         let mut slots = vec![1usize; n_pops];
         let mut history = vec![0 as Step; n_pops];
         for proj in &net.projections {
-            if let Some(&d) = proj.synapses.delay.iter().max() {
-                slots[proj.post] = slots[proj.post].max(d as usize);
-            }
+            slots[proj.post] = slots[proj.post].max(proj.synapses.max_delay() as usize);
             if proj.plasticity.is_some() {
-                let d = proj.synapses.delay.first().copied().unwrap_or(1) as Step;
+                let d = proj.synapses.first_delay().unwrap_or(1) as Step;
                 history[proj.post] = history[proj.post].max(d);
             }
         }
 
-        let shards = ranges
-            .iter()
-            .enumerate()
-            .map(|(shard_index, shard_ranges)| {
-                let spops: Vec<ShardPopulation> = net
-                    .populations
+        let build = |shard_index: usize, shard_ranges: &Vec<Range<u32>>| {
+            let spops: Vec<ShardPopulation> = net
+                .populations
+                .iter()
+                .enumerate()
+                .map(|(p, pop)| {
+                    let r = shard_ranges[p].clone();
+                    let n = (r.end - r.start) as usize;
+                    let sample_neurons = pop
+                        .record
+                        .neurons
+                        .iter()
+                        .filter(|&&i| r.contains(&i))
+                        .map(|&i| (i - r.start) as usize)
+                        .collect();
+                    let kernel = pop.model.instantiate(p, r.clone(), &net.grid, net.seed);
+                    ShardPopulation {
+                        ring: Ring::new(
+                            slots[p],
+                            pop.model.receptors().len().max(1),
+                            n,
+                            kernel.sparse_input(),
+                        ),
+                        kernel,
+                        post_history: VecDeque::new(),
+                        history: history[p],
+                        sample_neurons,
+                        range: r,
+                    }
+                })
+                .collect();
+            let projs = net
+                .projections
+                .iter()
+                .map(|proj| build_shard_projection(net, proj, &shard_ranges[proj.post]))
+                .collect();
+            let mut by_pre = vec![Vec::new(); n_pops];
+            let mut plastic_by_post = vec![Vec::new(); n_pops];
+            for (k, proj) in net.projections.iter().enumerate() {
+                by_pre[proj.pre].push(k);
+                if proj.plasticity.is_some() {
+                    plastic_by_post[proj.post].push(k);
+                }
+            }
+            Shard {
+                rec_samples: pops
+                    .iter()
+                    .map(|pi| vec![Vec::new(); pi.vars.len()])
+                    .collect(),
+                pops: spops,
+                projs,
+                by_pre,
+                plastic_by_post,
+                spike_buf: Vec::new(),
+                rec_spikes: vec![Vec::new(); n_pops],
+                rec_sample_steps: vec![Vec::new(); n_pops],
+                events: 0,
+                spikes: 0,
+                error: None,
+                graded: GradedShard::new(net, &ranges, shard_index),
+            }
+        };
+        // Shards are built in parallel, one thread each (connectivity generators make this
+        // most of the build time); each shard's contents depend only on its ranges.
+        let shards: Vec<Shard> = if ranges.len() <= 1 {
+            ranges
+                .iter()
+                .enumerate()
+                .map(|(i, r)| build(i, r))
+                .collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = ranges
                     .iter()
                     .enumerate()
-                    .map(|(p, pop)| {
-                        let r = shard_ranges[p].clone();
-                        let n = (r.end - r.start) as usize;
-                        let sample_neurons = pop
-                            .record
-                            .neurons
-                            .iter()
-                            .filter(|&&i| r.contains(&i))
-                            .map(|&i| (i - r.start) as usize)
-                            .collect();
-                        ShardPopulation {
-                            kernel: pop.model.instantiate(p, r.clone(), &net.grid, net.seed),
-                            ring: Ring::new(slots[p], pop.model.receptors().len().max(1), n),
-                            post_history: VecDeque::new(),
-                            history: history[p],
-                            sample_neurons,
-                            range: r,
-                        }
-                    })
+                    .map(|(i, r)| scope.spawn(move || build(i, r)))
                     .collect();
-                let projs = net
-                    .projections
-                    .iter()
-                    .map(|proj| build_shard_projection(net, proj, &shard_ranges[proj.post]))
-                    .collect();
-                let mut by_pre = vec![Vec::new(); n_pops];
-                let mut plastic_by_post = vec![Vec::new(); n_pops];
-                for (k, proj) in net.projections.iter().enumerate() {
-                    by_pre[proj.pre].push(k);
-                    if proj.plasticity.is_some() {
-                        plastic_by_post[proj.post].push(k);
-                    }
-                }
-                Shard {
-                    rec_samples: pops
-                        .iter()
-                        .map(|pi| vec![Vec::new(); pi.vars.len()])
-                        .collect(),
-                    pops: spops,
-                    projs,
-                    by_pre,
-                    plastic_by_post,
-                    spike_buf: Vec::new(),
-                    rec_spikes: vec![Vec::new(); n_pops],
-                    rec_sample_steps: vec![Vec::new(); n_pops],
-                    events: 0,
-                    spikes: 0,
-                    error: None,
-                    graded: GradedShard::new(net, &ranges, shard_index),
-                }
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("shard build"))
+                    .collect()
             })
+        };
+        let proj_len = (0..net.projections.len())
+            .map(|k| shards.iter().map(|sh| sh.projs[k].len()).sum())
             .collect();
 
-        let outboxes = (0..n_shards)
-            .map(|_| {
-                [
-                    RwLock::new(vec![Vec::new(); n_pops]),
-                    RwLock::new(vec![Vec::new(); n_pops]),
-                ]
-            })
-            .collect();
+        let outboxes = (0..n_shards).map(|_| Outbox::new(n_pops)).collect();
 
         Self {
             grid: net.grid,
             pops,
-            proj_len: net.projections.iter().map(|p| p.synapses.len()).collect(),
+            proj_len,
             shards,
             outboxes,
             graded_outboxes: (0..n_shards).map(|_| graded::outbox(n_pops)).collect(),
@@ -403,6 +556,11 @@ impl Simulation {
 
     pub fn threads(&self) -> usize {
         self.shards.len()
+    }
+
+    /// Synapses held by the engine (without generating a generated projection again).
+    pub fn n_synapses(&self) -> u64 {
+        self.proj_len.iter().map(|&n| n as u64).sum()
     }
 
     /// Steps between observer calls (and between progress updates).
@@ -462,6 +620,7 @@ impl Simulation {
                 let abort = &abort;
                 let stopped_at = &stopped_at;
                 scope.spawn(move || {
+                    barrier.register(s);
                     for t in start..end {
                         // Graded coupling (graded.rs): feed, update, publish | barrier | deliver.
                         shard
@@ -473,7 +632,7 @@ impl Simulation {
                         }
                         let kernels = shard.pops.iter().map(|sp| &sp.kernel);
                         shard.graded.publish(t, kernels, &graded_outboxes[s]);
-                        barrier.wait();
+                        barrier.wait(s);
                         if abort.load(Ordering::SeqCst) {
                             stopped_at.store(t as usize, Ordering::SeqCst);
                             return;
@@ -788,6 +947,7 @@ impl Simulation {
                         rg.data[dst..dst + n].copy_from_slice(&cp.rings[p][src..src + n]);
                     }
                 }
+                rg.retouch();
                 sp.post_history = cp.post_history[p]
                     .iter()
                     .map(|(t, g)| {
@@ -843,6 +1003,9 @@ fn build_shard_projection(
 ) -> ShardProjection {
     let n_pre = net.populations[proj.pre].size as usize;
     let n_local = (range.end - range.start) as usize;
+    if let Some(g) = proj.synapses.generator() {
+        return generated_shard_projection(proj, g.as_ref(), n_pre, range);
+    }
     let s = &proj.synapses;
     // Counting sort by pre neuron keeps the generation order within a row (stable), which the
     // determinism argument relies on.
@@ -918,15 +1081,121 @@ fn build_shard_projection(
         Some(&d0) if s.delay.iter().all(|&d| d == d0) => Some(d0),
         _ => None,
     };
+    ShardProjection::compact(ShardProjection {
+        post: proj.post,
+        receptor: proj.receptor,
+        row_ptr,
+        target,
+        target16: Vec::new(),
+        weight,
+        uniform_weight: None,
+        delay,
+        uniform_delay,
+        stdp,
+    })
+}
+
+/// The rows of a generated projection for the targets in `range`, in two passes over its
+/// columns (count, then fill), so that nothing but the rows is ever held: one target index per
+/// synapse, u16 where the slice allows.
+fn generated_shard_projection(
+    proj: &crate::network::Projection,
+    g: &dyn crate::network::SynapseGenerator,
+    n_pre: usize,
+    range: &Range<u32>,
+) -> ShardProjection {
+    let mut row_ptr = vec![0usize; n_pre + 1];
+    let mut col = Vec::new();
+    for j in range.clone() {
+        col.clear();
+        g.column(j, &mut col);
+        for &i in &col {
+            row_ptr[i as usize + 1] += 1;
+        }
+    }
+    for i in 0..n_pre {
+        row_ptr[i + 1] += row_ptr[i];
+    }
+    let nnz = row_ptr[n_pre];
+    let narrow = range.end - range.start <= u16::MAX as u32 + 1;
+    let mut target16 = vec![0u16; if narrow { nnz } else { 0 }];
+    let mut target = vec![0u32; if narrow { 0 } else { nnz }];
+    let mut fill = row_ptr.clone();
+    // Columns in ascending order: within a row, synapses keep the generation order, as the
+    // counting sort of a held list does.
+    for j in range.clone() {
+        col.clear();
+        g.column(j, &mut col);
+        let local = j - range.start;
+        for &i in &col {
+            let slot = &mut fill[i as usize];
+            if narrow {
+                target16[*slot] = local as u16;
+            } else {
+                target[*slot] = local;
+            }
+            *slot += 1;
+        }
+    }
     ShardProjection {
         post: proj.post,
         receptor: proj.receptor,
         row_ptr,
         target,
-        weight,
-        delay,
-        uniform_delay,
-        stdp,
+        target16,
+        weight: Vec::new(),
+        uniform_weight: Some(g.weight()),
+        delay: Vec::new(),
+        uniform_delay: Some(g.delay()),
+        stdp: None,
+    }
+}
+
+impl ShardProjection {
+    /// Synapses in this shard.
+    fn len(&self) -> usize {
+        self.row_ptr.last().copied().unwrap_or(0)
+    }
+
+    /// Drops the per-synapse columns a static projection does not need: one weight or one
+    /// delay for all, targets as u16 where they fit.
+    fn compact(mut self) -> Self {
+        if self.uniform_delay.is_some() {
+            self.delay = Vec::new();
+        }
+        if self.stdp.is_some() {
+            return self;
+        }
+        if let Some(&w0) = self.weight.first() {
+            if self.weight.iter().all(|w| w.to_bits() == w0.to_bits()) {
+                self.uniform_weight = Some(w0);
+                self.weight = Vec::new();
+            }
+        }
+        if self.target.iter().all(|&j| j <= u16::MAX as u32) {
+            self.target16 = self.target.iter().map(|&j| j as u16).collect();
+            self.target = Vec::new();
+        }
+        self
+    }
+
+    fn row_weights(&self, row: Range<usize>) -> RowWeights<'_> {
+        match self.uniform_weight {
+            Some(w) => RowWeights::Same(w),
+            None => RowWeights::Each(&self.weight[row]),
+        }
+    }
+
+    fn target_at(&self, syn: usize) -> usize {
+        if self.target.is_empty() {
+            self.target16[syn] as usize
+        } else {
+            self.target[syn] as usize
+        }
+    }
+
+    fn weight_at(&self, syn: usize) -> f64 {
+        self.uniform_weight.unwrap_or_else(|| self.weight[syn])
     }
 }
 
@@ -976,11 +1245,20 @@ impl Shard {
 
         // Phase B: neuron updates.
         let ctx = StepContext { step: t, dt_ms: dt };
-        let mut out = outbox[(t % 2) as usize].write().expect("outbox");
+        // SAFETY: this is shard's own outbox, in its update of step t.
+        let out = unsafe { outbox.write(t) };
         for (p, sp) in self.pops.iter_mut().enumerate() {
             self.spike_buf.clear();
-            let input = sp.ring.slot(t);
-            let res = sp.kernel.update(&ctx, input, &mut self.spike_buf);
+            let (input, touched) = sp.ring.slot(t);
+            let res = if touched.is_empty() {
+                sp.kernel.update(&ctx, input, &mut self.spike_buf)
+            } else {
+                let res = sp
+                    .kernel
+                    .update_sparse(&ctx, input, touched, &mut self.spike_buf);
+                touched.iter_mut().for_each(Vec::clear);
+                res
+            };
             if let Err(e) = res {
                 let e = ModelError {
                     neuron: e.neuron + sp.range.start,
@@ -1018,7 +1296,6 @@ impl Shard {
 
     /// Phase C and delivery: all spikes of step `t`, in global order, into this shard's rows.
     fn deliver(&mut self, t: Step, dt: f64, outboxes: &[Outbox]) {
-        let parity = (t % 2) as usize;
         for p in 0..self.by_pre.len() {
             if self.by_pre[p].is_empty() {
                 continue;
@@ -1027,15 +1304,18 @@ impl Shard {
             // same order (projection, pre neuron) whatever the number of shards.
             for &k in &self.by_pre[p] {
                 for ob in outboxes {
-                    let out = ob[parity].read().expect("outbox");
+                    // SAFETY: delivery of step t, after its barrier.
+                    let out = unsafe { ob.read(t) };
                     let spikes = &out[p];
                     if spikes.is_empty() {
                         continue;
                     }
                     let sp = &mut self.projs[k];
                     let ring = &mut self.pops[sp.post].ring;
-                    let (n, slots) = (ring.n, ring.slots as u64);
-                    let rec_off = sp.receptor * n;
+                    let (n, slots, n_rec) = (ring.n, ring.slots as u64, ring.n_rec);
+                    let sparse = ring.sparse();
+                    let rec = sp.receptor;
+                    let rec_off = rec * n;
                     let slot_len = ring.n_rec * n;
                     for &i in spikes {
                         let i = i as usize;
@@ -1070,15 +1350,15 @@ impl Shard {
                             st.tx[i] = t as i64;
                         }
                         if let Some(d) = sp.uniform_delay {
-                            let base = ((t + d as u64) % slots) as usize * slot_len + rec_off;
-                            let slot_data = &mut ring.data[base..base + n];
-                            for (&j, &w) in sp.target[row.clone()].iter().zip(&sp.weight[row]) {
-                                debug_assert!((j as usize) < slot_data.len());
-                                // SAFETY: targets are local indices < n, checked when the rows
-                                // are built (`build_shard_projection` keeps only targets in the
-                                // shard's range and subtracts its start), and the slot has n
-                                // entries.
-                                unsafe { *slot_data.get_unchecked_mut(j as usize) += w };
+                            let slot = ((t + d as u64) % slots) as usize;
+                            let base = slot * slot_len + rec_off;
+                            let block = &mut ring.data[base..base + n];
+                            let touched = sparse.then(|| &mut ring.touched[slot * n_rec + rec]);
+                            let weights = sp.row_weights(row.clone());
+                            if sp.target.is_empty() {
+                                add_row(block, &sp.target16[row], weights, touched);
+                            } else {
+                                add_row(block, &sp.target[row], weights, touched);
                             }
                         } else {
                             let now = (t % slots) as usize;
@@ -1087,8 +1367,12 @@ impl Shard {
                                 if slot >= slots as usize {
                                     slot -= slots as usize;
                                 }
-                                let idx = slot * slot_len + rec_off + sp.target[syn] as usize;
-                                ring.data[idx] += sp.weight[syn];
+                                let j = sp.target_at(syn);
+                                let idx = slot * slot_len + rec_off + j;
+                                if sparse && ring.data[idx] == 0.0 {
+                                    ring.touched[slot * n_rec + rec].push(j as u32);
+                                }
+                                ring.data[idx] += sp.weight_at(syn);
                             }
                         }
                     }
@@ -1148,14 +1432,22 @@ impl Checkpoint {
     }
 }
 
-/// A sense-reversing barrier that spins briefly, then yields: steps are microseconds long, so
-/// sleeping on a condition variable would dominate, but yielding keeps oversubscribed runs
-/// (more threads than cores) from livelocking.
+/// A barrier that spins briefly, then sleeps until the last thread wakes it: steps are
+/// microseconds long, so a condition variable on every step would dominate, but a thread that
+/// kept spinning (or yielding) while its partner waits for a core — more threads than free
+/// cores, e.g. on a shared machine — would take that core from it for whole time slices.
 struct SpinBarrier {
     n: usize,
     count: AtomicUsize,
     generation: AtomicUsize,
+    /// Per thread: its handle (set by [`SpinBarrier::register`]) and whether it sleeps.
+    threads: Vec<(std::sync::OnceLock<std::thread::Thread>, AtomicBool)>,
 }
+
+/// How long a thread spins before it sleeps: about the usual wait on an idle machine (the
+/// shards finish a step within a few microseconds of each other), much shorter than a time
+/// slice. (One `pause` takes ~70 ns on the machine of BENCHMARKS.md.)
+const BARRIER_SPIN: std::time::Duration = std::time::Duration::from_micros(5);
 
 impl SpinBarrier {
     fn new(n: usize) -> Self {
@@ -1163,24 +1455,51 @@ impl SpinBarrier {
             n,
             count: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
+            threads: (0..n)
+                .map(|_| (std::sync::OnceLock::new(), AtomicBool::new(false)))
+                .collect(),
         }
     }
 
-    fn wait(&self) {
+    /// Called once by thread `me` before its first [`SpinBarrier::wait`].
+    fn register(&self, me: usize) {
+        let _ = self.threads[me].0.set(std::thread::current());
+    }
+
+    fn wait(&self, me: usize) {
         let gen = self.generation.load(Ordering::Acquire);
         if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
             self.count.store(0, Ordering::Relaxed);
-            self.generation.fetch_add(1, Ordering::Release);
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            for (i, (thread, sleeping)) in self.threads.iter().enumerate() {
+                if i != me && sleeping.swap(false, Ordering::SeqCst) {
+                    if let Some(t) = thread.get() {
+                        t.unpark();
+                    }
+                }
+            }
             return;
         }
         let mut spins = 0u32;
+        let mut since: Option<std::time::Instant> = None;
         while self.generation.load(Ordering::Acquire) == gen {
-            if spins < 2000 {
+            spins += 1;
+            if !spins.is_multiple_of(8) {
                 std::hint::spin_loop();
-                spins += 1;
-            } else {
-                std::thread::yield_now();
+                continue;
             }
+            let started = *since.get_or_insert_with(std::time::Instant::now);
+            if started.elapsed() < BARRIER_SPIN {
+                continue;
+            }
+            // Announce the sleep, then re-check: either the last thread sees the flag and
+            // unparks us, or we see its new generation (both SeqCst).
+            let sleeping = &self.threads[me].1;
+            sleeping.store(true, Ordering::SeqCst);
+            if self.generation.load(Ordering::SeqCst) == gen {
+                std::thread::park_timeout(std::time::Duration::from_millis(1));
+            }
+            sleeping.store(false, Ordering::SeqCst);
         }
     }
 }

@@ -163,7 +163,7 @@ impl GradedShard {
         let mut slots = vec![0usize; n_pops];
         let mut publish_ports = vec![0usize; n_pops];
         for g in &net.graded {
-            let d = g.synapses.delay.iter().copied().max().unwrap_or(1) as usize;
+            let d = g.synapses.max_delay().max(1) as usize;
             slots[g.post] = slots[g.post].max(d);
             publish_ports[g.pre] = net.populations[g.pre].model.graded_outputs().len();
         }

@@ -16,5 +16,5 @@ pub mod time;
 pub use engine::{Checkpoint, Counters, MemoryObserver, Observer, RunError, Simulation};
 pub use graded::GradedProjection;
 pub use model::{ModelError, NeuronKernel, PopulationId, PopulationModel, StepContext};
-pub use network::{Network, Population, Projection, RecordSpec, SynapseList};
+pub use network::{Network, Population, Projection, RecordSpec, SynapseGenerator, SynapseList};
 pub use time::{Step, TimeGrid};

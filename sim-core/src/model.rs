@@ -76,6 +76,29 @@ pub trait NeuronKernel: Send {
         spikes: &mut Vec<u32>,
     ) -> Result<(), ModelError>;
 
+    /// Whether the kernel takes its input through [`NeuronKernel::update_sparse`]. Then the
+    /// engine keeps, next to the ring buffer, the list of neurons each step's input reached, and
+    /// the kernel touches only those entries instead of sweeping (and clearing) the whole buffer
+    /// every step — in a typical network a small fraction of neurons receives input in a step.
+    fn sparse_input(&self) -> bool {
+        false
+    }
+
+    /// [`NeuronKernel::update`] for kernels that say [`NeuronKernel::sparse_input`]: entries of
+    /// `input` outside `touched` are 0. `touched[r]` lists the local neurons whose receptor-`r`
+    /// entry may be nonzero (in delivery order, possibly with repeats); the kernel must leave
+    /// every listed entry 0.
+    fn update_sparse(
+        &mut self,
+        ctx: &StepContext,
+        input: &mut [f64],
+        touched: &[Vec<u32>],
+        spikes: &mut Vec<u32>,
+    ) -> Result<(), ModelError> {
+        let _ = touched;
+        self.update(ctx, input, spikes)
+    }
+
     /// The value of state variable `var` (an index into [`PopulationModel::state_vars`]) of local
     /// neuron `i`, in PyNN units.
     fn read(&self, var: usize, i: usize) -> f64;

@@ -2,7 +2,7 @@
 //! to record. Built by `models` (from a model file or a network builder); checked here for the
 //! invariants the engine relies on.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::graded::{GradedProjection, GradedProjectionId};
 use crate::model::{PopulationId, PopulationModel};
@@ -35,38 +35,171 @@ pub struct Population {
     pub record: RecordSpec,
 }
 
+/// Synapses of one projection that are produced on demand instead of held as a list: all
+/// synapses onto one post neuron (a *column*) at a time, each column from its own random
+/// stream, with one weight and one delay for all. The engine builds its rows straight from
+/// the columns its shard owns (in parallel, and without a list of 18 bytes per synapse next to
+/// its rows); readers of the [`SynapseList`] see the same synapses, generated again.
+pub trait SynapseGenerator: Send + Sync + std::fmt::Debug {
+    fn n_pre(&self) -> u32;
+    fn n_post(&self) -> u32;
+    /// Appends the pre neurons of the synapses onto post neuron `j`, in generation order.
+    fn column(&self, j: u32, pre: &mut Vec<u32>);
+    /// The weight of every synapse (post model's input units; magnitudes for current-based
+    /// inhibitory receptors).
+    fn weight(&self) -> f64;
+    /// The delay of every synapse in steps (>= 1).
+    fn delay(&self) -> u16;
+    /// The expected length of column `j` (for load balancing; need not be exact).
+    fn expected_column_len(&self, j: u32) -> f64;
+}
+
+/// A generated list and, once asked for, the offset of each column in it.
+#[derive(Debug)]
+struct Generated {
+    generator: Arc<dyn SynapseGenerator>,
+    offsets: OnceLock<Vec<u64>>,
+}
+
+impl Generated {
+    fn offsets(&self) -> &[u64] {
+        self.offsets.get_or_init(|| {
+            let g = &self.generator;
+            let mut offsets = Vec::with_capacity(g.n_post() as usize + 1);
+            let mut total = 0u64;
+            let mut col = Vec::new();
+            offsets.push(0);
+            for j in 0..g.n_post() {
+                col.clear();
+                g.column(j, &mut col);
+                total += col.len() as u64;
+                offsets.push(total);
+            }
+            offsets
+        })
+    }
+}
+
 /// Synapses of one projection, column-wise, in the order the connector generated them.
 /// Weights are in the post model's input units; for current-based inhibitory receptors they are
 /// magnitudes (the kernel subtracts them).
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// A list is either held (the four columns) or generated ([`SynapseList::generated`]: the
+/// columns are empty and `len`, `get` and `iter` generate the synapses again); read it through
+/// `len`, `get` and `iter`.
+#[derive(Debug, Clone, Default)]
 pub struct SynapseList {
     pub pre: Vec<u32>,
     pub post: Vec<u32>,
     pub weight: Vec<f64>,
     /// Delay in steps per synapse, each >= 1.
     pub delay: Vec<u16>,
+    generated: Option<Arc<Generated>>,
+}
+
+impl PartialEq for SynapseList {
+    fn eq(&self, other: &Self) -> bool {
+        let same_generator = match (&self.generated, &other.generated) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(&a.generator, &b.generator),
+            _ => false,
+        };
+        same_generator
+            && self.pre == other.pre
+            && self.post == other.post
+            && self.weight == other.weight
+            && self.delay == other.delay
+    }
 }
 
 impl SynapseList {
+    /// A list whose synapses `generator` produces on demand.
+    pub fn generated(generator: Arc<dyn SynapseGenerator>) -> Self {
+        Self {
+            generated: Some(Arc::new(Generated {
+                generator,
+                offsets: OnceLock::new(),
+            })),
+            ..Default::default()
+        }
+    }
+
+    /// The generator of a generated list.
+    pub fn generator(&self) -> Option<&Arc<dyn SynapseGenerator>> {
+        self.generated.as_ref().map(|g| &g.generator)
+    }
+
+    /// The number of synapses (a generated list counts them once, by generating them).
     pub fn len(&self) -> usize {
-        self.pre.len()
+        match &self.generated {
+            Some(g) => *g.offsets().last().unwrap_or(&0) as usize,
+            None => self.pre.len(),
+        }
     }
     pub fn is_empty(&self) -> bool {
-        self.pre.is_empty()
+        self.len() == 0
     }
     /// Synapse `i` as (pre, post, weight, delay in steps).
     pub fn get(&self, i: usize) -> (u32, u32, f64, u16) {
-        (self.pre[i], self.post[i], self.weight[i], self.delay[i])
+        match &self.generated {
+            Some(g) => {
+                let offsets = g.offsets();
+                assert!(i < self.len(), "synapse {i} of {}", self.len());
+                let j = offsets.partition_point(|&o| o <= i as u64) - 1;
+                let mut col = Vec::new();
+                g.generator.column(j as u32, &mut col);
+                let k = i - offsets[j] as usize;
+                (col[k], j as u32, g.generator.weight(), g.generator.delay())
+            }
+            None => (self.pre[i], self.post[i], self.weight[i], self.delay[i]),
+        }
     }
     /// Every synapse as (pre, post, weight, delay in steps), in generation order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, u32, f64, u16)> + '_ {
-        (0..self.len()).map(|i| self.get(i))
+        let held = self
+            .generated
+            .is_none()
+            .then(|| (0..self.pre.len()).map(|i| self.get(i)));
+        let generated = self.generated.as_ref().map(|g| {
+            let g = &g.generator;
+            let (w, d) = (g.weight(), g.delay());
+            (0..g.n_post()).flat_map(move |j| {
+                let mut col = Vec::new();
+                g.column(j, &mut col);
+                col.into_iter().map(move |i| (i, j, w, d))
+            })
+        });
+        held.into_iter()
+            .flatten()
+            .chain(generated.into_iter().flatten())
     }
+    /// Appends a synapse to a held list.
+    ///
+    /// # Panics
+    /// On a generated list.
     pub fn push(&mut self, pre: u32, post: u32, weight: f64, delay: u16) {
+        assert!(
+            self.generated.is_none(),
+            "push onto a generated synapse list"
+        );
         self.pre.push(pre);
         self.post.push(post);
         self.weight.push(weight);
         self.delay.push(delay);
+    }
+    /// The longest delay in steps (0 when empty).
+    pub fn max_delay(&self) -> u16 {
+        match &self.generated {
+            Some(g) => g.generator.delay(),
+            None => self.delay.iter().copied().max().unwrap_or(0),
+        }
+    }
+    /// The delay of the first synapse, if any (a plastic projection has one delay for all).
+    pub fn first_delay(&self) -> Option<u16> {
+        match &self.generated {
+            Some(g) => Some(g.generator.delay()),
+            None => self.delay.first().copied(),
+        }
     }
 }
 
@@ -193,6 +326,28 @@ impl Network {
             )));
         }
         let s = &proj.synapses;
+        if let Some(g) = s.generator() {
+            if g.n_pre() != npre || g.n_post() != npost {
+                return Err(err(format!(
+                    "generator for {} -> {} neurons, populations have {npre} -> {npost}",
+                    g.n_pre(),
+                    g.n_post()
+                )));
+            }
+            if g.delay() == 0 {
+                return Err(err("a delay of 0 steps (delays must be >= dt)".into()));
+            }
+            if !g.weight().is_finite() {
+                return Err(err(format!("weight {} is not finite", g.weight())));
+            }
+            if proj.plasticity.is_some() {
+                return Err(err(
+                    "a plastic projection needs a held synapse list, not a generated one".into(),
+                ));
+            }
+            self.projections.push(proj);
+            return Ok(self.projections.len() - 1);
+        }
         if s.post.len() != s.pre.len()
             || s.weight.len() != s.pre.len()
             || s.delay.len() != s.pre.len()

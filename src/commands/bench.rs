@@ -7,7 +7,10 @@ use std::time::Instant;
 
 use backends::cpu::CpuBackend;
 use clap::Args;
-use models::builders::benchmarks::{build, Benchmark, BenchmarkConfig, Connectivity};
+use models::builders::benchmarks::{
+    build_with, Benchmark, BenchmarkConfig, BuildOptions, Connectivity,
+};
+use models::neurons::Precision;
 use serde_json::json;
 use sim_core::engine::NullObserver;
 
@@ -37,9 +40,19 @@ pub struct BenchArgs {
     pub dt: f64,
     #[arg(long, default_value_t = 1234)]
     pub seed: u64,
+    /// State precision of CUBA's IF_curr_exp kernel: f64 (NEST's arithmetic) or f32
+    /// (benchmarks only; a model file sets `precision` per population).
+    #[arg(long, value_enum, default_value = "f64")]
+    pub precision: PrecisionArg,
     /// Print only the JSON line (otherwise a short human summary follows on stderr).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrecisionArg {
+    F64,
+    F32,
 }
 
 pub fn bench(a: BenchArgs) -> Result<(), CliError> {
@@ -69,7 +82,15 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
                 seed: a.seed,
                 record_spikes: false,
             };
-            let net = build(kind, &cfg).map_err(|e| CliError::Input(format!("bench: {e}")))?;
+            let opts = BuildOptions {
+                precision: match a.precision {
+                    PrecisionArg::F64 => Precision::F64,
+                    PrecisionArg::F32 => Precision::F32,
+                },
+                generated: true,
+            };
+            let net = build_with(kind, &cfg, &opts)
+                .map_err(|e| CliError::Input(format!("bench: {e}")))?;
             let steps = net
                 .grid
                 .steps(a.seconds * 1000.0)
@@ -77,6 +98,12 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
             (net, a.network.clone(), steps)
         }
         path => {
+            if a.precision != PrecisionArg::F64 {
+                return Err(CliError::Input(format!(
+                    "--precision: applies to the cuba benchmark; {path} sets `precision` per \
+                     population"
+                )));
+            }
             let spec = models::modelfile::load(&PathBuf::from(path), &[], Some(a.seed))
                 .map_err(|e| CliError::Input(e.to_string()))?;
             let steps = spec.duration_steps;
@@ -85,21 +112,26 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
     };
     let mut sim = CpuBackend::new(threads).instantiate(&net);
     let build_s = t_build.elapsed().as_secs_f64();
-    let rss_built = engram::sysinfo::rss_mb().unwrap_or(0.0);
 
+    let cpu_before = engram::sysinfo::cpu_time_s();
     let t_sim = Instant::now();
     sim.set_chunk_steps(10_000);
     sim.run_until(duration_steps, &mut NullObserver)
         .map_err(|e| CliError::Runtime(e.to_string()))?;
     let simulate_s = t_sim.elapsed().as_secs_f64();
+    let simulate_cpu_s = engram::sysinfo::cpu_time_s()
+        .zip(cpu_before)
+        .map(|(b, a)| b - a);
 
     let c = sim.counters();
     let neurons = net.n_neurons();
-    let synapses = net.n_synapses();
+    let synapses = sim.n_synapses();
     let bio_s = duration_steps as f64 * net.grid.dt_ms() / 1000.0;
     let peak = engram::sysinfo::peak_rss_mb().unwrap_or(0.0);
+    // Everything the network and the engine ever held at once (peak RSS minus the process
+    // before building), over the synapses.
     let bytes_per_synapse = if synapses > 0 {
-        (rss_built - rss_before) * 1024.0 * 1024.0 / synapses as f64
+        (peak - rss_before) * 1024.0 * 1024.0 / synapses as f64
     } else {
         0.0
     };
@@ -111,6 +143,7 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
         "synapses": synapses,
         "build_s": build_s,
         "simulate_s": simulate_s,
+        "simulate_cpu_s": simulate_cpu_s,
         "spikes": c.spikes,
         "synaptic_events": c.synaptic_events,
         "events_per_s": c.synaptic_events as f64 / simulate_s,
@@ -120,6 +153,7 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
         "bytes_per_synapse": bytes_per_synapse,
         "mean_rate_hz": c.spikes as f64 / neurons as f64 / bio_s,
         "threads": threads,
+        "precision": match a.precision { PrecisionArg::F64 => "f64", PrecisionArg::F32 => "f32" },
         "dt_ms": net.grid.dt_ms(),
         "seconds": bio_s,
         "machine": { "cpu_model": engram::sysinfo::cpu_model(), "cores": engram::sysinfo::cores() },

@@ -171,7 +171,8 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
     // Checks first: models, delays, rules.
     let mut rules: Vec<Option<&Stdp>> = Vec::with_capacity(net.projections.len());
     for proj in &net.projections {
-        if let Some(&d) = proj.synapses.delay.iter().max() {
+        if !proj.synapses.is_empty() {
+            let d = proj.synapses.max_delay();
             if d as u32 > MAX_DELAY {
                 return bad(format!(
                     "projection '{}': delay {d} ms is beyond the {MAX_DELAY} ms a synaptic row holds without delay-extension cores (not emulated); use delays <= {MAX_DELAY} ms",

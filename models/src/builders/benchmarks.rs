@@ -15,14 +15,14 @@
 
 use std::sync::Arc;
 
-use sim_core::network::{Network, Projection, RecordSpec};
+use sim_core::network::{Network, Projection, RecordSpec, SynapseList};
 use sim_core::TimeGrid;
 
 use crate::connectors::{ConnectContext, Connector};
 use crate::dist::{Distribution, Value};
 use crate::neurons::if_cond_exp::IfCondExpParams;
 use crate::neurons::if_curr_exp::IfCurrExpParams;
-use crate::neurons::{IfCondExp, IfCurrExp, Integration};
+use crate::neurons::{IfCondExp, IfCurrExp, Integration, Precision};
 use crate::params::ParamError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +63,17 @@ impl Default for BenchmarkConfig {
     }
 }
 
+/// Choices that change how the network is computed, not what it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BuildOptions {
+    /// State precision of CUBA's `IF_curr_exp` kernel (COBA has f64 only).
+    pub precision: Precision,
+    /// Projections as generators ([`sim_core::SynapseList::generated`]) instead of held lists:
+    /// the engine builds its rows from them directly (in parallel, about 2–4 bytes per
+    /// synapse in all). The synapses are the same, in the same order.
+    pub generated: bool,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     #[error("{0}")]
@@ -90,6 +101,15 @@ pub fn cuba_params() -> IfCurrExpParams {
 
 /// Builds CUBA or COBA.
 pub fn build(kind: Benchmark, cfg: &BenchmarkConfig) -> Result<Network, BuildError> {
+    build_with(kind, cfg, &BuildOptions::default())
+}
+
+/// Builds CUBA or COBA with non-default [`BuildOptions`].
+pub fn build_with(
+    kind: Benchmark,
+    cfg: &BenchmarkConfig,
+    opts: &BuildOptions,
+) -> Result<Network, BuildError> {
     if cfg.neurons < 5 {
         return Err(ParamError::new("neurons", cfg.neurons, "must be >= 5").into());
     }
@@ -104,17 +124,23 @@ pub fn build(kind: Benchmark, cfg: &BenchmarkConfig) -> Result<Network, BuildErr
     let (exc_w, inh_w) = match kind {
         Benchmark::Cuba => {
             let params = cuba_params();
-            let model = Arc::new(IfCurrExp::new(
-                params,
-                Integration::Nest,
-                Some(v_init),
-                &grid,
-            )?);
+            let model = Arc::new(
+                IfCurrExp::new(params, Integration::Nest, Some(v_init), &grid)?
+                    .with_precision(opts.precision)?,
+            );
             net.add_population("exc", n_exc, model.clone())?;
             net.add_population("inh", n_inh, model)?;
             (0.00162, 0.009)
         }
         Benchmark::Coba => {
+            if opts.precision != Precision::F64 {
+                return Err(ParamError::new(
+                    "precision",
+                    "f32",
+                    "COBA's IF_cond_exp kernel exists in f64 only",
+                )
+                .into());
+            }
             let params = IfCondExpParams {
                 cm: 0.2,
                 tau_m: 20.0,
@@ -189,7 +215,15 @@ pub fn build(kind: Benchmark, cfg: &BenchmarkConfig) -> Result<Network, BuildErr
                 projection: k,
                 magnitude: true,
             };
-            let synapses = connector.connect(&cx)?;
+            let generator = if opts.generated {
+                connector.generator(&cx)?
+            } else {
+                None
+            };
+            let synapses = match generator {
+                Some(g) => SynapseList::generated(Arc::new(g)),
+                None => connector.connect(&cx)?,
+            };
             let name = format!(
                 "{}_{}",
                 net.populations[pre].name, net.populations[post].name

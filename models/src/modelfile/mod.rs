@@ -9,6 +9,7 @@
 //! cell_type = "IF_curr_exp"        # IF_curr_exp, IF_cond_exp, Izhikevich,
 //! size = 3200                      # SpikeSourcePoisson, SpikeSourceArray
 //! integration = "nest"             # IF_curr_exp only: "nest" or "spynnaker"
+//! precision = "f64"                # IF_curr_exp with nest integration: "f64" or "f32"
 //! params = { tau_m = 20.0, cm = 0.02 }
 //! initial_values = { v = { distribution = "uniform", low = -60.0, high = -50.0 } }
 //! record = ["spikes", "v"]
@@ -500,7 +501,9 @@ fn make_model(
                 init("v"),
                 grid,
             )
-            .map_err(p)?,
+            .map_err(p)?
+            .with_precision(pop.precision.unwrap_or_default())
+            .map_err(|e| param_err("", e))?,
         ),
         CellType::IfCondExp(params) => Arc::new(
             IfCondExp::new(
@@ -546,6 +549,15 @@ fn make_model(
             "integration".into(),
             format!(
                 ": only IF_curr_exp has a choice of integration, not {}",
+                model.type_name()
+            ),
+        ));
+    }
+    if pop.precision.is_some() && !matches!(pop.cell_type, CellType::IfCurrExp(_)) {
+        return Err((
+            "precision".into(),
+            format!(
+                ": only IF_curr_exp has a choice of precision, not {}",
                 model.type_name()
             ),
         ));

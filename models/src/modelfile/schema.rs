@@ -17,7 +17,7 @@ use crate::neurons::if_curr_exp::IfCurrExpParams;
 use crate::neurons::izhikevich::IzhikevichParams;
 use crate::neurons::spike_source_array::SpikeSourceArrayParams;
 use crate::neurons::spike_source_poisson::SpikeSourcePoissonParams;
-use crate::neurons::Integration;
+use crate::neurons::{Integration, Precision};
 use crate::synapses::{Semantics, SpikePairRule, WeightDependence};
 
 /// (key path, message starting with ": " or " = value: ").
@@ -66,6 +66,8 @@ pub struct PopulationEntry {
     pub cell_type: CellType,
     pub size: u64,
     pub integration: Option<Integration>,
+    /// IF_curr_exp with NEST integration only: f64 (default) or f32 state.
+    pub precision: Option<Precision>,
     pub initial_values: BTreeMap<String, Value>,
     pub record: Vec<String>,
     pub record_neurons: Option<RecordNeurons>,
@@ -539,6 +541,10 @@ fn population(mut t: Table, path: &str) -> Result<PopulationEntry, SchemaError> 
         .remove("integration")
         .map(|v| de(&join(path, "integration"), v))
         .transpose()?;
+    let precision = t
+        .remove("precision")
+        .map(|v| de(&join(path, "precision"), v))
+        .transpose()?;
     let initial_values = match t.remove("initial_values") {
         None => BTreeMap::new(),
         Some(v) => {
@@ -575,6 +581,7 @@ fn population(mut t: Table, path: &str) -> Result<PopulationEntry, SchemaError> 
             "size",
             "params",
             "integration",
+            "precision",
             "initial_values",
             "record",
             "record_neurons",
@@ -585,6 +592,7 @@ fn population(mut t: Table, path: &str) -> Result<PopulationEntry, SchemaError> 
         cell_type,
         size,
         integration,
+        precision,
         initial_values,
         record,
         record_neurons,

@@ -14,6 +14,10 @@
 //!   computes it. Spikes are stamped at the start of the step.
 //!
 //! Inhibitory input arrives as a magnitude and is subtracted.
+//!
+//! The NEST kernel keeps its state in f64 by default (bit-exact NEST arithmetic); with
+//! [`Precision::F32`] it keeps it in f32, which halves the bytes moved per neuron-step — for
+//! throughput benchmarks, where the firing statistics matter but not the last bits of `v`.
 
 use std::ops::Range;
 
@@ -32,6 +36,21 @@ pub enum Integration {
     Nest,
     Spynnaker,
 }
+
+/// Floating-point width of the NEST kernel's state (the sPyNNaker kernel is always f64).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// NEST's arithmetic, bit for bit.
+    #[default]
+    F64,
+    /// State, propagators and per-step arithmetic in f32; inputs are summed in f64 and rounded
+    /// once per step.
+    F32,
+}
+
+/// Refractory ends are kept as wrapping u32 step counts compared within this window.
+const REFRACTORY_WINDOW: u64 = 1 << 30;
 
 /// PyNN `IF_curr_exp` parameters (defaults from PyNN 0.13).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,6 +100,7 @@ pub struct IfCurrExp {
     v_init: Value,
     refractory_steps: u64,
     c: Coefficients,
+    precision: Precision,
 }
 
 /// Per-step constants derived from the parameters and dt.
@@ -153,6 +173,13 @@ impl IfCurrExp {
             })?,
             Integration::Spynnaker => (p.tau_refrac / h - 1e-9).ceil().max(0.0) as u64,
         };
+        if refractory_steps >= REFRACTORY_WINDOW {
+            return Err(ParamError::new(
+                "tau_refrac",
+                p.tau_refrac,
+                format!("must be shorter than {REFRACTORY_WINDOW} steps of dt = {h} ms"),
+            ));
+        }
         let decay_e = (-h / p.tau_syn_e).exp();
         let decay_i = (-h / p.tau_syn_i).exp();
         let c = Coefficients {
@@ -173,7 +200,26 @@ impl IfCurrExp {
             v_init,
             refractory_steps,
             c,
+            precision: Precision::F64,
         })
+    }
+
+    /// The same population with its NEST kernel state held in `precision`. The sPyNNaker
+    /// kernel exists in f64 only.
+    pub fn with_precision(mut self, precision: Precision) -> Result<Self, ParamError> {
+        if precision == Precision::F32 && self.integration != Integration::Nest {
+            return Err(ParamError::new(
+                "precision",
+                "f32",
+                "needs integration = \"nest\" (the sPyNNaker kernel is f64 only)",
+            ));
+        }
+        self.precision = precision;
+        Ok(self)
+    }
+
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     pub fn params(&self) -> &IfCurrExpParams {
@@ -213,108 +259,41 @@ impl PopulationModel for IfCurrExp {
     ) -> Box<dyn NeuronKernel> {
         let n = (range.end - range.start) as usize;
         let v_rest = self.params.v_rest;
-        Box::new(IfCurrExpKernel {
-            p: self.params.clone(),
-            c: self.c,
-            integration: self.integration,
-            refractory_steps: self.refractory_steps as f64,
-            v: initial_values(&self.v_init, seed, pop, 0, &range)
-                .into_iter()
-                .map(|v| v - v_rest)
-                .collect(),
-            i_e: vec![0.0; n],
-            i_i: vec![0.0; n],
-            refr: vec![0.0; n],
-            fired: vec![0; n],
-        })
+        let v: Vec<f64> = initial_values(&self.v_init, seed, pop, 0, &range)
+            .into_iter()
+            .map(|v| v - v_rest)
+            .collect();
+        match (self.integration, self.precision) {
+            (Integration::Nest, Precision::F64) => Box::new(NestKernel::<f64>::new(self, v)),
+            (Integration::Nest, Precision::F32) => Box::new(NestKernel::<f32>::new(self, v)),
+            (Integration::Spynnaker, _) => Box::new(SpynnakerKernel {
+                p: self.params.clone(),
+                c: self.c,
+                refractory_steps: self.refractory_steps as f64,
+                v,
+                i_e: vec![0.0; n],
+                i_i: vec![0.0; n],
+                refr: vec![0.0; n],
+            }),
+        }
     }
 }
 
-/// Neurons are updated in chunks of this many: the chunk's arithmetic is branch-free (the
-/// compiler vectorises it) and only a chunk in which some neuron crossed threshold takes the
-/// scalar path for reset and spike emission.
-const CHUNK: usize = 16;
-
-struct IfCurrExpKernel {
+/// The sPyNNaker-order kernel (f64, dense input).
+struct SpynnakerKernel {
     p: IfCurrExpParams,
     c: Coefficients,
-    integration: Integration,
     refractory_steps: f64,
-    /// Membrane potential relative to v_rest (mV), as NEST keeps it.
+    /// Membrane potential relative to v_rest (mV).
     v: Vec<f64>,
-    /// Synaptic currents (nA); with NEST integration i_i is signed (<= 0), with sPyNNaker's it
-    /// is the positive inhibitory current that is subtracted.
+    /// Synaptic currents (nA); i_i is the positive inhibitory current that is subtracted.
     i_e: Vec<f64>,
     i_i: Vec<f64>,
-    /// Remaining refractory steps (whole numbers held in f64 so all lanes have one width).
+    /// Remaining refractory steps (whole numbers).
     refr: Vec<f64>,
-    /// Scratch: which neurons fired in the current step.
-    fired: Vec<u8>,
 }
 
-impl IfCurrExpKernel {
-    /// NEST `iaf_psc_exp` order: integrate with the currents held, decay the currents, add the
-    /// input arriving now, check the threshold. Returns false if a potential became non-finite.
-    fn update_nest(&mut self, exc: &mut [f64], inh: &mut [f64], spikes: &mut Vec<u32>) -> bool {
-        let k = NestLaneConstants {
-            c: self.c,
-            drive: self.p.i_offset * self.c.p20,
-            theta: self.p.v_thresh - self.p.v_rest,
-            reset: self.p.v_reset - self.p.v_rest,
-            refractory_steps: self.refractory_steps,
-        };
-        let n = self.v.len();
-        let full = n / CHUNK;
-        let mut lane_sum = [0.0f64; CHUNK];
-        {
-            let v = self.v.as_chunks_mut::<CHUNK>().0;
-            let ie = self.i_e.as_chunks_mut::<CHUNK>().0;
-            let ii = self.i_i.as_chunks_mut::<CHUNK>().0;
-            let refr = self.refr.as_chunks_mut::<CHUNK>().0;
-            let fired = self.fired.as_chunks_mut::<CHUNK>().0;
-            let ex = exc.as_chunks_mut::<CHUNK>().0;
-            let ih = inh.as_chunks_mut::<CHUNK>().0;
-            for j in 0..full {
-                nest_lanes(
-                    &k,
-                    &mut v[j],
-                    &mut ie[j],
-                    &mut ii[j],
-                    &mut refr[j],
-                    &mut ex[j],
-                    &mut ih[j],
-                    &mut fired[j],
-                    &mut lane_sum,
-                );
-            }
-        }
-        let tail = full * CHUNK;
-        if tail < n {
-            // The tail goes through the same lane code, padded with inert neurons.
-            let r = n - tail;
-            let mut t = [[0.0f64; CHUNK]; 6];
-            let mut tf = [0u8; CHUNK];
-            t[0][..r].copy_from_slice(&self.v[tail..]);
-            t[1][..r].copy_from_slice(&self.i_e[tail..]);
-            t[2][..r].copy_from_slice(&self.i_i[tail..]);
-            t[3][..r].copy_from_slice(&self.refr[tail..]);
-            t[4][..r].copy_from_slice(&exc[tail..]);
-            t[5][..r].copy_from_slice(&inh[tail..]);
-            t[3][r..].fill(1.0); // padding stays refractory at 0 mV: it never fires
-            let [tv, tie, tii, tr, tex, tih] = &mut t;
-            nest_lanes(&k, tv, tie, tii, tr, tex, tih, &mut tf, &mut lane_sum);
-            self.v[tail..].copy_from_slice(&t[0][..r]);
-            self.i_e[tail..].copy_from_slice(&t[1][..r]);
-            self.i_i[tail..].copy_from_slice(&t[2][..r]);
-            self.refr[tail..].copy_from_slice(&t[3][..r]);
-            self.fired[tail..].copy_from_slice(&tf[..r]);
-            exc[tail..].fill(0.0);
-            inh[tail..].fill(0.0);
-        }
-        collect_spikes(&self.fired, spikes);
-        lane_sum.iter().sum::<f64>().is_finite()
-    }
-
+impl SpynnakerKernel {
     /// sPyNNaker order (specs/ca3-cam.md §2): inject init·w, integrate unless refractory, fire,
     /// decay the currents.
     fn update_spynnaker(
@@ -353,69 +332,7 @@ impl IfCurrExpKernel {
     }
 }
 
-/// Constants of one NEST-order step, relative to v_rest.
-struct NestLaneConstants {
-    c: Coefficients,
-    drive: f64,
-    theta: f64,
-    reset: f64,
-    refractory_steps: f64,
-}
-
-/// One chunk of NEST-order updates, threshold and reset included, branch-free so that it
-/// compiles to vector instructions. Writes the spike mask and adds each potential to a per-lane
-/// sum (non-finite iff some potential is, or absurdly large) — no horizontal operation.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn nest_lanes(
-    k: &NestLaneConstants,
-    v: &mut [f64; CHUNK],
-    ie: &mut [f64; CHUNK],
-    ii: &mut [f64; CHUNK],
-    refr: &mut [f64; CHUNK],
-    ex: &mut [f64; CHUNK],
-    ih: &mut [f64; CHUNK],
-    fired: &mut [u8; CHUNK],
-    lane_sum: &mut [f64; CHUNK],
-) {
-    let c = &k.c;
-    for l in 0..CHUNK {
-        let integrated = v[l] * c.p22 + ie[l] * c.p21e + ii[l] * c.p21i + k.drive;
-        let vl = if refr[l] == 0.0 { integrated } else { v[l] };
-        let r = if refr[l] > 1.0 { refr[l] - 1.0 } else { 0.0 };
-        ie[l] = ie[l] * c.decay_e + ex[l];
-        ii[l] = ii[l] * c.decay_i - ih[l];
-        ex[l] = 0.0;
-        ih[l] = 0.0;
-        lane_sum[l] += vl;
-        let spike = vl >= k.theta;
-        v[l] = if spike { k.reset } else { vl };
-        refr[l] = if spike { k.refractory_steps } else { r };
-        fired[l] = spike as u8;
-    }
-}
-
-/// Appends the indices of the set bytes of `mask`, scanning eight neurons per word.
-fn collect_spikes(mask: &[u8], spikes: &mut Vec<u32>) {
-    let (words, rest) = mask.as_chunks::<8>();
-    for (w, bytes) in words.iter().enumerate() {
-        let mut bits = u64::from_le_bytes(*bytes);
-        while bits != 0 {
-            let byte = bits.trailing_zeros() / 8;
-            spikes.push((w * 8) as u32 + byte);
-            bits &= !(0xFFu64 << (byte * 8));
-        }
-    }
-    let base = words.len() * 8;
-    spikes.extend(
-        rest.iter()
-            .enumerate()
-            .filter(|(_, &m)| m != 0)
-            .map(|(k, _)| (base + k) as u32),
-    );
-}
-
-impl NeuronKernel for IfCurrExpKernel {
+impl NeuronKernel for SpynnakerKernel {
     fn update(
         &mut self,
         _ctx: &StepContext,
@@ -424,11 +341,7 @@ impl NeuronKernel for IfCurrExpKernel {
     ) -> Result<(), ModelError> {
         let n = self.v.len();
         let (exc, inh) = input.split_at_mut(n);
-        let finite = match self.integration {
-            Integration::Nest => self.update_nest(exc, inh, spikes),
-            Integration::Spynnaker => self.update_spynnaker(exc, inh, spikes),
-        };
-        if !finite {
+        if !self.update_spynnaker(exc, inh, spikes) {
             if let Some(i) = self.v.iter().position(|v| !v.is_finite()) {
                 return Err(non_finite(i, "v", self.v[i]));
             }
@@ -440,11 +353,7 @@ impl NeuronKernel for IfCurrExpKernel {
         match var {
             0 => self.v[i] + self.p.v_rest,
             1 => self.i_e[i],
-            _ => match self.integration {
-                // NEST keeps the inhibitory current signed; report it as a magnitude, like sPyNNaker.
-                Integration::Nest => -self.i_i[i],
-                Integration::Spynnaker => self.i_i[i],
-            },
+            _ => self.i_i[i],
         }
     }
 
@@ -469,5 +378,409 @@ impl NeuronKernel for IfCurrExpKernel {
             .map(|r| r as f64)
             .collect();
         Ok(())
+    }
+}
+
+/// The float type of the NEST kernel's state.
+trait Real:
+    Copy
+    + PartialOrd
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + Send
+    + 'static
+{
+    const ZERO: Self;
+    fn of(x: f64) -> Self;
+    fn f64(self) -> f64;
+    /// The membrane step `v·p22 + i_e·p21e + i_i·p21i + drive`.
+    fn integrate(k: &NestConstants<Self>, v: Self, ie: Self, ii: Self) -> Self;
+    /// The excitatory current after its decay, before this step's input is added.
+    fn decay_exc(k: &NestConstants<Self>, ie: Self) -> Self;
+}
+
+impl Real for f64 {
+    const ZERO: Self = 0.0;
+    fn of(x: f64) -> Self {
+        x
+    }
+    fn f64(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn integrate(k: &NestConstants<Self>, v: Self, ie: Self, ii: Self) -> Self {
+        // NEST's expression and order, unfused.
+        v * k.p22 + ie * k.p21e + ii * k.p21i + k.drive
+    }
+    #[inline(always)]
+    fn decay_exc(k: &NestConstants<Self>, ie: Self) -> Self {
+        // `+ 0` is where NEST adds this step's input (0 for the neurons it did not reach):
+        // it turns −0 into +0 exactly as NEST's sum does.
+        ie * k.decay_e + 0.0
+    }
+}
+
+impl Real for f32 {
+    const ZERO: Self = 0.0;
+    fn of(x: f64) -> Self {
+        x as f32
+    }
+    fn f64(self) -> f64 {
+        self as f64
+    }
+    #[inline(always)]
+    fn integrate(k: &NestConstants<Self>, v: Self, ie: Self, ii: Self) -> Self {
+        v.mul_add(k.p22, ie.mul_add(k.p21e, ii.mul_add(k.p21i, k.drive)))
+    }
+    #[inline(always)]
+    fn decay_exc(k: &NestConstants<Self>, ie: Self) -> Self {
+        ie * k.decay_e
+    }
+}
+
+/// Neurons are updated in chunks of this many: the chunk's arithmetic is branch-free (the
+/// compiler vectorises it) and only a chunk in which some neuron crossed threshold takes the
+/// scalar path for spike emission and the refractory end.
+const CHUNK: usize = 16;
+
+/// Constants of one NEST-order step, relative to v_rest.
+#[derive(Clone, Copy)]
+struct NestConstants<F> {
+    p22: F,
+    p21e: F,
+    p21i: F,
+    decay_e: F,
+    decay_i: F,
+    drive: F,
+    theta: F,
+    reset: F,
+    refractory_steps: u32,
+}
+
+/// The NEST `iaf_psc_exp`-order kernel: in a step the membrane integrates with the currents
+/// held, the currents decay, the threshold is checked, and the input arriving in this step is
+/// added to the currents (it acts from the next step on).
+///
+/// The dense pass reads `v`, `i_e`, `i_i` and the refractory ends and writes the first three;
+/// the input is added afterwards for the neurons it reached only. In f64 this is NEST's
+/// arithmetic exactly: `(i_e·decay + 0) + input` equals `i_e·decay + input` for every input
+/// a sum of weights can take (never −0), and `i_i·decay − input` is computed as written.
+struct NestKernel<F> {
+    v_rest: f64,
+    k: NestConstants<F>,
+    /// Membrane potential relative to v_rest (mV), as NEST keeps it.
+    v: Vec<F>,
+    /// Synaptic currents (nA); i_i is signed (<= 0) as in NEST.
+    i_e: Vec<F>,
+    i_i: Vec<F>,
+    /// The kernel's own step count at which each neuron's refractory period ends (it
+    /// integrates again from that step on): read every step, written only at a spike.
+    until: Vec<u32>,
+    /// Steps this kernel has taken, wrapping; `until` is compared within REFRACTORY_WINDOW.
+    clock: u32,
+}
+
+impl<F: Real> NestKernel<F> {
+    fn new(m: &IfCurrExp, v: Vec<f64>) -> Self {
+        let (p, c) = (&m.params, &m.c);
+        let n = v.len();
+        Self {
+            v_rest: p.v_rest,
+            k: NestConstants {
+                p22: F::of(c.p22),
+                p21e: F::of(c.p21e),
+                p21i: F::of(c.p21i),
+                decay_e: F::of(c.decay_e),
+                decay_i: F::of(c.decay_i),
+                drive: F::of(p.i_offset * c.p20),
+                theta: F::of(p.v_thresh - p.v_rest),
+                reset: F::of(p.v_reset - p.v_rest),
+                refractory_steps: m.refractory_steps as u32,
+            },
+            v: v.into_iter().map(F::of).collect(),
+            i_e: vec![F::ZERO; n],
+            i_i: vec![F::ZERO; n],
+            until: vec![0; n],
+            clock: 0,
+        }
+    }
+
+    /// Integration, decay, threshold and reset of every neuron; spikes are appended. Returns
+    /// false if a potential became non-finite.
+    fn dense_step(&mut self, spikes: &mut Vec<u32>) -> bool {
+        let k = self.k;
+        let clock = self.clock;
+        let n = self.v.len();
+        let full = n / CHUNK;
+        let mut lane_sum = [F::ZERO; CHUNK];
+        let end = clock.wrapping_add(k.refractory_steps).wrapping_add(1);
+        {
+            let v = self.v.as_chunks_mut::<CHUNK>().0;
+            let ie = self.i_e.as_chunks_mut::<CHUNK>().0;
+            let ii = self.i_i.as_chunks_mut::<CHUNK>().0;
+            let until = self.until.as_chunks_mut::<CHUNK>().0;
+            for j in 0..full {
+                let mask = nest_lanes(
+                    &k,
+                    clock,
+                    &mut v[j],
+                    &mut ie[j],
+                    &mut ii[j],
+                    &until[j],
+                    &mut lane_sum,
+                );
+                if mask != 0 {
+                    emit(mask, j * CHUNK, &mut until[j], end, spikes);
+                }
+            }
+        }
+        let tail = full * CHUNK;
+        if tail < n {
+            // The tail goes through the same lane code, padded with neurons held at reset.
+            let r = n - tail;
+            let mut t = [[k.reset; CHUNK]; 3];
+            let mut tu = [clock.wrapping_add(1); CHUNK];
+            t[0][..r].copy_from_slice(&self.v[tail..]);
+            t[1][..r].copy_from_slice(&self.i_e[tail..]);
+            t[2][..r].copy_from_slice(&self.i_i[tail..]);
+            tu[..r].copy_from_slice(&self.until[tail..]);
+            let [tv, tie, tii] = &mut t;
+            let lanes = (1u128 << (8 * r)) - 1;
+            let mask = nest_lanes(&k, clock, tv, tie, tii, &tu, &mut lane_sum) & lanes;
+            if mask != 0 {
+                emit(mask, tail, &mut tu, end, spikes);
+            }
+            self.v[tail..].copy_from_slice(&t[0][..r]);
+            self.i_e[tail..].copy_from_slice(&t[1][..r]);
+            self.i_i[tail..].copy_from_slice(&t[2][..r]);
+            self.until[tail..].copy_from_slice(&tu[..r]);
+        }
+        self.clock = clock.wrapping_add(1);
+        if (self.clock as u64).is_multiple_of(REFRACTORY_WINDOW) {
+            // Keep every refractory end within the comparison window of the clock.
+            for u in &mut self.until {
+                if (u.wrapping_sub(self.clock) as i32) < 0 {
+                    *u = self.clock;
+                }
+            }
+        }
+        let mut sum = F::ZERO;
+        for x in lane_sum {
+            sum = sum + x;
+        }
+        sum.f64().is_finite()
+    }
+
+    fn check_finite(&self, finite: bool) -> Result<(), ModelError> {
+        if !finite {
+            if let Some(i) = self.v.iter().position(|v| !v.f64().is_finite()) {
+                return Err(non_finite(i, "v", self.v[i].f64()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One chunk of NEST-order updates, threshold and reset included, branch-free so that it
+/// compiles to vector instructions. Adds each potential to a per-lane sum (non-finite iff some
+/// potential is) and returns the spike mask.
+#[inline(always)]
+fn nest_lanes<F: Real>(
+    k: &NestConstants<F>,
+    clock: u32,
+    v: &mut [F; CHUNK],
+    ie: &mut [F; CHUNK],
+    ii: &mut [F; CHUNK],
+    until: &[u32; CHUNK],
+    lane_sum: &mut [F; CHUNK],
+) -> u128 {
+    let mut fired = [0u8; CHUNK];
+    for l in 0..CHUNK {
+        let integrated = F::integrate(k, v[l], ie[l], ii[l]);
+        let free = until[l].wrapping_sub(clock) as i32 <= 0;
+        let vl = if free { integrated } else { v[l] };
+        ie[l] = F::decay_exc(k, ie[l]);
+        ii[l] = ii[l] * k.decay_i;
+        lane_sum[l] = lane_sum[l] + vl;
+        let spike = vl >= k.theta;
+        v[l] = if spike { k.reset } else { vl };
+        fired[l] = spike as u8;
+    }
+    // One byte per lane: testing the word is one vector compare, no horizontal reduction.
+    u128::from_le_bytes(fired)
+}
+
+/// Appends the spiking lanes of a chunk starting at neuron `base` (one byte per lane in `mask`)
+/// and starts their refractory periods.
+#[cold]
+fn emit(mut mask: u128, base: usize, until: &mut [u32; CHUNK], end: u32, spikes: &mut Vec<u32>) {
+    while mask != 0 {
+        let l = (mask.trailing_zeros() / 8) as usize;
+        spikes.push((base + l) as u32);
+        until[l] = end;
+        mask &= !(0xFFu128 << (l * 8));
+    }
+}
+
+impl<F: Real> NeuronKernel for NestKernel<F> {
+    fn update(
+        &mut self,
+        _ctx: &StepContext,
+        input: &mut [f64],
+        spikes: &mut Vec<u32>,
+    ) -> Result<(), ModelError> {
+        let finite = self.dense_step(spikes);
+        let n = self.v.len();
+        let (exc, inh) = input.split_at_mut(n);
+        for j in 0..n {
+            self.i_e[j] = self.i_e[j] + F::of(exc[j]);
+            self.i_i[j] = self.i_i[j] - F::of(inh[j]);
+        }
+        exc.fill(0.0);
+        inh.fill(0.0);
+        self.check_finite(finite)
+    }
+
+    fn sparse_input(&self) -> bool {
+        true
+    }
+
+    fn update_sparse(
+        &mut self,
+        _ctx: &StepContext,
+        input: &mut [f64],
+        touched: &[Vec<u32>],
+        spikes: &mut Vec<u32>,
+    ) -> Result<(), ModelError> {
+        let finite = self.dense_step(spikes);
+        let n = self.v.len();
+        let (exc, inh) = input.split_at_mut(n);
+        for &j in &touched[0] {
+            let j = j as usize;
+            self.i_e[j] = self.i_e[j] + F::of(exc[j]);
+            exc[j] = 0.0;
+        }
+        for &j in &touched[1] {
+            let j = j as usize;
+            self.i_i[j] = self.i_i[j] - F::of(inh[j]);
+            inh[j] = 0.0;
+        }
+        self.check_finite(finite)
+    }
+
+    fn read(&self, var: usize, i: usize) -> f64 {
+        match var {
+            0 => self.v[i].f64() + self.v_rest,
+            1 => self.i_e[i].f64(),
+            // NEST keeps the inhibitory current signed; report it as a magnitude, like sPyNNaker.
+            _ => -self.i_i[i].f64(),
+        }
+    }
+
+    fn save(&self) -> KernelState {
+        let widen = |x: &[F]| x.iter().map(|v| v.f64()).collect::<Vec<f64>>();
+        let refr: Vec<u64> = self
+            .until
+            .iter()
+            .map(|u| (u.wrapping_sub(self.clock) as i32).max(0) as u64)
+            .collect();
+        vec![
+            // Relative to v_rest, exactly as held, so a restore is bit-identical.
+            f64_array("v_minus_v_rest", &widen(&self.v)),
+            f64_array("isyn_exc", &widen(&self.i_e)),
+            f64_array("isyn_inh", &widen(&self.i_i)),
+            u64_array("refractory", &refr),
+        ]
+    }
+
+    fn load(&mut self, state: &KernelState) -> Result<(), String> {
+        let n = self.v.len();
+        let narrow = |x: Vec<f64>| x.into_iter().map(F::of).collect::<Vec<F>>();
+        let refr = take_u64(state, "refractory", n)?;
+        if let Some(r) = refr.iter().find(|&&r| r >= REFRACTORY_WINDOW) {
+            return Err(format!(
+                "state array 'refractory' holds {r} steps (must be < {REFRACTORY_WINDOW})"
+            ));
+        }
+        self.v = narrow(take_f64(state, "v_minus_v_rest", n)?);
+        self.i_e = narrow(take_f64(state, "isyn_exc", n)?);
+        self.i_i = narrow(take_f64(state, "isyn_inh", n)?);
+        self.until = refr
+            .into_iter()
+            .map(|r| self.clock.wrapping_add(r as u32))
+            .collect();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// The sparse-input update (what the engine calls) is bit-identical to the dense one: the
+    /// input is added after the threshold in both, in the same arithmetic.
+    #[test]
+    fn sparse_input_update_equals_the_dense_update() {
+        let grid = TimeGrid::new(0.1).unwrap();
+        let params = IfCurrExpParams {
+            tau_refrac: 2.0,
+            i_offset: 0.8,
+            ..Default::default()
+        };
+        let v0 = Value::Random(crate::dist::Distribution::Uniform {
+            low: -65.0,
+            high: -50.0,
+        });
+        let m = IfCurrExp::new(params, Integration::Nest, Some(v0), &grid).unwrap();
+        let n = 203; // not a multiple of the chunk: the tail path too
+        let mut dense = m.instantiate(0, 0..n, &grid, 7);
+        let mut sparse = m.instantiate(0, 0..n, &grid, 7);
+        assert!(sparse.sparse_input());
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let ctx = StepContext {
+            step: 0,
+            dt_ms: 0.1,
+        };
+        let (mut sd, mut ss) = (Vec::new(), Vec::new());
+        let mut fired = 0;
+        for _ in 0..2000 {
+            let mut input = vec![0.0; 2 * n as usize];
+            let mut touched = vec![Vec::new(), Vec::new()];
+            for _ in 0..20 {
+                let j = rng.random_range(0..n);
+                let r = rng.random_range(0..2usize);
+                input[r * n as usize + j as usize] += rng.random::<f64>() * 0.5;
+                touched[r].push(j);
+            }
+            let mut input2 = input.clone();
+            sd.clear();
+            ss.clear();
+            dense.update(&ctx, &mut input, &mut sd).unwrap();
+            sparse
+                .update_sparse(&ctx, &mut input2, &touched, &mut ss)
+                .unwrap();
+            assert_eq!(sd, ss);
+            assert!(input.iter().chain(&input2).all(|&x| x == 0.0));
+            fired += sd.len();
+        }
+        assert!(fired > 100, "the neurons fire ({fired} spikes)");
+        assert_eq!(dense.save(), sparse.save());
+    }
+
+    #[test]
+    fn f32_needs_nest_integration() {
+        let grid = TimeGrid::new(0.1).unwrap();
+        let m = IfCurrExp::new(
+            IfCurrExpParams::default(),
+            Integration::Spynnaker,
+            None,
+            &grid,
+        )
+        .unwrap();
+        let e = m.with_precision(Precision::F32).unwrap_err();
+        assert_eq!(e.param, "precision");
     }
 }

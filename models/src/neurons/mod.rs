@@ -15,7 +15,7 @@ use sim_core::rng::{self, Domain};
 use crate::dist::Value;
 
 pub use if_cond_exp::IfCondExp;
-pub use if_curr_exp::{IfCurrExp, Integration};
+pub use if_curr_exp::{IfCurrExp, Integration, Precision};
 pub use izhikevich::Izhikevich;
 pub use spike_source_array::SpikeSourceArray;
 pub use spike_source_poisson::SpikeSourcePoisson;
