@@ -60,9 +60,10 @@ with stdout_to_stderr():
     build_s = time.perf_counter() - t0
     rss_built = status_mb("VmRSS")
 
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     nest.Run(a.steps * a.dt)
     simulate_s = time.perf_counter() - t1
+    simulate_cpu_s = time.process_time() - c1   # summed over threads
     peak_rss_mb = status_mb("VmHWM")  # before GetConnections below allocates its own copy
     nest.Cleanup()
 
@@ -84,6 +85,6 @@ emit(a, "nest", nest.__version__,
      build_s=build_s, simulate_s=simulate_s, spikes=spikes, synaptic_events=events,
      synapses=synapses, peak_rss_mb=peak_rss_mb,
      bytes_per_synapse=(rss_built - rss_before) * 1024 * 1024 / max(synapses, 1),
-     synaptic_events_exact=exact,
+     synaptic_events_exact=exact, simulate_cpu_s=simulate_cpu_s,
      min_delay_ms=ks.get("min_delay"),
      neuron_model="iaf_psc_exp" if a.network == "cuba" else "iaf_cond_exp")

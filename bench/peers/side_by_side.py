@@ -61,12 +61,16 @@ def run_one(cmd, log, timeout):
     """Runs one benchmark; returns its JSON line as a dict, or a dict with `error`."""
     load = open("/proc/loadavg").read().split()[0] if os.path.exists("/proc/loadavg") else None
     t0 = time.perf_counter()
+    c0 = os.times()
     try:
         p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout} s"}
     wall = time.perf_counter() - t0
+    c1 = os.times()
+    # CPU time of the whole process and what it waited for (for Brian2 that includes compiling).
+    cpu = (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system)
     with open(log, "a") as f:
         f.write(f"$ {shown(cmd)}\n{p.stderr}\n{p.stdout}\n")
     lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
@@ -75,6 +79,7 @@ def run_one(cmd, log, timeout):
         return {"error": f"exit code {p.returncode}: {tail} (log: {os.path.relpath(log, ROOT)})"}
     r = json.loads(lines[-1])
     r["process_wall_s"] = wall
+    r["process_cpu_s"] = cpu
     r["loadavg_1min_before"] = float(load) if load else None
     return r
 
@@ -145,7 +150,8 @@ def report(results, configs, sims, rounds, mach, vers, cmds):
              if r.get("loadavg_1min_before") is not None]
     busy = (f"; 1-minute load average before each run: median {statistics.median(loads):.1f} "
             f"({min(loads):.1f}–{max(loads):.1f}) on {mach['cores']} cores" if loads else "")
-    w(f"{rounds} interleaved rounds; medians (min–max) of simulate wall time{busy}.")
+    w(f"{rounds} interleaved rounds; simulate: median (min–max) wall time of the simulation "
+      f"loop; the other columns are medians{busy}.")
     w("")
     w("| network | simulator | threads | simulate (s) | build (s) | rate (Hz) | synaptic events/s | realtime factor | peak RSS (MiB) |")
     w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -167,8 +173,9 @@ def report(results, configs, sims, rounds, mach, vers, cmds):
     w("")
     peers = [s for s in sims if s != "engram"]
     if "engram" in sims and peers:
-        w("Speed-up of engram: the peer's median simulate time over engram's (the peer at its best "
-          "thread count); firing rates side by side.")
+        w("Speed-up of engram: the peer's median simulate time over engram's, the peer at its "
+          "fastest thread count (below 1: engram is slower); firing rates side by side, with the "
+          "peer's deviation from engram's.")
         w("")
         w("| network | engram threads | " + " | ".join(f"vs {NAME[p]}" for p in peers)
           + " | rate engram (Hz) | " + " | ".join(f"rate {NAME[p]} (Hz)" for p in peers) + " |")
@@ -208,8 +215,8 @@ def report(results, configs, sims, rounds, mach, vers, cmds):
                             "simulate_s") for t in ts}
                 if all(m.values()):
                     w("")
-                    w(f"engram on {LABEL[c]}: {ts[-1]} threads {m[ts[0]] / m[ts[-1]]:.2f}× faster "
-                      f"than {ts[0]}.")
+                    w(f"engram on {LABEL[c]}: speed-up of {ts[-1]} threads over {ts[0]}: "
+                      f"{m[ts[0]] / m[ts[-1]]:.2f}× (median simulate times).")
     w("")
     w("Commands (one round, in this order):")
     w("")
@@ -234,16 +241,14 @@ def main():
     ap.add_argument("--simulators", default=",".join(SIMULATORS),
                     help="comma-separated, from engram, brian2, nest (default: all three)")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--peer-threads", help="comma-separated thread counts for NEST and Brian2 in "
+                    "every configuration (default: each configuration's own)")
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
     ap.add_argument("--no-build", action="store_true", help="do not run cargo build --release")
     ap.add_argument("--no-setup", action="store_true", help="do not run bench/peers/setup.sh")
     ap.add_argument("--out", help="also write the report to this file")
     ap.add_argument("--list", action="store_true", help="print the configurations and exit")
     a = ap.parse_args()
-    if a.list:
-        for k, (net, n, s, et, pt) in CONFIGS.items():
-            print(f"{k}: {net} {n} neurons, {s} s; engram threads {et}, peer threads {pt}")
-        return 0
     configs = [c.strip() for c in a.configs.split(",") if c.strip()]
     sims = [s.strip() for s in a.simulators.split(",") if s.strip()]
     bad = [c for c in configs if c not in CONFIGS] + [s for s in sims if s not in SIMULATORS]
@@ -251,6 +256,19 @@ def main():
         ap.error(f"unknown configuration or simulator {bad} (allowed: {list(CONFIGS)}, "
                  f"{list(SIMULATORS)}), or --rounds < 1")
     sims = [s for s in SIMULATORS if s in sims]   # the interleaving order is fixed
+    if a.peer_threads:
+        try:
+            threads = sorted({int(t) for t in a.peer_threads.split(",")})
+        except ValueError:
+            ap.error(f"--peer-threads {a.peer_threads}: expected e.g. 1 or 1,2")
+        if threads[0] < 1:
+            ap.error(f"--peer-threads {a.peer_threads}: thread counts must be >= 1")
+        for c in CONFIGS:
+            CONFIGS[c] = CONFIGS[c][:4] + (threads,)
+    if a.list:
+        for k, (net, n, s, et, pt) in CONFIGS.items():
+            print(f"{k}: {net} {n} neurons, {s} s; engram threads {et}, peer threads {pt}")
+        return 0
 
     if "engram" in sims and not a.no_build:
         print("side_by_side: cargo build --release", file=sys.stderr, flush=True)
