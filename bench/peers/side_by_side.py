@@ -77,7 +77,14 @@ def run_one(cmd, log, timeout):
     if p.returncode != 0 or not lines:
         tail = (p.stderr.strip().splitlines() or ["(no output)"])[-1]
         return {"error": f"exit code {p.returncode}: {tail} (log: {os.path.relpath(log, ROOT)})"}
-    r = json.loads(lines[-1])
+    try:
+        r = json.loads(lines[-1])
+    except json.JSONDecodeError as e:
+        return {"error": f"unreadable JSON line ({e}): {lines[-1][:200]}"}
+    missing = [k for k in ("simulate_s", "spikes", "neurons", "seconds") if k not in r]
+    if missing:
+        return {"error": f"JSON line lacks {missing}: {lines[-1][:200]}"}
+    r.setdefault("mean_rate_hz", r["spikes"] / r["neurons"] / r["seconds"])
     r["process_wall_s"] = wall
     r["process_cpu_s"] = cpu
     r["loadavg_1min_before"] = float(load) if load else None
