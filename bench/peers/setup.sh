@@ -3,8 +3,9 @@
 #   target/peers/nest    nest-simulator 3.10.0 (PyPI wheel)
 #   target/peers/brian2  brian2 with numpy<2.4 (Brian2 does not import with numpy 2.4); the newest
 #                        Brian2 release for this Python (2.9.0 on Python 3.11: 2.10 needs 3.12)
-# Idempotent: an environment whose simulator already imports at the pinned version is left alone.
-# Needs python3 (3.9 or later) with the venv module; Brian2's C++ standalone mode also needs a
+# Idempotent: an environment whose simulator already imports (NEST at 3.10.0, Brian2 with
+# numpy < 2.4) is left alone.
+# Needs python3 (or $PYTHON) with the venv module and PyPI access; Brian2's C++ standalone mode also needs a
 # C++ compiler (g++) and make at run time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
