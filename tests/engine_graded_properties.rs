@@ -149,7 +149,8 @@ fn build(s: &Spec) -> Network {
     let mut to_astros = SynapseList::default();
     let mut to_neurons = SynapseList::default();
     for i in 0..units_n {
-        one_to_one.push(i, i, 0.6, 1);
+        // Every noise spike alone crosses theta0, so even a one-unit network is active.
+        one_to_one.push(i, i, 1.5, 1);
         to_groups.push(i, i / s.per_group, 1.0 / s.per_group as f64, draw().min(4));
         to_astros.push(i, i % s.astros, 1.0, draw());
         to_neurons.push(i, i % s.neurons, 2.0, draw());
