@@ -380,8 +380,12 @@ impl Observer for Recorder {
         values: &[f64],
     ) -> io::Result<()> {
         if let Some(f) = self.samples.get_mut(&(pop, var)) {
+            // A sample is the state after the update of step k: like a spike, it is stamped at
+            // the end of the step for NEST-convention models ((k + 1) dt, as NEST's multimeter
+            // does) and at its start for sPyNNaker's.
+            let off = self.stamp_offset[pop];
             let dt = self.dt_ms;
-            let times: Vec<f64> = steps.iter().map(|&k| k as f64 * dt).collect();
+            let times: Vec<f64> = steps.iter().map(|&k| (k + off) as f64 * dt).collect();
             f.times.append(&times);
             f.values.append(values);
         }

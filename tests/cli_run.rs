@@ -182,3 +182,42 @@ fn seed_and_set_change_exactly_what_they_say() {
         serde_json::json!(["duration=200", "populations.exc.params.tau_m=10"])
     );
 }
+
+/// Sampled potentials carry the time of the state they hold: a NEST-convention `IF_curr_exp`
+/// driven by a constant current from rest follows v(t) = v_rest + R i (1 - exp(-t / tau_m)),
+/// R = tau_m / cm, and each sample must equal that at its own time stamp.
+#[test]
+fn sample_times_are_the_times_of_the_sampled_state() {
+    let dir = scratch("sample-times");
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("drive.toml");
+    std::fs::write(
+        &model,
+        r#"
+dt = 0.1
+duration = 5.0
+seed = 1
+
+[populations.cell]
+cell_type = "IF_curr_exp"
+size = 1
+params = { tau_m = 20.0, cm = 1.0, v_rest = -65.0, v_thresh = 0.0, i_offset = 0.5 }
+initial_values = { v = -65.0 }
+record = ["v"]
+sampling_interval = 0.1
+"#,
+    )
+    .unwrap();
+    let out = dir.join("out");
+    run(&model, &out, &["--threads", "1"]);
+    let t = read_npy_f64(out.join("cell.v.times.npy")).unwrap();
+    let v = read_npy_f64(out.join("cell.v.npy")).unwrap();
+    assert_eq!(t.len(), 50);
+    for (&ti, &vi) in t.iter().zip(&v) {
+        let exact = -65.0 + 20.0 * 0.5 * (1.0 - (-ti / 20.0f64).exp());
+        assert!(
+            (vi - exact).abs() < 1e-9,
+            "t = {ti}: v = {vi}, exact {exact}"
+        );
+    }
+}

@@ -10,8 +10,8 @@ update (from k·dt to (k+1)·dt) produced the spike or the potential:
   NEST     spike stamp T and multimeter time T: k = T/dt - 1 (both at the end of the step);
   Brian2   spike time t (start of the step): k = t/dt; StateMonitor time T holds the state at T,
            i.e. after the update of step T/dt - 1;
-  engram   spike time T: k = T/dt - 1 (stamped at the end of the step); a sample labelled T holds
-           the state after the update of step T/dt.
+  engram   spike time T and sample time T: k = T/dt - 1 (NEST-convention models stamp both at
+           the end of the step).
 CUBA (iaf_psc_exp, exact integration) must agree to rounding. COBA shows how far NEST's adaptive
 RKF45 for iaf_cond_exp is from the exponential Euler step that engram and Brian2 share.
 Exit code 1 when the CUBA spike steps differ or a CUBA potential differs by more than 1e-9 mV.
@@ -141,7 +141,7 @@ def part_engram(model, c):
         vt = np.load(os.path.join(d, "run", "b.v.times.npy"))
         vv = np.load(os.path.join(d, "run", "b.v.npy"))[:, 0]
     spikes = [[int(round(t / DT)) - 1 for t in ts] for ts in times]
-    v = {int(round(t / DT)): float(x) for t, x in zip(vt, vv)}
+    v = {int(round(t / DT)) - 1: float(x) for t, x in zip(vt, vv)}
     return spikes, v
 
 
