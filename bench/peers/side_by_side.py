@@ -42,13 +42,14 @@ CONFIGS = {
 }
 LABEL = {"cuba4k": "CUBA 4 000, 10 s", "cuba40k": "CUBA 40 000, 1 s", "coba4k": "COBA 4 000, 1 s"}
 NAME = {"engram": "engram", "brian2": "Brian2 standalone", "nest": "NEST"}
+ENGRAM_PRECISION = ["f64"]   # set by --engram-precision
 
 
 def command(sim, network, neurons, seconds, threads):
     common = [network, "--neurons", str(neurons), "--p", "0.02", "--seconds", str(seconds),
               "--threads", str(threads), "--dt", "0.1"]
     if sim == "engram":
-        return [ENGRAM, "bench"] + common + ["--json"]
+        return [ENGRAM, "bench"] + common + ["--precision", ENGRAM_PRECISION[0], "--json"]
     return [PYTHON[sim], SCRIPT[sim]] + common
 
 
@@ -248,6 +249,9 @@ def main():
     ap.add_argument("--simulators", default=",".join(SIMULATORS),
                     help="comma-separated, from engram, brian2, nest (default: all three)")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--engram-precision", choices=("f64", "f32"), default="f64",
+                    help="engram's IF_curr_exp kernel (engram bench --precision); f64 is NEST's "
+                    "arithmetic to the last bit, f32 the throughput option")
     ap.add_argument("--peer-threads", help="comma-separated thread counts for NEST and Brian2 in "
                     "every configuration (default: each configuration's own)")
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
@@ -256,6 +260,8 @@ def main():
     ap.add_argument("--out", help="also write the report to this file")
     ap.add_argument("--list", action="store_true", help="print the configurations and exit")
     a = ap.parse_args()
+    ENGRAM_PRECISION[0] = a.engram_precision
+    NAME["engram"] = f"engram ({a.engram_precision})"
     configs = [c.strip() for c in a.configs.split(",") if c.strip()]
     sims = [s.strip() for s in a.simulators.split(",") if s.strip()]
     bad = [c for c in configs if c not in CONFIGS] + [s for s in sims if s not in SIMULATORS]
