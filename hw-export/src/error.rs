@@ -34,4 +34,13 @@ pub enum HwError {
     Machine { what: String },
 }
 
+sim_core::error_codes! { HwError {
+    Io => "E0301",
+    Json => "E0302",
+    Format => "E0303",
+    Entry => "E0304",
+    UnknownFormat => "E0305",
+    Machine => "E0306",
+} }
+
 pub type Result<T> = std::result::Result<T, HwError>;

@@ -105,11 +105,21 @@ pub enum RunError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
-    #[error("checkpoint does not match this network: {0}")]
+    #[error("checkpoint does not match this network: {0}; resume with the model the run was started with, or start a new run")]
     Mismatch(String),
-    #[error("checkpoint is unreadable: {0}")]
+    #[error("checkpoint is unreadable: {0}; the file is damaged or from another engram version: start a new run")]
     Decode(String),
 }
+
+crate::error_codes! { RunError {
+    Model => "E0501",
+    Io => "E0502",
+} }
+
+crate::error_codes! { CheckpointError {
+    Mismatch => "E0401",
+    Decode => "E0402",
+} }
 
 /// Totals of a run so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

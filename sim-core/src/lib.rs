@@ -5,6 +5,7 @@
 //! [`plasticity::PairRule`] in the `models` crate.
 
 pub mod engine;
+pub mod errors;
 pub mod model;
 pub mod network;
 pub mod npy;

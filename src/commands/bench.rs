@@ -11,7 +11,7 @@ use models::builders::benchmarks::{build, Benchmark, BenchmarkConfig, Connectivi
 use serde_json::json;
 use sim_core::engine::NullObserver;
 
-use super::CliError;
+use super::{CliError, CommandError};
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -69,16 +69,19 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
                 seed: a.seed,
                 record_spikes: false,
             };
-            let net = build(kind, &cfg).map_err(|e| CliError::Input(format!("bench: {e}")))?;
-            let steps = net
-                .grid
-                .steps(a.seconds * 1000.0)
-                .map_err(|e| CliError::Input(format!("--seconds {}: {e}", a.seconds)))?;
+            let net = build(kind, &cfg).map_err(|e| CliError::input_in("bench", e))?;
+            let steps = net.grid.steps(a.seconds * 1000.0).map_err(|e| {
+                CliError::input(CommandError::OptionValue {
+                    option: "--seconds",
+                    value: a.seconds.to_string(),
+                    allowed: e.to_string(),
+                })
+            })?;
             (net, a.network.clone(), steps)
         }
         path => {
             let spec = models::modelfile::load(&PathBuf::from(path), &[], Some(a.seed))
-                .map_err(|e| CliError::Input(e.to_string()))?;
+                .map_err(CliError::input)?;
             let steps = spec.duration_steps;
             (spec.network, path.to_string(), steps)
         }
@@ -90,7 +93,7 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
     let t_sim = Instant::now();
     sim.set_chunk_steps(10_000);
     sim.run_until(duration_steps, &mut NullObserver)
-        .map_err(|e| CliError::Runtime(e.to_string()))?;
+        .map_err(CliError::runtime)?;
     let simulate_s = t_sim.elapsed().as_secs_f64();
 
     let c = sim.counters();

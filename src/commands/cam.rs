@@ -7,14 +7,13 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use backends::cpu::CpuBackend;
-use backends::BackendKind;
 use clap::Args;
 use engram::plot::Marker;
 use engram::rundir::{draw_raster, ModelInfo, RunDir, RunInfo};
 use models::builders::ca3::{self, Operation, RecallRow, POPULATIONS};
 use sim_core::npy::{write_npy_1d, write_npy_2d};
 
-use super::CliError;
+use super::{cpu_backend, CliError, CommandError};
 
 #[derive(Args)]
 pub struct CamArgs {
@@ -81,17 +80,17 @@ fn csv(rows: &[RecallRow]) -> String {
 }
 
 pub fn cam(a: CamArgs) -> Result<(), CliError> {
-    let backend: BackendKind = a.backend.parse().map_err(CliError::Input)?;
-    if backend != BackendKind::Cpu {
-        return Err(CliError::Input(format!(
-            "--backend {}: not available in this build; expected cpu",
-            a.backend
-        )));
-    }
+    cpu_backend(&a.backend)?;
     let name = a.experiment.display().to_string();
+    let experiment_error = |message| {
+        CliError::input(ca3::CamError::Experiment {
+            file: name.clone(),
+            message,
+        })
+    };
     let text = std::fs::read_to_string(&a.experiment)
-        .map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))?;
-    let exp = ca3::parse_experiment(&text).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+        .map_err(|e| experiment_error(format!("cannot read: {e}")))?;
+    let exp = ca3::parse_experiment(&text).map_err(experiment_error)?;
     let threads = a
         .threads
         .unwrap_or_else(CpuBackend::available_threads)
@@ -99,7 +98,7 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
 
     let t = Instant::now();
     let run = ca3::run(exp.size, &exp.schedule, threads, exp.min_steps)
-        .map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+        .map_err(|e| CliError::input_in(&name, e))?;
     let wall = t.elapsed().as_secs_f64();
 
     let net = &run.memory.network;
@@ -114,7 +113,7 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
     info.simulate_s = wall;
     info.steps_done = run.steps;
     let mut dir = RunDir::create(&a.out, info)
-        .map_err(|e| CliError::Runtime(format!("{}: {e}", a.out.display())))?;
+        .map_err(|e| CliError::runtime_in(a.out.display(), CommandError::Output(e)))?;
     dir.write_file("experiment.toml", text.as_bytes())?;
 
     let mut total = 0u64;
@@ -140,8 +139,8 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
         n,
         &run.content_to_cue,
     )?;
-    let json =
-        serde_json::to_string_pretty(&run.table).map_err(|e| CliError::Runtime(e.to_string()))?;
+    let json = serde_json::to_string_pretty(&run.table)
+        .map_err(|e| CliError::runtime(CommandError::Output(e.into())))?;
     dir.write_file("recall_table.json", json.as_bytes())?;
     dir.write_file("recall_table.csv", csv(&run.table).as_bytes())?;
 
@@ -191,7 +190,7 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
         Vec::new()
     };
     draw_raster(&a.out, net, run.steps as f64 * ca3::DT_MS, &markers)
-        .map_err(|e| CliError::Runtime(format!("raster.png: {e}")))?;
+        .map_err(|e| CliError::runtime(CommandError::Plot(e)))?;
     dir.finish(None)?;
 
     if !a.quiet && run.table.len() <= 100 {

@@ -73,6 +73,12 @@ pub enum BuildError {
     Time(#[from] sim_core::time::TimeError),
 }
 
+sim_core::error_codes! { BuildError {
+    Param => "E0601",
+    Network => "E0602",
+    Time => "E0603",
+} }
+
 /// Builds CUBA or COBA.
 pub fn build(kind: Benchmark, cfg: &BenchmarkConfig) -> Result<Network, BuildError> {
     if cfg.neurons < 5 {

@@ -315,6 +315,13 @@ pub enum CamError {
     Engine(String),
 }
 
+sim_core::error_codes! { CamError {
+    Experiment => "E0201",
+    Operation => "E0202",
+    Size => "E0203",
+    Engine => "E0204",
+} }
+
 /// The memory's dimensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ca3Size {
