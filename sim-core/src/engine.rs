@@ -19,7 +19,7 @@
 
 use std::collections::VecDeque;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
@@ -448,22 +448,22 @@ impl Simulation {
             return;
         }
         let barrier = SpinBarrier::new(self.shards.len());
-        let abort = AtomicBool::new(false);
-        let stopped_at = AtomicUsize::new(usize::MAX);
+        // The earliest step at which a shard failed. Every shard stops after the barrier of
+        // that step: a flag without the step would also stop a slow shard still reading it
+        // after the previous barrier, while the failed one waits at the next (a deadlock).
+        let failed_at = AtomicU64::new(Step::MAX);
         std::thread::scope(|scope| {
             for (s, shard) in self.shards.iter_mut().enumerate() {
                 let barrier = &barrier;
-                let abort = &abort;
-                let stopped_at = &stopped_at;
+                let failed_at = &failed_at;
                 scope.spawn(move || {
                     for t in start..end {
                         shard.update(pops, t, dt, &outboxes[s]);
                         if shard.error.is_some() {
-                            abort.store(true, Ordering::SeqCst);
+                            failed_at.fetch_min(t, Ordering::SeqCst);
                         }
                         barrier.wait();
-                        if abort.load(Ordering::SeqCst) {
-                            stopped_at.store(t as usize, Ordering::SeqCst);
+                        if failed_at.load(Ordering::SeqCst) <= t {
                             return;
                         }
                         shard.deliver(t, dt, outboxes);
@@ -471,12 +471,7 @@ impl Simulation {
                 });
             }
         });
-        let stop = stopped_at.load(Ordering::SeqCst);
-        self.step = if stop == usize::MAX {
-            end
-        } else {
-            stop as Step
-        };
+        self.step = end.min(failed_at.load(Ordering::SeqCst));
     }
 
     /// Hands the chunk's recordings to the observer; returns the first model error, if any.
@@ -484,6 +479,13 @@ impl Simulation {
         &mut self,
         observer: &mut dyn Observer,
     ) -> Result<Option<(usize, ModelError, Step)>, RunError> {
+        // A failed step is only partly recorded, in a way that depends on which shard failed:
+        // nothing of it is kept, for any thread count.
+        let stop = if self.shards.iter().any(|sh| sh.error.is_some()) {
+            self.step
+        } else {
+            Step::MAX
+        };
         for p in 0..self.pops.len() {
             if self.pops[p].record_spikes {
                 // Shards hold ascending neuron ranges: a stable merge by step keeps neuron order.
@@ -491,12 +493,14 @@ impl Simulation {
                 for sh in &mut self.shards {
                     all.append(&mut sh.rec_spikes[p]);
                 }
+                all.retain(|&(t, _)| t < stop);
                 all.sort_by_key(|&(t, _)| t);
                 let steps: Vec<Step> = all.iter().map(|x| x.0).collect();
                 let neurons: Vec<u32> = all.iter().map(|x| x.1).collect();
                 observer.spikes(p, &steps, &neurons)?;
             }
-            let steps: Vec<Step> = std::mem::take(&mut self.shards[0].rec_sample_steps[p]);
+            let mut steps: Vec<Step> = std::mem::take(&mut self.shards[0].rec_sample_steps[p]);
+            steps.retain(|&t| t < stop);
             for sh in &mut self.shards[1..] {
                 sh.rec_sample_steps[p].clear();
             }
