@@ -195,3 +195,18 @@ fn the_command_prints_the_code() {
         );
     }
 }
+
+#[path = "../models/tests/modelfile_cases/broken.rs"]
+mod broken;
+
+#[test]
+fn every_broken_model_file_has_a_model_file_code() {
+    let mut by_code = std::collections::BTreeMap::new();
+    for (name, text, _) in broken::broken_cases() {
+        let e = parse_str("broken.toml", &text, &[], None).unwrap_err();
+        assert!(e.code().starts_with("E01"), "{name}: {} for {e}", e.code());
+        *by_code.entry(e.code()).or_insert(0) += 1;
+    }
+    eprintln!("broken model files by code: {by_code:?}");
+    assert!(by_code.len() >= 3, "{by_code:?}");
+}
