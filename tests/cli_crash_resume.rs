@@ -108,7 +108,10 @@ fn killed_run_resumes_to_identical_output() {
     let resumed_at = info["extra"]["resumed_at_step"]
         .as_u64()
         .expect("resumed_at_step");
-    assert!(resumed_at > 0 && resumed_at.is_multiple_of(10_000), "{resumed_at}");
+    assert!(
+        resumed_at > 0 && resumed_at.is_multiple_of(10_000),
+        "{resumed_at}"
+    );
     for pop in ["exc", "inh"] {
         assert_eq!(
             read_npy_f64(full.join(format!("{pop}.times.npy"))).unwrap(),

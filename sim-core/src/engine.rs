@@ -1120,12 +1120,34 @@ impl Checkpoint {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CheckpointError> {
-        // Bound allocations so a corrupt file cannot request absurd memory.
-        let cfg = bincode::config::standard().with_limit::<{ 1 << 36 }>();
-        bincode::serde::decode_from_slice(bytes, cfg)
-            .map(|(c, _)| c)
-            .map_err(|e| CheckpointError::Decode(e.to_string()))
+        decode_bounded(bytes).map_err(|e| CheckpointError::Decode(e.to_string()))
     }
+}
+
+/// Decodes bincode (standard configuration) with allocations bounded by the input's size, so
+/// that a corrupt length (a string said to be 4 GiB long in a 3 kB file) is an error, not an
+/// allocation. Decoded values take at most a few times their encoded size (a varint of one
+/// byte becomes an 8-byte integer), so the bound is 64 times the input, rounded up to a power
+/// of two (bincode's limit is a constant), and at least 1 MiB.
+pub fn decode_bounded<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<T, bincode::error::DecodeError> {
+    fn with<const LIMIT: usize, T: serde::de::DeserializeOwned>(
+        bytes: &[u8],
+    ) -> Result<T, bincode::error::DecodeError> {
+        let cfg = bincode::config::standard().with_limit::<LIMIT>();
+        bincode::serde::decode_from_slice(bytes, cfg).map(|(v, _)| v)
+    }
+    let bound = bytes.len().saturating_mul(64).max(1 << 20);
+    macro_rules! by_power {
+        ($($p:literal)*) => {
+            match bound.next_power_of_two().trailing_zeros() {
+                $($p => with::<{ 1usize << $p }, T>(bytes),)*
+                _ => with::<{ 1usize << 44 }, T>(bytes),
+            }
+        };
+    }
+    by_power!(20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43)
 }
 
 /// A sense-reversing barrier that spins briefly, then yields: steps are microseconds long, so

@@ -78,9 +78,7 @@ fn read_checkpoint(dir: &Path) -> Result<RunCheckpoint, CliError> {
             source,
         })
     })?;
-    let cfg = bincode::config::standard().with_limit::<{ 1 << 36 }>();
-    bincode::serde::decode_from_slice(&bytes, cfg)
-        .map(|(c, _)| c)
+    sim_core::engine::decode_bounded(&bytes)
         .map_err(|e| CliError::input_in(path.display(), CheckpointError::Decode(e.to_string())))
 }
 
