@@ -10,6 +10,7 @@ pub use hw_export;
 pub use models;
 pub use sim_core;
 
+pub mod errors;
 pub mod plot;
 pub mod rundir;
 pub mod sysinfo;

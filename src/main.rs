@@ -29,7 +29,19 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            let text = e.render().to_string();
+            let code = commands::CommandError::Usage(String::new()).code();
+            eprint!(
+                "error[{code}]{}",
+                text.strip_prefix("error").unwrap_or(&text)
+            );
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(), // --help, --version
+    };
     let result = match cli.command {
         Command::Run(a) => commands::run::run(a),
         Command::Cam(a) => commands::cam::cam(a),
@@ -40,7 +52,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            match e.code() {
+                Some(code) => eprintln!("error[{code}]: {e}"),
+                None => eprintln!("error: {e}"),
+            }
             ExitCode::from(e.exit_code())
         }
     }

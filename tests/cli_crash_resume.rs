@@ -102,6 +102,16 @@ fn killed_run_resumes_to_identical_output() {
         String::from_utf8_lossy(&res.stderr)
     );
     assert_eq!(status(&killed), "complete");
+    // It continued from the checkpoint (at a multiple of 1000 ms = 10000 steps), not from 0.
+    let info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(killed.join("run.json")).unwrap()).unwrap();
+    let resumed_at = info["extra"]["resumed_at_step"]
+        .as_u64()
+        .expect("resumed_at_step");
+    assert!(
+        resumed_at > 0 && resumed_at.is_multiple_of(10_000),
+        "{resumed_at}"
+    );
     for pop in ["exc", "inh"] {
         assert_eq!(
             read_npy_f64(full.join(format!("{pop}.times.npy"))).unwrap(),

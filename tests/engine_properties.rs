@@ -1,5 +1,6 @@
-//! Properties of the engine on random small networks (mixed integration conventions, plastic
-//! projections in both STDP semantics, random delays, Poisson input):
+//! Properties of the engine on random small networks (IF_curr_exp in both integration
+//! conventions, IF_cond_exp and Izhikevich populations, plastic projections in both STDP
+//! semantics, random delays, Poisson or spike-array input):
 //! * the output is identical for 1 and N threads;
 //! * checkpoint -> restore (into another thread count) -> continue equals the uninterrupted run.
 
@@ -7,9 +8,13 @@ use std::sync::Arc;
 
 use models::connectors::{ConnectContext, Connector};
 use models::dist::{Distribution, Value};
+use models::neurons::if_cond_exp::IfCondExpParams;
 use models::neurons::if_curr_exp::IfCurrExpParams;
+use models::neurons::izhikevich::IzhikevichParams;
 use models::neurons::spike_source_poisson::SpikeSourcePoissonParams;
-use models::neurons::{IfCurrExp, Integration, SpikeSourcePoisson};
+use models::neurons::{
+    IfCondExp, IfCurrExp, Integration, Izhikevich, SpikeSourceArray, SpikeSourcePoisson,
+};
 use models::synapses::{Semantics, SpikePairRule, Stdp, WeightDependence};
 use proptest::prelude::*;
 use sim_core::network::{Network, Projection, RecordSpec};
@@ -23,7 +28,9 @@ struct Spec {
     dt: f64,
     seed: u64,
     sizes: Vec<u32>,
-    spynnaker: Vec<bool>,
+    /// Per population: 0 IF_curr_exp (NEST), 1 IF_curr_exp (sPyNNaker), 2 IF_cond_exp,
+    /// 3 Izhikevich; for the source, even = Poisson, odd = spike array.
+    cells: Vec<u8>,
     projections: Vec<ProjectionSpec>,
 }
 
@@ -32,7 +39,7 @@ fn spec() -> impl Strategy<Value = Spec> {
         let pops = n_pops + 1; // population 0 is a Poisson source
         (
             prop::collection::vec(2u32..40, pops),
-            prop::collection::vec(prop::bool::ANY, pops),
+            prop::collection::vec(0u8..4, pops),
             prop::collection::vec(
                 (
                     0..pops,
@@ -47,11 +54,11 @@ fn spec() -> impl Strategy<Value = Spec> {
                 1..6,
             ),
         )
-            .prop_map(move |(sizes, spynnaker, projections)| Spec {
+            .prop_map(move |(sizes, cells, projections)| Spec {
                 dt: if coarse { 1.0 } else { 0.1 },
                 seed,
                 sizes,
-                spynnaker,
+                cells,
                 projections,
             })
     })
@@ -61,41 +68,57 @@ fn build(s: &Spec) -> Network {
     let grid = TimeGrid::new(s.dt).unwrap();
     let mut net = Network::new(grid, s.seed);
     for (k, &size) in s.sizes.iter().enumerate() {
-        let id = if k == 0 {
-            let p = SpikeSourcePoissonParams {
-                rate: 80.0,
-                start: 0.0,
-                duration: 1e9,
-            };
-            net.add_population(
-                "src",
-                size,
-                Arc::new(SpikeSourcePoisson::new(&p, &grid).unwrap()),
-            )
-            .unwrap()
-        } else {
-            let p = IfCurrExpParams {
-                tau_refrac: 2.0,
-                tau_m: 10.0,
-                cm: 0.25,
-                ..Default::default()
-            };
-            let conv = if s.spynnaker[k] {
-                Integration::Spynnaker
-            } else {
-                Integration::Nest
-            };
-            let v = Value::Random(Distribution::Uniform {
-                low: -65.0,
-                high: -52.0,
-            });
-            net.add_population(
-                &format!("p{k}"),
-                size,
-                Arc::new(IfCurrExp::new(p, conv, Some(v), &grid).unwrap()),
-            )
-            .unwrap()
+        let v = Value::Random(Distribution::Uniform {
+            low: -65.0,
+            high: -52.0,
+        });
+        let model: Arc<dyn sim_core::PopulationModel> = match (k, s.cells[k]) {
+            (0, c) if c % 2 == 0 => {
+                let p = SpikeSourcePoissonParams {
+                    rate: 80.0,
+                    start: 0.0,
+                    duration: 1e9,
+                };
+                Arc::new(SpikeSourcePoisson::new(&p, &grid).unwrap())
+            }
+            (0, _) => {
+                // Neuron i fires at i+1, 2(i+1), ... steps (a regular, neuron-specific train).
+                let times: Vec<Vec<f64>> = (0..size)
+                    .map(|i| (1..40).map(|m| (m * (i + 1)) as f64 * s.dt).collect())
+                    .collect();
+                Arc::new(SpikeSourceArray::new(&times, size, &grid).unwrap())
+            }
+            (_, c @ (0 | 1)) => {
+                let p = IfCurrExpParams {
+                    tau_refrac: 2.0,
+                    tau_m: 10.0,
+                    cm: 0.25,
+                    ..Default::default()
+                };
+                let conv = if c == 1 {
+                    Integration::Spynnaker
+                } else {
+                    Integration::Nest
+                };
+                Arc::new(IfCurrExp::new(p, conv, Some(v), &grid).unwrap())
+            }
+            (_, 2) => {
+                let p = IfCondExpParams {
+                    tau_refrac: 2.0,
+                    tau_m: 10.0,
+                    cm: 0.25,
+                    ..Default::default()
+                };
+                Arc::new(IfCondExp::new(p, Some(v), None, None, &grid).unwrap())
+            }
+            _ => Arc::new(Izhikevich::new(IzhikevichParams::default(), Some(v), None).unwrap()),
         };
+        let name = if k == 0 {
+            "src".to_string()
+        } else {
+            format!("p{k}")
+        };
+        let id = net.add_population(&name, size, model).unwrap();
         let vars = if k == 0 { vec![] } else { vec![0] };
         net.set_record(
             id,
@@ -217,4 +240,31 @@ proptest! {
         prop_assert_eq!(full, obs);
         prop_assert_eq!(cp_full, second.checkpoint());
     }
+}
+
+#[test]
+fn the_random_networks_are_active() {
+    // The properties compare spikes: they say little unless neuron populations (not only the
+    // source) fire. Most generated networks have one that does, and each cell type fires.
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut firing_by_cell = [0usize; 4];
+    let mut cases_by_cell = [0usize; 4];
+    let (mut active, total) = (0, 60);
+    for _ in 0..total {
+        let s = spec().new_tree(&mut runner).unwrap().current();
+        let (obs, _) = run(&build(&s), 1, 300);
+        for k in 1..s.sizes.len() {
+            let c = s.cells[k] as usize;
+            cases_by_cell[c] += 1;
+            firing_by_cell[c] += usize::from(!obs.spikes[k].is_empty());
+        }
+        active += usize::from(obs.spikes[1..].iter().any(|p| !p.is_empty()));
+    }
+    eprintln!(
+        "{active} of {total} networks with a firing neuron population; populations firing by \
+         cell type: {firing_by_cell:?} of {cases_by_cell:?}"
+    );
+    assert!(2 * active >= total, "{active} of {total}");
+    assert!(firing_by_cell.iter().all(|&n| n > 0), "{firing_by_cell:?}");
 }

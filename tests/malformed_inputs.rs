@@ -5,7 +5,10 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use models::builders::benchmarks::{build, Benchmark, BenchmarkConfig};
+#[path = "../fuzz/src/lib.rs"]
+#[allow(dead_code)]
+mod fuzz_targets;
+
 use rand::RngExt;
 use sim_core::rng::{stream, Domain};
 use sim_core::{Checkpoint, Simulation};
@@ -92,36 +95,16 @@ fn mutated_experiment_files_never_panic() {
     assert!(errors > 500, "{errors}");
 }
 
-/// A small CA3 memory that learns one pair: a network with plastic projections.
-fn small_ca3() -> sim_core::Network {
-    use models::builders::ca3::{build, input_spikes, Ca3Size, Operation, Scheduled};
-    let size = Ca3Size {
-        cues: 3,
-        content_bits: 4,
-    };
-    let ops = [Scheduled {
-        t0: 0,
-        op: Operation::Learn {
-            cue: 1,
-            content: vec![0, 2],
-        },
-    }];
-    build(size, input_spikes(size, &ops)).unwrap().network
+/// A small CA3 memory that learns one pair: a network with plastic projections (the one the
+/// checkpoint fuzz target restores into).
+fn small_ca3() -> &'static sim_core::Network {
+    &fuzz_targets::checkpoint_networks()[1]
 }
 
 #[test]
 fn mutated_checkpoints_never_panic() {
-    // A static network and one with plastic projections (the CA3 memory after learning).
-    let cuba = build(
-        Benchmark::Cuba,
-        &BenchmarkConfig {
-            neurons: 50,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let ca3 = small_ca3();
-    for (k, net) in [cuba, ca3].iter().enumerate() {
+    // A 50-neuron CUBA network and one with plastic projections (the CA3 memory after learning).
+    for (k, net) in fuzz_targets::checkpoint_networks().iter().enumerate() {
         let mut sim = Simulation::with_threads(net, 2);
         sim.run_until(12, &mut sim_core::engine::NullObserver)
             .unwrap();
@@ -146,7 +129,7 @@ fn mutated_checkpoints_never_panic() {
 #[test]
 fn structurally_inconsistent_checkpoints_are_refused() {
     let net = small_ca3();
-    let mut sim = Simulation::with_threads(&net, 2);
+    let mut sim = Simulation::with_threads(net, 2);
     sim.run_until(12, &mut sim_core::engine::NullObserver)
         .unwrap();
     let good = sim.checkpoint();
@@ -188,13 +171,13 @@ fn structurally_inconsistent_checkpoints_are_refused() {
     for (what, cut) in cuts {
         let mut cp = good.clone();
         cut(&mut cp);
-        let mut fresh = Simulation::with_threads(&net, 1);
+        let mut fresh = Simulation::with_threads(net, 1);
         assert!(
             fresh.restore(&cp).is_err(),
             "a checkpoint with a bad {what} is refused"
         );
     }
-    let mut fresh = Simulation::with_threads(&net, 1);
+    let mut fresh = Simulation::with_threads(net, 1);
     fresh
         .restore(&good)
         .expect("the unmodified checkpoint restores");

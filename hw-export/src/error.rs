@@ -37,4 +37,14 @@ pub enum HwError {
     Map { what: String },
 }
 
+sim_core::error_codes! { HwError {
+    Io => "E0301",
+    Json => "E0302",
+    Format => "E0303",
+    Entry => "E0304",
+    UnknownFormat => "E0305",
+    Machine => "E0306",
+    Map => "E0307",
+} }
+
 pub type Result<T> = std::result::Result<T, HwError>;

@@ -58,6 +58,11 @@ pub enum ExperimentError {
     },
 }
 
+sim_core::error_codes! { ExperimentError {
+    Input => "E0801",
+    Run => "E0802",
+} }
+
 /// Spike counts per item during the probe.
 #[derive(Default)]
 struct ProbeCounter {

@@ -19,7 +19,7 @@
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -106,11 +106,21 @@ pub enum RunError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
-    #[error("checkpoint does not match this network: {0}")]
+    #[error("checkpoint does not match this network: {0}; resume with the model the run was started with, or start a new run")]
     Mismatch(String),
-    #[error("checkpoint is unreadable: {0}")]
+    #[error("checkpoint is unreadable: {0}; the file is damaged or from another engram version: start a new run")]
     Decode(String),
 }
+
+crate::error_codes! { RunError {
+    Model => "E0501",
+    Io => "E0502",
+} }
+
+crate::error_codes! { CheckpointError {
+    Mismatch => "E0401",
+    Decode => "E0402",
+} }
 
 /// Totals of a run so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -612,13 +622,14 @@ impl Simulation {
             return;
         }
         let barrier = SpinBarrier::new(self.shards.len());
-        let abort = AtomicBool::new(false);
-        let stopped_at = AtomicUsize::new(usize::MAX);
+        // The earliest step at which a shard failed. Every shard stops after the barrier of
+        // that step: a flag without the step would also stop a slow shard still reading it
+        // after the previous barrier, while the failed one waits at the next (a deadlock).
+        let failed_at = AtomicU64::new(Step::MAX);
         std::thread::scope(|scope| {
             for (s, shard) in self.shards.iter_mut().enumerate() {
                 let barrier = &barrier;
-                let abort = &abort;
-                let stopped_at = &stopped_at;
+                let failed_at = &failed_at;
                 scope.spawn(move || {
                     barrier.register(s);
                     for t in start..end {
@@ -628,13 +639,12 @@ impl Simulation {
                             .feed(t, shard.pops.iter_mut().map(|sp| &mut sp.kernel));
                         shard.update(pops, t, dt, &outboxes[s]);
                         if shard.error.is_some() {
-                            abort.store(true, Ordering::SeqCst);
+                            failed_at.fetch_min(t, Ordering::SeqCst);
                         }
                         let kernels = shard.pops.iter().map(|sp| &sp.kernel);
                         shard.graded.publish(t, kernels, &graded_outboxes[s]);
                         barrier.wait(s);
-                        if abort.load(Ordering::SeqCst) {
-                            stopped_at.store(t as usize, Ordering::SeqCst);
+                        if failed_at.load(Ordering::SeqCst) <= t {
                             return;
                         }
                         shard.deliver(t, dt, outboxes);
@@ -643,12 +653,7 @@ impl Simulation {
                 });
             }
         });
-        let stop = stopped_at.load(Ordering::SeqCst);
-        self.step = if stop == usize::MAX {
-            end
-        } else {
-            stop as Step
-        };
+        self.step = end.min(failed_at.load(Ordering::SeqCst));
     }
 
     /// Hands the chunk's recordings to the observer; returns the first model error, if any.
@@ -656,6 +661,13 @@ impl Simulation {
         &mut self,
         observer: &mut dyn Observer,
     ) -> Result<Option<(usize, ModelError, Step)>, RunError> {
+        // A failed step is only partly recorded, in a way that depends on which shard failed:
+        // nothing of it is kept, for any thread count.
+        let stop = if self.shards.iter().any(|sh| sh.error.is_some()) {
+            self.step
+        } else {
+            Step::MAX
+        };
         for p in 0..self.pops.len() {
             if self.pops[p].record_spikes {
                 // Shards hold ascending neuron ranges: a stable merge by step keeps neuron order.
@@ -663,12 +675,14 @@ impl Simulation {
                 for sh in &mut self.shards {
                     all.append(&mut sh.rec_spikes[p]);
                 }
+                all.retain(|&(t, _)| t < stop);
                 all.sort_by_key(|&(t, _)| t);
                 let steps: Vec<Step> = all.iter().map(|x| x.0).collect();
                 let neurons: Vec<u32> = all.iter().map(|x| x.1).collect();
                 observer.spikes(p, &steps, &neurons)?;
             }
-            let steps: Vec<Step> = std::mem::take(&mut self.shards[0].rec_sample_steps[p]);
+            let mut steps: Vec<Step> = std::mem::take(&mut self.shards[0].rec_sample_steps[p]);
+            steps.retain(|&t| t < stop);
             for sh in &mut self.shards[1..] {
                 sh.rec_sample_steps[p].clear();
             }
@@ -1424,12 +1438,34 @@ impl Checkpoint {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CheckpointError> {
-        // Bound allocations so a corrupt file cannot request absurd memory.
-        let cfg = bincode::config::standard().with_limit::<{ 1 << 36 }>();
-        bincode::serde::decode_from_slice(bytes, cfg)
-            .map(|(c, _)| c)
-            .map_err(|e| CheckpointError::Decode(e.to_string()))
+        decode_bounded(bytes).map_err(|e| CheckpointError::Decode(e.to_string()))
     }
+}
+
+/// Decodes bincode (standard configuration) with allocations bounded by the input's size, so
+/// that a corrupt length (a string said to be 4 GiB long in a 3 kB file) is an error, not an
+/// allocation. Decoded values take at most a few times their encoded size (a varint of one
+/// byte becomes an 8-byte integer), so the bound is 64 times the input, rounded up to a power
+/// of two (bincode's limit is a constant), and at least 1 MiB.
+pub fn decode_bounded<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<T, bincode::error::DecodeError> {
+    fn with<const LIMIT: usize, T: serde::de::DeserializeOwned>(
+        bytes: &[u8],
+    ) -> Result<T, bincode::error::DecodeError> {
+        let cfg = bincode::config::standard().with_limit::<LIMIT>();
+        bincode::serde::decode_from_slice(bytes, cfg).map(|(v, _)| v)
+    }
+    let bound = bytes.len().saturating_mul(64).max(1 << 20);
+    macro_rules! by_power {
+        ($($p:literal)*) => {
+            match bound.next_power_of_two().trailing_zeros() {
+                $($p => with::<{ 1usize << $p }, T>(bytes),)*
+                _ => with::<{ 1usize << 44 }, T>(bytes),
+            }
+        };
+    }
+    by_power!(20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43)
 }
 
 /// A barrier that spins briefly, then sleeps until the last thread wakes it: steps are

@@ -6,6 +6,7 @@
 
 pub mod engine;
 pub mod graded;
+pub mod errors;
 pub mod model;
 pub mod network;
 pub mod npy;

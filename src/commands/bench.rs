@@ -14,7 +14,7 @@ use models::neurons::Precision;
 use serde_json::json;
 use sim_core::engine::NullObserver;
 
-use super::CliError;
+use super::{CliError, CommandError};
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -89,23 +89,28 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
                 },
                 generated: true,
             };
-            let net = build_with(kind, &cfg, &opts)
-                .map_err(|e| CliError::Input(format!("bench: {e}")))?;
-            let steps = net
-                .grid
-                .steps(a.seconds * 1000.0)
-                .map_err(|e| CliError::Input(format!("--seconds {}: {e}", a.seconds)))?;
+            let net = build_with(kind, &cfg, &opts).map_err(|e| CliError::input_in("bench", e))?;
+            let steps = net.grid.steps(a.seconds * 1000.0).map_err(|e| {
+                CliError::input(CommandError::OptionValue {
+                    option: "--seconds",
+                    value: a.seconds.to_string(),
+                    allowed: e.to_string(),
+                })
+            })?;
             (net, a.network.clone(), steps)
         }
         path => {
             if a.precision != PrecisionArg::F64 {
-                return Err(CliError::Input(format!(
-                    "--precision: applies to the cuba benchmark; {path} sets `precision` per \
-                     population"
-                )));
+                return Err(CliError::input(CommandError::OptionValue {
+                    option: "--precision",
+                    value: "f32".into(),
+                    allowed: format!(
+                        "applies to the cuba benchmark; {path} sets `precision` per population"
+                    ),
+                }));
             }
             let spec = models::modelfile::load(&PathBuf::from(path), &[], Some(a.seed))
-                .map_err(|e| CliError::Input(e.to_string()))?;
+                .map_err(CliError::input)?;
             let steps = spec.duration_steps;
             (spec.network, path.to_string(), steps)
         }
@@ -117,7 +122,7 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
     let t_sim = Instant::now();
     sim.set_chunk_steps(10_000);
     sim.run_until(duration_steps, &mut NullObserver)
-        .map_err(|e| CliError::Runtime(e.to_string()))?;
+        .map_err(CliError::runtime)?;
     let simulate_s = t_sim.elapsed().as_secs_f64();
     let simulate_cpu_s = engram::sysinfo::cpu_time_s()
         .zip(cpu_before)

@@ -14,7 +14,7 @@ use engram::rundir::{draw_raster, ModelInfo, RunDir, RunInfo};
 use models::builders::ca3::{self, Operation, RecallRow, POPULATIONS};
 use sim_core::npy::{write_npy_1d, write_npy_2d};
 
-use super::CliError;
+use super::{CliError, CommandError};
 
 #[derive(Args)]
 pub struct CamArgs {
@@ -83,11 +83,17 @@ fn csv(rows: &[RecallRow]) -> String {
 }
 
 pub fn cam(a: CamArgs) -> Result<(), CliError> {
-    let backend: BackendKind = a.backend.parse().map_err(CliError::Input)?;
+    let backend = super::backend(&a.backend)?;
     let name = a.experiment.display().to_string();
+    let experiment_error = |message| {
+        CliError::input(ca3::CamError::Experiment {
+            file: name.clone(),
+            message,
+        })
+    };
     let text = std::fs::read_to_string(&a.experiment)
-        .map_err(|e| CliError::Input(format!("{name}: cannot read: {e}")))?;
-    let exp = ca3::parse_experiment(&text).map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+        .map_err(|e| experiment_error(format!("cannot read: {e}")))?;
+    let exp = ca3::parse_experiment(&text).map_err(experiment_error)?;
     let threads = a
         .threads
         .unwrap_or_else(CpuBackend::available_threads)
@@ -97,17 +103,17 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
     let (run, board) = match backend {
         BackendKind::Cpu => (
             ca3::run(exp.size, &exp.schedule, threads, exp.min_steps)
-                .map_err(|e| CliError::Input(format!("{name}: {e}")))?,
+                .map_err(|e| CliError::input_in(&name, e))?,
             None,
         ),
         BackendKind::Spinnaker => {
             let (memory, steps) = ca3::prepare(exp.size, &exp.schedule, exp.min_steps, exp.seed)
-                .map_err(|e| CliError::Input(format!("{name}: {e}")))?;
+                .map_err(|e| CliError::input_in(&name, e))?;
             let mut board = super::spinnaker::board(&memory.network, &a.board)?;
             let mut obs = sim_core::MemoryObserver::default();
             board
                 .run_until(steps, &mut obs)
-                .map_err(|e| CliError::Runtime(format!("{name}: {e}")))?;
+                .map_err(|e| CliError::runtime_in(&name, e))?;
             // Settled, so that the files mean what the CPU backend's mean (see
             // docs/SPINNAKER_BACKEND.md).
             let weights = |p| {
@@ -137,7 +143,7 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
     info.simulate_s = wall;
     info.steps_done = run.steps;
     let mut dir = RunDir::create(&a.out, info)
-        .map_err(|e| CliError::Runtime(format!("{}: {e}", a.out.display())))?;
+        .map_err(|e| CliError::runtime_in(a.out.display(), CommandError::Output(e)))?;
     dir.write_file("experiment.toml", text.as_bytes())?;
 
     let mut total = 0u64;
@@ -163,8 +169,8 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
         n,
         &run.content_to_cue,
     )?;
-    let json =
-        serde_json::to_string_pretty(&run.table).map_err(|e| CliError::Runtime(e.to_string()))?;
+    let json = serde_json::to_string_pretty(&run.table)
+        .map_err(|e| CliError::runtime(CommandError::Output(e.into())))?;
     dir.write_file("recall_table.json", json.as_bytes())?;
     dir.write_file("recall_table.csv", csv(&run.table).as_bytes())?;
 
@@ -214,12 +220,12 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
         Vec::new()
     };
     draw_raster(&a.out, net, run.steps as f64 * ca3::DT_MS, &markers)
-        .map_err(|e| CliError::Runtime(format!("raster.png: {e}")))?;
+        .map_err(|e| CliError::runtime(CommandError::Plot(e)))?;
     if let Some(board) = &board {
         if let Some(failure) = super::spinnaker::finish_report(&mut dir, board, a.quiet)? {
             let msg = format!("{name}: {failure}");
-            dir.finish(Some(msg.clone()))?;
-            return Err(CliError::Runtime(msg));
+            dir.finish(Some(msg))?;
+            return Err(CliError::runtime_in(&name, CommandError::BoardRun(failure)));
         }
     }
     dir.finish(None)?;

@@ -8,7 +8,7 @@ use std::time::Instant;
 use clap::Args;
 use hw_export::{compress_tables, load_tables, save_tables, TableReport};
 
-use super::CliError;
+use super::{CliError, CommandError};
 
 #[derive(Args)]
 pub struct CompressArgs {
@@ -29,7 +29,7 @@ pub struct CompressArgs {
 }
 
 pub fn compress(a: CompressArgs) -> Result<(), CliError> {
-    let tables = load_tables(&a.tables).map_err(|e| CliError::Input(e.to_string()))?;
+    let tables = load_tables(&a.tables).map_err(CliError::input)?;
     let t = Instant::now();
     let (compressed, reports) = compress_tables(&tables, a.target);
     let wall = t.elapsed().as_secs_f64();
@@ -60,10 +60,10 @@ pub fn compress(a: CompressArgs) -> Result<(), CliError> {
             text.push('\n');
         }
         std::fs::write(path, text)
-            .map_err(|e| CliError::Runtime(format!("{}: {e}", path.display())))?;
+            .map_err(|e| CliError::runtime_in(path.display(), CommandError::Output(e)))?;
     }
     if let Some(path) = &a.out {
-        save_tables(path, &compressed).map_err(|e| CliError::Runtime(e.to_string()))?;
+        save_tables(path, &compressed).map_err(CliError::runtime)?;
     }
     let original: usize = reports.iter().map(|r| r.original).sum();
     let total: usize = reports.iter().map(|r| r.compressed).sum();
@@ -77,9 +77,7 @@ pub fn compress(a: CompressArgs) -> Result<(), CliError> {
         a.target
     );
     if unchecked > 0 {
-        return Err(CliError::Runtime(format!(
-            "{unchecked} tables failed the equivalence check"
-        )));
+        return Err(CliError::runtime(CommandError::Unchecked(unchecked)));
     }
     Ok(())
 }

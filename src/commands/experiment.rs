@@ -12,7 +12,7 @@ use models::experiment::{
 };
 use models::modelfile::ModelSpec;
 
-use super::CliError;
+use super::{CliError, CommandError};
 
 /// The run directory when `--out` is not given: `runs/<file stem>`.
 pub fn default_out(model: &Path) -> PathBuf {
@@ -53,7 +53,7 @@ pub fn run(
 ) -> Result<(), CliError> {
     let exp = spec.experiment.as_ref().expect("called for experiments");
     // Bad conditions are bad input: report them before a run directory exists.
-    check_conditions(spec).map_err(|e| CliError::Input(e.to_string()))?;
+    check_conditions(spec).map_err(input_error)?;
     let net = &spec.network;
     let model = ModelInfo {
         file: model_file.to_string(),
@@ -65,7 +65,7 @@ pub fn run(
     info.extra
         .insert("experiment".into(), "delayed_recall".into());
     let mut dir = RunDir::create(out, info)
-        .map_err(|e| CliError::Runtime(format!("{}: {e}", out.display())))?;
+        .map_err(|e| CliError::runtime_in(out.display(), CommandError::Output(e)))?;
     dir.write_file("model.toml", spec.source.as_bytes())?;
     if !quiet {
         eprintln!(
@@ -78,11 +78,10 @@ pub fn run(
     let t0 = Instant::now();
     let rows = match run_delayed_recall(spec, threads) {
         Ok(rows) => rows,
-        Err(ExperimentError::Input(e)) => return Err(CliError::Input(e.to_string())),
+        Err(e @ ExperimentError::Input(_)) => return Err(input_error(e)),
         Err(e) => {
-            let msg = format!("{model_file}: {e}");
-            dir.finish(Some(msg.clone()))?;
-            return Err(CliError::Runtime(msg));
+            dir.finish(Some(format!("{model_file}: {e}")))?;
+            return Err(CliError::runtime_in(model_file, e));
         }
     };
     dir.info.simulate_s = t0.elapsed().as_secs_f64();
@@ -123,7 +122,7 @@ pub fn run(
         "recall accuracy",
         &refs,
     )
-    .map_err(|e| CliError::Runtime(e.to_string()))?;
+    .map_err(|e| CliError::runtime(CommandError::Plot(e.to_string())))?;
     dir.info.extra.insert(
         "recall".into(),
         serde_json::to_value(&rows).map_err(std::io::Error::other)?,
@@ -138,4 +137,12 @@ pub fn run(
         );
     }
     Ok(())
+}
+
+/// Bad conditions report the model-file error behind them, with its code.
+fn input_error(e: ExperimentError) -> CliError {
+    match e {
+        ExperimentError::Input(m) => CliError::input(m),
+        e => CliError::input(e),
+    }
 }

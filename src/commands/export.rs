@@ -18,7 +18,7 @@ use hw_export::{map_network, MapOptions};
 use models::builders::ca3;
 use sim_core::Network;
 
-use super::CliError;
+use super::{CliError, CommandError};
 
 #[derive(Args)]
 pub struct ExportArgs {
@@ -73,10 +73,13 @@ struct Loaded {
 }
 
 fn bad_machine(value: &str) -> CliError {
-    CliError::Input(format!(
-        "--machine {value}: expected spinn5, spinn3 or WxH chips with W and H multiples of 12 \
-         (e.g. 24x24) or 8x8"
-    ))
+    CliError::input(CommandError::OptionValue {
+        option: "--machine",
+        value: value.to_string(),
+        allowed: "expected spinn5, spinn3 or WxH chips with W and H multiples of 12 (e.g. 24x24) \
+                  or 8x8"
+            .into(),
+    })
 }
 
 fn parse_machine(value: &str) -> Result<Machine, CliError> {
@@ -99,10 +102,14 @@ fn parse_machine(value: &str) -> Result<Machine, CliError> {
 
 fn parse_chip(value: &str, machine: &Machine) -> Result<(u32, u32), CliError> {
     let bad = || {
-        CliError::Input(format!(
-            "--dead-chip {value}: expected x,y of a chip of the machine ({}x{})",
-            machine.width, machine.height
-        ))
+        CliError::input(CommandError::OptionValue {
+            option: "--dead-chip",
+            value: value.to_string(),
+            allowed: format!(
+                "expected x,y of a chip of the machine ({}x{})",
+                machine.width, machine.height
+            ),
+        })
     };
     let (x, y) = value.split_once(',').ok_or_else(bad)?;
     let c = (
@@ -117,7 +124,12 @@ fn parse_chip(value: &str, machine: &Machine) -> Result<(u32, u32), CliError> {
 /// `content_bits`/`m`, and no `populations`)
 fn is_experiment(path: &Path) -> Result<bool, CliError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::Input(format!("{}: cannot read: {e}", path.display())))?;
+        .map_err(|source| {
+            CliError::input(CommandError::Read {
+                path: path.display().to_string(),
+                source,
+            })
+        })?;
     let Ok(table) = text.parse::<toml::Table>() else {
         return Ok(false); // the model-file loader reports the TOML error with its location
     };
@@ -134,15 +146,19 @@ fn load(a: &SpinnakerArgs) -> Result<Loaded, CliError> {
     );
     if is_experiment(&a.model)? {
         if !a.overrides.is_empty() {
-            return Err(CliError::Input(format!(
-                "{}: --set applies to model files; this is a CAM experiment file",
-                a.model.display()
-            )));
+            return Err(CliError::input(CommandError::OptionValue {
+                option: "--set",
+                value: a.overrides.join(" "),
+                allowed: format!(
+                    "applies to model files; {} is a CAM experiment file",
+                    a.model.display()
+                ),
+            }));
         }
-        let exp = ca3::load_experiment(&a.model).map_err(|e| CliError::Input(e.to_string()))?;
+        let exp = ca3::load_experiment(&a.model).map_err(CliError::input)?;
         let input = ca3::input_spikes(exp.size, &exp.schedule);
         let memory = ca3::build_seeded(exp.size, input, exp.seed)
-            .map_err(|e| CliError::Input(format!("{}: {e}", a.model.display())))?;
+            .map_err(|e| CliError::input_in(a.model.display(), e))?;
         let last = exp.schedule.last().map_or(0, |s| s.t0 + 8);
         let steps = exp.min_steps.max(last);
         let net = memory.network;
@@ -154,8 +170,8 @@ fn load(a: &SpinnakerArgs) -> Result<Loaded, CliError> {
             origin: format!("the CA3 memory of {origin}"),
         });
     }
-    let spec = models::modelfile::load(&a.model, &a.overrides, None)
-        .map_err(|e| CliError::Input(e.to_string()))?;
+    let spec =
+        models::modelfile::load(&a.model, &a.overrides, None).map_err(CliError::input)?;
     Ok(Loaded {
         duration_ms: spec.duration_ms(),
         pop_names: spec.population_names,
@@ -175,21 +191,21 @@ pub fn export(a: ExportArgs) -> Result<(), CliError> {
         .collect::<Result<_, _>>()?;
     machine = machine.with_dead_chips(&dead);
     if a.neurons_per_core == 0 || a.neurons_per_core > 4096 {
-        return Err(CliError::Input(format!(
-            "--neurons-per-core {}: must be 1..=4096",
-            a.neurons_per_core
-        )));
-    }
-    if a.time_scale_factor == Some(0) {
-        return Err(CliError::Input(
-            "--time-scale-factor 0: must be >= 1".into(),
+        return Err(option_value(
+            "--neurons-per-core",
+            a.neurons_per_core,
+            "must be 1..=4096",
         ));
     }
+    if a.time_scale_factor == Some(0) {
+        return Err(option_value("--time-scale-factor", 0, "must be >= 1"));
+    }
     if !(a.rate.is_finite() && a.rate >= 0.0) {
-        return Err(CliError::Input(format!(
-            "--rate {}: must be a finite rate >= 0 (Hz)",
-            a.rate
-        )));
+        return Err(option_value(
+            "--rate",
+            a.rate,
+            "must be a finite rate >= 0 (Hz)",
+        ));
     }
     let loaded = load(&a)?;
     let mut opts = MapOptions::default();
@@ -202,7 +218,7 @@ pub fn export(a: ExportArgs) -> Result<(), CliError> {
     }
     let start = Instant::now();
     let mapping = map_network(&loaded.net, &machine, &opts)
-        .map_err(|e| CliError::Runtime(format!("{}: {e}", a.model.display())))?;
+        .map_err(|e| CliError::runtime_in(a.model.display(), e))?;
     let map_secs = start.elapsed().as_secs_f64();
     let (files, report) = write_export(
         &a.out,
@@ -217,7 +233,7 @@ pub fn export(a: ExportArgs) -> Result<(), CliError> {
         &mapping,
         &opts,
     )
-    .map_err(|e| CliError::Runtime(e.to_string()))?;
+    .map_err(CliError::runtime)?;
     print!("{}", summary_text(&report));
     println!(
         "mapped {} neurons, {} synapses in {map_secs:.2} s; {} files in {}",
@@ -233,10 +249,17 @@ pub fn export(a: ExportArgs) -> Result<(), CliError> {
         );
     }
     if !mapping.ok() {
-        return Err(CliError::Runtime(format!(
-            "the mapping does not fit or does not verify (see {}/report.txt)",
-            a.out.display()
+        return Err(CliError::runtime(CommandError::Unmappable(
+            a.out.display().to_string(),
         )));
     }
     Ok(())
+}
+
+fn option_value(option: &'static str, value: impl ToString, allowed: &str) -> CliError {
+    CliError::input(CommandError::OptionValue {
+        option,
+        value: value.to_string(),
+        allowed: allowed.into(),
+    })
 }

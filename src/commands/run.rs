@@ -9,9 +9,10 @@ use backends::BackendKind;
 use clap::Args;
 use engram::rundir::{draw_raster, ModelInfo, Recorder, RecorderPositions, RunDir, RunInfo};
 use serde::{Deserialize, Serialize};
+use sim_core::engine::CheckpointError;
 use sim_core::{Checkpoint, Simulation, Step};
 
-use super::CliError;
+use super::{CliError, CommandError};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -65,7 +66,7 @@ const CHECKPOINT: &str = "checkpoint.bin";
 
 fn write_checkpoint(dir: &Path, cp: &RunCheckpoint) -> Result<(), CliError> {
     let bytes = bincode::serde::encode_to_vec(cp, bincode::config::standard())
-        .map_err(|e| CliError::Runtime(format!("checkpoint: {e}")))?;
+        .map_err(|e| CliError::runtime(CommandError::Output(std::io::Error::other(e))))?;
     let tmp = dir.join("checkpoint.bin.tmp");
     std::fs::write(&tmp, bytes)?;
     // Atomic: a kill during the write leaves the previous checkpoint intact.
@@ -75,26 +76,18 @@ fn write_checkpoint(dir: &Path, cp: &RunCheckpoint) -> Result<(), CliError> {
 
 fn read_checkpoint(dir: &Path) -> Result<RunCheckpoint, CliError> {
     let path = dir.join(CHECKPOINT);
-    let bytes = std::fs::read(&path).map_err(|e| {
-        CliError::Input(format!(
-            "{}: {e}; only runs started with --checkpoint-every can be resumed",
-            path.display()
-        ))
-    })?;
-    let cfg = bincode::config::standard().with_limit::<{ 1 << 36 }>();
-    bincode::serde::decode_from_slice(&bytes, cfg)
-        .map(|(c, _)| c)
-        .map_err(|e| {
-            CliError::Input(format!(
-                "{}: not a readable checkpoint: {e}",
-                path.display()
-            ))
+    let bytes = std::fs::read(&path).map_err(|source| {
+        CliError::input(CommandError::NoCheckpoint {
+            path: path.display().to_string(),
+            source,
         })
+    })?;
+    sim_core::engine::decode_bounded(&bytes)
+        .map_err(|e| CliError::input_in(path.display(), CheckpointError::Decode(e.to_string())))
 }
 
 pub fn run(a: RunArgs) -> Result<(), CliError> {
-    let backend: BackendKind = a.backend.parse().map_err(CliError::Input)?;
-    if backend == BackendKind::Spinnaker {
+    if super::backend(&a.backend)? == BackendKind::Spinnaker {
         return super::spinnaker::run_model(&a);
     }
     let t_build = Instant::now();
@@ -118,15 +111,16 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             None,
         ),
     };
-    let spec = models::modelfile::load(&model_path, &overrides, seed)
-        .map_err(|e| CliError::Input(e.to_string()))?;
+    let spec = models::modelfile::load(&model_path, &overrides, seed).map_err(CliError::input)?;
     // A model file with an [experiment] runs its protocol (commands/experiment.rs).
     if spec.experiment.is_some() && resume.is_none() {
         if a.checkpoint_every.is_some() {
-            return Err(CliError::Input(format!(
-                "{}: --checkpoint-every applies to plain runs, not to an [experiment] (its trials are short)",
-                model_path.display()
-            )));
+            return Err(CliError::input(CommandError::OptionValue {
+                option: "--checkpoint-every",
+                value: model_path.display().to_string(),
+                allowed: "applies to plain runs, not to an [experiment] (its trials are short)"
+                    .into(),
+            }));
         }
         let out = a
             .out
@@ -137,16 +131,15 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
         return super::experiment::run(&spec, &file, &out, threads.max(1), a.quiet);
     }
     if out.as_os_str().is_empty() {
-        return Err(CliError::Input(
+        return Err(CliError::input(CommandError::Usage(
             "the following required arguments were not provided: --out <OUT>".into(),
-        ));
+        )));
     }
     if let Some(cp) = &resume {
         if cp.model_sha256 != spec.sha256 {
-            return Err(CliError::Input(format!(
-                "{}: the model file changed since the checkpoint was written",
-                model_path.display()
-            )));
+            return Err(CliError::input(CommandError::ModelChanged {
+                path: model_path.display().to_string(),
+            }));
         }
     }
     let threads = a
@@ -158,15 +151,19 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
     let mut sim: Simulation = CpuBackend::new(threads).instantiate(net);
     if let Some(cp) = &resume {
         sim.restore(&cp.engine)
-            .map_err(|e| CliError::Input(format!("{}: {e}", out.join(CHECKPOINT).display())))?;
+            .map_err(|e| CliError::input_in(out.join(CHECKPOINT).display(), e))?;
     }
     let every: Option<Step> = match (&resume, a.checkpoint_every) {
         (Some(cp), _) => Some(cp.checkpoint_every_steps),
         (None, Some(ms)) => Some(net.grid.steps(ms).ok().filter(|&s| s > 0).ok_or_else(|| {
-            CliError::Input(format!(
-                "--checkpoint-every {ms}: must be a positive multiple of dt = {} ms",
-                net.grid.dt_ms()
-            ))
+            CliError::input(CommandError::OptionValue {
+                option: "--checkpoint-every",
+                value: ms.to_string(),
+                allowed: format!(
+                    "must be a positive multiple of dt = {} ms",
+                    net.grid.dt_ms()
+                ),
+            })
         })?),
         (None, None) => None,
     };
@@ -190,7 +187,7 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             .insert("resumed_at_step".into(), sim.step().into());
     }
     let mut dir = RunDir::create(&out, info)
-        .map_err(|e| CliError::Runtime(format!("{}: {e}", out.display())))?;
+        .map_err(|e| CliError::runtime_in(out.display(), CommandError::Output(e)))?;
     let mut rec = match &resume {
         Some(cp) => Recorder::resume(&out, net, spec.duration_steps, a.quiet, &cp.positions)?,
         None => {
@@ -248,7 +245,7 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
     match outcome {
         Ok(()) => {
             dir.finish(None)?;
-            raster.map_err(|e| CliError::Runtime(format!("raster.png: {e}")))?;
+            raster.map_err(|e| CliError::runtime(CommandError::Plot(e)))?;
             if !a.quiet {
                 eprintln!(
                     "{model_file}: {} spikes in {:.3} s simulated ({simulate_s:.3} s wall); wrote {}",
@@ -260,9 +257,9 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             Ok(())
         }
         Err(e) => {
-            let msg = format!("{model_file}: {e}");
-            dir.finish(Some(msg.clone()))?;
-            Err(CliError::Runtime(msg))
+            let err = CliError::runtime_in(&model_file, e);
+            dir.finish(Some(err.to_string()))?;
+            Err(err)
         }
     }
 }

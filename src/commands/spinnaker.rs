@@ -10,7 +10,7 @@ use backends::spinnaker::{machine_by_name, Board, SpinnakerError};
 use engram::rundir::RunDir;
 use sim_core::Network;
 
-use super::CliError;
+use super::{CliError, CommandError};
 
 /// The machine and table options shared by `run` and `cam`.
 #[derive(clap::Args, Clone, Debug)]
@@ -26,14 +26,20 @@ pub struct BoardArgs {
 
 /// Maps `net` and loads it on the board the arguments name.
 pub fn board(net: &Network, a: &BoardArgs) -> Result<Board, CliError> {
-    let machine = machine_by_name(&a.machine).map_err(CliError::Input)?;
+    let machine = machine_by_name(&a.machine).map_err(|allowed| {
+        CliError::input(CommandError::OptionValue {
+            option: "--machine",
+            value: a.machine.clone(),
+            allowed,
+        })
+    })?;
     let mut board = Board::new(net, &machine, &a.machine).map_err(|e| match e {
-        SpinnakerError::Io(s) | SpinnakerError::Model(s) => CliError::Runtime(s),
-        e => CliError::Input(format!("--backend spinnaker: {e}")),
+        SpinnakerError::Io(_) | SpinnakerError::Model(_) => CliError::runtime(e),
+        e => CliError::input_in("--backend spinnaker", e),
     })?;
     if let Some(path) = &a.routing_tables {
         let tables = hw_export::load_tables(path)
-            .map_err(|e| CliError::Input(format!("--routing-tables {}: {e}", path.display())))?;
+            .map_err(|e| CliError::input_in("--routing-tables", e))?;
         board.set_tables(&tables);
     }
     Ok(board)
@@ -47,7 +53,7 @@ pub fn finish_report(
 ) -> Result<Option<String>, CliError> {
     let report: RunReport = board.report();
     let json =
-        serde_json::to_string_pretty(&report).map_err(|e| CliError::Runtime(e.to_string()))?;
+        serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
     dir.write_file("spinnaker_report.json", json.as_bytes())?;
     let info = &mut dir.info;
     info.synaptic_events = report.cores.iter().map(|c| c.synaptic_events).sum();
@@ -86,20 +92,19 @@ pub fn run_model(a: &super::run::RunArgs) -> Result<(), CliError> {
     use engram::rundir::{draw_raster, ModelInfo, RunInfo};
     use std::time::Instant;
     if a.resume.is_some() || a.checkpoint_every.is_some() {
-        return Err(CliError::Input(
-            "--backend spinnaker: --checkpoint-every and --resume are CPU-backend features".into(),
-        ));
+        return Err(CliError::input(CommandError::OptionValue {
+            option: "--backend",
+            value: "spinnaker".into(),
+            allowed: "--checkpoint-every and --resume are CPU-backend features; use --backend cpu"
+                .into(),
+        }));
     }
     let t_build = Instant::now();
     let model_path = a.model.clone().expect("required by clap");
     let out = a.out.clone().expect("required by clap");
-    let spec = models::modelfile::load(&model_path, &a.set, a.seed)
-        .map_err(|e| CliError::Input(e.to_string()))?;
+    let spec = models::modelfile::load(&model_path, &a.set, a.seed).map_err(CliError::input)?;
     let net = &spec.network;
-    let mut board = board(net, &a.board).map_err(|e| match e {
-        CliError::Input(s) => CliError::Input(format!("{}: {s}", model_path.display())),
-        e => e,
-    })?;
+    let mut board = board(net, &a.board).map_err(|e| e.in_file(model_path.display()))?;
     let model_file = model_path.display().to_string();
     let mut info = RunInfo::new(
         "run",
@@ -114,7 +119,7 @@ pub fn run_model(a: &super::run::RunArgs) -> Result<(), CliError> {
     info.duration_ms = spec.duration_steps as f64 * net.grid.dt_ms();
     info.build_s = t_build.elapsed().as_secs_f64();
     let mut dir = RunDir::create(&out, info)
-        .map_err(|e| CliError::Runtime(format!("{}: {e}", out.display())))?;
+        .map_err(|e| CliError::runtime_in(out.display(), CommandError::Output(e)))?;
     dir.write_file("model.toml", spec.source.as_bytes())?;
     let mut rec = dir.recorder(net, spec.duration_steps, a.quiet)?;
     rec.stamp_at_emission();
@@ -137,15 +142,18 @@ pub fn run_model(a: &super::run::RunArgs) -> Result<(), CliError> {
     let t_stop = board.step() as f64 * net.grid.dt_ms();
     let raster = draw_raster(dir.path(), net, t_stop, &[]);
     let error = match (outcome, failure) {
-        (Err(e), _) => Some(format!("{model_file}: {e}")),
-        (Ok(()), Some(f)) => Some(format!("{model_file}: {f}")),
+        (Err(e), _) => Some(CliError::runtime_in(&model_file, e)),
+        (Ok(()), Some(f)) => Some(CliError::runtime_in(
+            &model_file,
+            CommandError::BoardRun(f),
+        )),
         (Ok(()), None) => None,
     };
-    dir.finish(error.clone())?;
+    dir.finish(error.as_ref().map(|e| e.to_string()))?;
     if let Some(e) = error {
-        return Err(CliError::Runtime(e));
+        return Err(e);
     }
-    raster.map_err(|e| CliError::Runtime(format!("raster.png: {e}")))?;
+    raster.map_err(|e| CliError::runtime(CommandError::Plot(e.to_string())))?;
     if !a.quiet {
         eprintln!(
             "{model_file}: {} spikes in {:.3} s simulated on the board ({simulate_s:.3} s wall); wrote {}",

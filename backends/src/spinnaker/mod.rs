@@ -53,6 +53,13 @@ pub enum SpinnakerError {
     Model(String),
 }
 
+sim_core::error_codes! { SpinnakerError {
+    Unsupported => "E0701",
+    Mapping => "E0702",
+    Io => "E0703",
+    Model => "E0704",
+} }
+
 /// Names a machine: `spinn3`, `spinn5` or `WxH` (multi-board).
 pub fn machine_by_name(name: &str) -> Result<Machine, String> {
     match name {

@@ -20,14 +20,22 @@ pub(crate) fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
         source,
     })?;
     if path.extension().is_some_and(|e| e == "gz") {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|source| HwError::Io { file, source })?;
-        Ok(out)
+        gunzip(&raw, &file)
     } else {
         Ok(raw)
     }
+}
+
+/// Gunzip the bytes of `file` (named in the error).
+pub fn gunzip(raw: &[u8], file: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(raw)
+        .read_to_end(&mut out)
+        .map_err(|source| HwError::Io {
+            file: file.to_string(),
+            source,
+        })?;
+    Ok(out)
 }
 
 /// Write a file, gzipping it when the name ends in `.gz`.

@@ -99,6 +99,12 @@ pub fn cuba_params() -> IfCurrExpParams {
     }
 }
 
+sim_core::error_codes! { BuildError {
+    Param => "E0601",
+    Network => "E0602",
+    Time => "E0603",
+} }
+
 /// Builds CUBA or COBA.
 pub fn build(kind: Benchmark, cfg: &BenchmarkConfig) -> Result<Network, BuildError> {
     build_with(kind, cfg, &BuildOptions::default())

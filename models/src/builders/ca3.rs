@@ -396,6 +396,13 @@ pub enum CamError {
     Engine(String),
 }
 
+sim_core::error_codes! { CamError {
+    Experiment => "E0201",
+    Operation => "E0202",
+    Size => "E0203",
+    Engine => "E0204",
+} }
+
 /// The memory's dimensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ca3Size {
@@ -413,8 +420,54 @@ impl Ca3Size {
                 "cues and content_bits must be <= 100000 (the cue layers are all-to-all)".into(),
             ));
         }
-        Ok(())
+        check_memory(*self, 0.0, 0.0).map_err(CamError::Size)
     }
+}
+
+/// Bytes per synapse assumed by the memory estimate (synapse list, engine rows, STDP state).
+const SYNAPSE_BYTES: f64 = 48.0;
+/// Bytes per neuron of state assumed by the memory estimate.
+const NEURON_BYTES: f64 = 128.0;
+/// Bytes per operation, besides its content: schedule entry, input spikes, recall-table row.
+const OPERATION_BYTES: f64 = 256.0;
+/// Bytes per content bit of an operation: in the schedule and as sets in the recall table.
+const CONTENT_BIT_BYTES: f64 = 100.0;
+
+/// Refuses a memory (and `operations` operations of `mean_content` bits on average) whose
+/// estimated footprint exceeds the memory available, before anything is allocated.
+fn check_memory(size: Ca3Size, operations: f64, mean_content: f64) -> Result<(), String> {
+    let (n, m) = (size.cues as f64, size.content_bits as f64);
+    // The all-to-all projections: three of n x m, two of n x n (see `build_seeded`).
+    let network = SYNAPSE_BYTES * (3.0 * n * m + 2.0 * n * n + 4.0 * m)
+        + NEURON_BYTES
+            * population_sizes(size)
+                .iter()
+                .map(|&s| s as f64)
+                .sum::<f64>();
+    let schedule = operations * (OPERATION_BYTES + CONTENT_BIT_BYTES * mean_content);
+    let limit = crate::modelfile::memory_limit_bytes();
+    if network + schedule > limit {
+        const GIB: f64 = (1u64 << 30) as f64;
+        return Err(format!(
+            "{} cues x {} bits{} need about {:.1} GiB, but only {:.1} GiB of memory is available; \
+             use fewer cues or content bits{}",
+            size.cues,
+            size.content_bits,
+            if operations > 0.0 {
+                format!(" and {operations} operations")
+            } else {
+                String::new()
+            },
+            (network + schedule) / GIB,
+            limit / GIB,
+            if operations > 0.0 {
+                ", or fewer operations"
+            } else {
+                ""
+            }
+        ));
+    }
+    Ok(())
 }
 
 /// Checks a schedule: indices in range, non-empty contents, ascending start times and the
@@ -1188,6 +1241,12 @@ pub fn parse_experiment(text: &str) -> Result<Experiment, String> {
                 "generator.mix = {learn = 0, recall_by_cue = 0, recall_by_content = 0}: at least one weight must be > 0".into(),
             );
         }
+        // A learn draws every bit with probability 1/2, a recall by content 1 to 3 bits.
+        let weights = [mix.learn, mix.recall_by_cue, mix.recall_by_content].map(f64::from);
+        let mean_content = (weights[0] * size.content_bits as f64 / 2.0 + weights[2] * 2.0)
+            / weights.iter().sum::<f64>();
+        check_memory(size, g.count as f64, mean_content)
+            .map_err(|e| format!("generator.count = {}: {e}", g.count))?;
         random_schedule_mix(
             size,
             g.count,

@@ -92,9 +92,20 @@ const STATE_BYTES: f64 = 128.0;
 /// a network is built; 32–36 bytes were measured on CUBA-40k (BENCHMARKS.md).
 const SYNAPSE_BYTES: f64 = 36.0;
 
+/// Environment variable that caps the memory a model may plan to use, in MiB (for machines
+/// where `MemAvailable` overstates a job's share, e.g. a container's memory limit).
+pub const MEMORY_LIMIT_ENV: &str = "ENGRAM_MEMORY_LIMIT_MB";
+
 /// The memory a model may use: what the machine has available now (Linux `MemAvailable`),
-/// capped at [`MAX_MEMORY_BYTES`].
+/// capped at [`MAX_MEMORY_BYTES`] and at [`MEMORY_LIMIT_ENV`] when it is set.
 pub fn memory_limit_bytes() -> f64 {
+    let cap = std::env::var(MEMORY_LIMIT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|mb| mb.is_finite() && *mb > 0.0)
+        .map_or(MAX_MEMORY_BYTES, |mb| {
+            (mb * (1u64 << 20) as f64).min(MAX_MEMORY_BYTES)
+        });
     let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
         s.lines()
             .find(|l| l.starts_with("MemAvailable:"))
@@ -102,7 +113,7 @@ pub fn memory_limit_bytes() -> f64 {
             .and_then(|kb| kb.parse::<f64>().ok())
             .map(|kb| kb * 1024.0)
     });
-    available.map_or(MAX_MEMORY_BYTES, |a| a.min(MAX_MEMORY_BYTES))
+    available.map_or(cap, |a| a.min(cap))
 }
 
 /// A loaded model, ready to run.
@@ -149,7 +160,55 @@ pub struct ModelFileError {
     pub message: String,
     /// 1-based line of the key in the file, when it is there (not for `--set` values).
     pub line: Option<usize>,
+    /// What kind of mistake it is (its catalogue code).
+    pub kind: ModelFileErrorKind,
 }
+
+/// The kinds of model-file error, each with its own code in docs/ERRORS.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelFileErrorKind {
+    /// The file cannot be read.
+    Unreadable,
+    /// The file is not UTF-8 text.
+    NotUtf8,
+    /// The file has nothing but blank lines and comments.
+    Empty,
+    /// The file is not valid TOML.
+    NotToml,
+    /// A `--set key.path=value` cannot be applied.
+    BadOverride,
+    /// An unknown, missing or mistyped key.
+    Schema,
+    /// A value outside what is allowed (a parameter, a connector, a time).
+    InvalidValue,
+    /// The model exceeds a size limit or the memory available.
+    TooLarge,
+}
+
+sim_core::error_codes! { ModelFileErrorKind {
+    Unreadable => "E0101",
+    NotUtf8 => "E0102",
+    Empty => "E0103",
+    NotToml => "E0104",
+    BadOverride => "E0105",
+    Schema => "E0106",
+    InvalidValue => "E0107",
+    TooLarge => "E0108",
+} }
+
+impl sim_core::errors::Coded for ModelFileError {
+    fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+}
+
+impl std::fmt::Display for ModelFileErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+impl std::error::Error for ModelFileErrorKind {}
 
 impl std::fmt::Display for ModelFileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -174,12 +233,14 @@ pub fn load(
         key: String::new(),
         message: format!("cannot read: {e}"),
         line: None,
+        kind: ModelFileErrorKind::Unreadable,
     })?;
     let text = String::from_utf8(bytes).map_err(|_| ModelFileError {
         file: name.clone(),
         key: String::new(),
         message: "not UTF-8 text (a model file is TOML)".into(),
         line: None,
+        kind: ModelFileErrorKind::NotUtf8,
     })?;
     parse_str(&name, &text, overrides, seed)
 }
@@ -191,11 +252,12 @@ pub fn parse_str(
     overrides: &[String],
     seed: Option<u64>,
 ) -> Result<ModelSpec, ModelFileError> {
-    let plain = |message: String| ModelFileError {
+    let plain = |kind, message: String| ModelFileError {
         file: name.to_string(),
         key: String::new(),
         message,
         line: None,
+        kind,
     };
     if text.trim().is_empty()
         || text
@@ -203,16 +265,20 @@ pub fn parse_str(
             .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
     {
         return Err(plain(
+            ModelFileErrorKind::Empty,
             "the file is empty; a model needs dt, duration and populations".into(),
         ));
     }
-    let mut table: Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| plain(format!("not valid TOML: {}", e.to_string().trim())))?;
+    let mut table: Table = text.parse().map_err(|e: toml::de::Error| {
+        plain(
+            ModelFileErrorKind::NotToml,
+            format!("not valid TOML: {}", e.to_string().trim()),
+        )
+    })?;
     let index = locate::Index::new(text);
     let mut set_paths: Vec<(String, &str)> = Vec::new();
     // Errors name the key; its line is given when the value came from the file.
-    let fail = |(key, msg): (String, String), set_paths: &[(String, &str)]| {
+    let fail = |kind, (key, msg): (String, String), set_paths: &[(String, &str)]| {
         let by_set = set_paths.iter().find(|(p, _)| {
             !key.is_empty()
                 && (key == *p
@@ -229,16 +295,18 @@ pub fn parse_str(
             key,
             message,
             line,
+            kind,
         }
     };
     for o in overrides {
         let path = apply_override(&mut table, o).map_err(|e| ModelFileError {
             line: None,
-            ..fail(e, &[])
+            ..fail(ModelFileErrorKind::BadOverride, e, &[])
         })?;
         set_paths.push((path, o.as_str()));
     }
-    let mut file = schema::parse(table).map_err(|e| fail(e, &set_paths))?;
+    let mut file =
+        schema::parse(table).map_err(|e| fail(ModelFileErrorKind::Schema, e, &set_paths))?;
     // File order (the TOML tree is sorted by name).
     file.populations
         .sort_by_key(|(n, _)| index.offset_of(&format!("populations.{n}")));
@@ -271,7 +339,7 @@ pub fn parse_str(
             overrides: overrides.to_vec(),
             population_names,
         })
-        .map_err(|e| fail(e, &set_paths))
+        .map_err(|e| fail(e.kind, (e.key, e.message), &set_paths))
 }
 
 /// `key.path=value`: the value is read as TOML (`15`, `"nest"`, `[1, 2]`), else as a string.
@@ -339,7 +407,34 @@ fn apply_override(table: &mut Table, o: &str) -> Result<String, (String, String)
     Ok(path.to_string())
 }
 
-type BuildResult = Result<(Network, f64, Step, u64), (String, String)>;
+type BuildResult = Result<(Network, f64, Step, u64), BuildFailure>;
+
+/// A build error: key path, message after the key, and its kind.
+struct BuildFailure {
+    kind: ModelFileErrorKind,
+    key: String,
+    message: String,
+}
+
+impl BuildFailure {
+    fn too_large((key, message): (String, String)) -> Self {
+        Self {
+            kind: ModelFileErrorKind::TooLarge,
+            key,
+            message,
+        }
+    }
+}
+
+impl From<(String, String)> for BuildFailure {
+    fn from((key, message): (String, String)) -> Self {
+        Self {
+            kind: ModelFileErrorKind::InvalidValue,
+            key,
+            message,
+        }
+    }
+}
 
 fn param_err(prefix: &str, e: ParamError) -> (String, String) {
     let key = if prefix.is_empty() {
@@ -364,9 +459,10 @@ fn build(file: ModelFile, seed_override: Option<u64>) -> BuildResult {
     let mut net = Network::new(grid, seed);
     if file.populations.is_empty() {
         return Err((
-            "populations".into(),
-            ": at least one population is needed".into(),
-        ));
+            "populations".to_string(),
+            ": at least one population is needed".to_string(),
+        )
+            .into());
     }
 
     let mut total: u64 = 0;
@@ -375,13 +471,18 @@ fn build(file: ModelFile, seed_override: Option<u64>) -> BuildResult {
         let prefix = format!("populations.{name}");
         total = total.saturating_add(pop.size);
         if pop.size == 0 || total > MAX_NEURONS {
-            return Err((
+            let e = (
                 format!("{prefix}.size"),
                 format!(
                     " = {}: must be >= 1, and all populations together at most {MAX_NEURONS} neurons",
                     pop.size
                 ),
-            ));
+            );
+            return Err(if pop.size == 0 {
+                e.into()
+            } else {
+                BuildFailure::too_large(e)
+            });
         }
         let model = make_model(pop, &grid).map_err(|(k, m)| {
             if k.is_empty() {
@@ -394,7 +495,7 @@ fn build(file: ModelFile, seed_override: Option<u64>) -> BuildResult {
             .map_err(|e| (prefix.clone(), format!(": {e}")))?;
         models.push(model);
     }
-    check_memory(&net, &file)?;
+    check_memory(&net, &file).map_err(BuildFailure::too_large)?;
     for (id, ((name, pop), model)) in file.populations.iter().zip(&models).enumerate() {
         let prefix = format!("populations.{name}");
         let record = record_spec(pop, model.as_ref(), &grid, &prefix)?;

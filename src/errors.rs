@@ -1,0 +1,74 @@
+//! The engram error catalogue: every code the `engram` command can print, collected from the
+//! crates that own the errors (docs/ERRORS.md documents each).
+
+/// Errors of the command layer itself; the crates' errors carry their own codes.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// Rejected by the argument parser (clap prints the usage).
+    #[error("{0}")]
+    Usage(String),
+    #[error("--backend {0}: unknown backend; use cpu or spinnaker")]
+    Backend(String),
+    #[error("{option} {value}: {allowed}")]
+    OptionValue {
+        option: &'static str,
+        value: String,
+        allowed: String,
+    },
+    #[error("{path}: {source}; only runs started with --checkpoint-every can be resumed")]
+    NoCheckpoint {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: the model file changed since the checkpoint was written; restore it, or start a new run")]
+    ModelChanged { path: String },
+    #[error(
+        "writing the output: {0}; check that the directory is writable and the disk has space"
+    )]
+    Output(std::io::Error),
+    #[error("raster.png: {0}; check that the directory is writable and the disk has space")]
+    Plot(String),
+    #[error("{0} tables failed the equivalence check; this is a bug in the compressor: please report it with the table file")]
+    Unchecked(usize),
+    /// The emulated SpiNNaker board ran, but packets were lost or a core missed its input.
+    #[error("{0}")]
+    BoardRun(String),
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the mapping does not fit or does not verify (see {0}/report.txt for each problem and its fix)")]
+    Unmappable(String),
+}
+
+sim_core::error_codes! { CommandError {
+    Usage => "E0001",
+    Backend => "E0002",
+    OptionValue => "E0003",
+    NoCheckpoint => "E0004",
+    ModelChanged => "E0005",
+    Output => "E0006",
+    Plot => "E0007",
+    Unchecked => "E0008",
+    BoardRun => "E0009",
+    Read => "E0010",
+    Unmappable => "E0011",
+} }
+
+/// (code, error type::variant) of every error the `engram` command reports. A new error enum
+/// that reaches the command line is added here.
+pub fn catalogue() -> Vec<(&'static str, &'static str)> {
+    [
+        CommandError::CODES,
+        models::modelfile::ModelFileErrorKind::CODES,
+        models::builders::ca3::CamError::CODES,
+        hw_export::HwError::CODES,
+        sim_core::engine::CheckpointError::CODES,
+        sim_core::RunError::CODES,
+        models::builders::benchmarks::BuildError::CODES,
+        backends::spinnaker::SpinnakerError::CODES,
+        models::experiment::ExperimentError::CODES,
+    ]
+    .concat()
+}
