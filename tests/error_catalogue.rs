@@ -145,10 +145,22 @@ fn the_command_prints_the_code() {
                 "--out".into(),
                 d("o1"),
                 "--backend".into(),
-                "spinnaker".into(),
+                "gpu".into(),
             ],
             2,
             "E0002",
+        ),
+        (
+            vec![
+                "run".into(),
+                "examples/cuba.toml".into(),
+                "--out".into(),
+                d("o1b"),
+                "--backend".into(),
+                "spinnaker".into(),
+            ],
+            2,
+            "E0701",
         ),
         (
             vec![

@@ -5,8 +5,8 @@
 //! [`plasticity::PairRule`] in the `models` crate.
 
 pub mod engine;
-pub mod graded;
 pub mod errors;
+pub mod graded;
 pub mod model;
 pub mod network;
 pub mod npy;

@@ -123,13 +123,12 @@ fn parse_chip(value: &str, machine: &Machine) -> Result<(u32, u32), CliError> {
 /// Is this a CAM experiment file? (the memory's size at top level, `cues`/`n` or
 /// `content_bits`/`m`, and no `populations`)
 fn is_experiment(path: &Path) -> Result<bool, CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| {
-            CliError::input(CommandError::Read {
-                path: path.display().to_string(),
-                source,
-            })
-        })?;
+    let text = std::fs::read_to_string(path).map_err(|source| {
+        CliError::input(CommandError::Read {
+            path: path.display().to_string(),
+            source,
+        })
+    })?;
     let Ok(table) = text.parse::<toml::Table>() else {
         return Ok(false); // the model-file loader reports the TOML error with its location
     };
@@ -170,8 +169,7 @@ fn load(a: &SpinnakerArgs) -> Result<Loaded, CliError> {
             origin: format!("the CA3 memory of {origin}"),
         });
     }
-    let spec =
-        models::modelfile::load(&a.model, &a.overrides, None).map_err(CliError::input)?;
+    let spec = models::modelfile::load(&a.model, &a.overrides, None).map_err(CliError::input)?;
     Ok(Loaded {
         duration_ms: spec.duration_ms(),
         pop_names: spec.population_names,

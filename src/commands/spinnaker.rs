@@ -38,8 +38,8 @@ pub fn board(net: &Network, a: &BoardArgs) -> Result<Board, CliError> {
         e => CliError::input_in("--backend spinnaker", e),
     })?;
     if let Some(path) = &a.routing_tables {
-        let tables = hw_export::load_tables(path)
-            .map_err(|e| CliError::input_in("--routing-tables", e))?;
+        let tables =
+            hw_export::load_tables(path).map_err(|e| CliError::input_in("--routing-tables", e))?;
         board.set_tables(&tables);
     }
     Ok(board)
@@ -52,8 +52,7 @@ pub fn finish_report(
     quiet: bool,
 ) -> Result<Option<String>, CliError> {
     let report: RunReport = board.report();
-    let json =
-        serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
+    let json = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
     dir.write_file("spinnaker_report.json", json.as_bytes())?;
     let info = &mut dir.info;
     info.synaptic_events = report.cores.iter().map(|c| c.synaptic_events).sum();
@@ -143,10 +142,7 @@ pub fn run_model(a: &super::run::RunArgs) -> Result<(), CliError> {
     let raster = draw_raster(dir.path(), net, t_stop, &[]);
     let error = match (outcome, failure) {
         (Err(e), _) => Some(CliError::runtime_in(&model_file, e)),
-        (Ok(()), Some(f)) => Some(CliError::runtime_in(
-            &model_file,
-            CommandError::BoardRun(f),
-        )),
+        (Ok(()), Some(f)) => Some(CliError::runtime_in(&model_file, CommandError::BoardRun(f))),
         (Ok(()), None) => None,
     };
     dir.finish(error.as_ref().map(|e| e.to_string()))?;
