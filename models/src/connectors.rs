@@ -282,7 +282,9 @@ impl Connector {
         same_population: bool,
     ) -> Result<(), ParamError> {
         match self {
-            Connector::Block { blocks, .. } if n_pre % blocks != 0 || n_post % blocks != 0 => {
+            Connector::Block { blocks, .. }
+                if !n_pre.is_multiple_of(*blocks) || !n_post.is_multiple_of(*blocks) =>
+            {
                 Err(ParamError::new(
                     "BlockConnector",
                     format!("{n_pre} -> {n_post} in {blocks} blocks"),
