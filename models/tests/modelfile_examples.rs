@@ -11,19 +11,7 @@ use models::neurons::{IfCurrExp, Integration};
 use sim_core::network::Network;
 use sim_core::TimeGrid;
 
-fn cuba_params() -> IfCurrExpParams {
-    IfCurrExpParams {
-        cm: 0.02,
-        tau_m: 20.0,
-        tau_refrac: 5.0,
-        tau_syn_e: 5.0,
-        tau_syn_i: 10.0,
-        v_rest: -49.0,
-        v_reset: -60.0,
-        v_thresh: -50.0,
-        i_offset: 0.0,
-    }
-}
+use models::builders::benchmarks::cuba_params;
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
