@@ -1476,14 +1476,23 @@ struct SpinBarrier {
     n: usize,
     count: AtomicUsize,
     generation: AtomicUsize,
-    /// Per thread: its handle (set by [`SpinBarrier::register`]) and whether it sleeps.
-    threads: Vec<(std::sync::OnceLock<std::thread::Thread>, AtomicBool)>,
+    /// Per thread: its handle (set by [`SpinBarrier::register`]), whether it sleeps, and
+    /// whether its last wait ended in a sleep (read and written by that thread only).
+    threads: Vec<(
+        std::sync::OnceLock<std::thread::Thread>,
+        AtomicBool,
+        AtomicBool,
+    )>,
 }
 
-/// How long a thread spins before it sleeps: about the usual wait on an idle machine (the
-/// shards finish a step within a few microseconds of each other), much shorter than a time
-/// slice. (One `pause` takes ~70 ns on the machine of BENCHMARKS.md.)
-const BARRIER_SPIN: std::time::Duration = std::time::Duration::from_micros(5);
+/// How long a thread spins before it sleeps. Long while waits end within it: on an idle
+/// machine the shards finish a step within tens of microseconds of each other, and a sleep and
+/// wake-up costs more than that (CUBA-40k on 2 threads: 1.76x one thread with the long budget,
+/// 1.3x with the short one). Short after a wait that had to sleep anyway: the partner has
+/// lost its core (a shared machine), and spinning would only keep it from getting one back.
+/// Both are far below a time slice. (One `pause` takes ~70 ns on the machine of BENCHMARKS.md.)
+const BARRIER_SPIN_LONG: std::time::Duration = std::time::Duration::from_micros(50);
+const BARRIER_SPIN_SHORT: std::time::Duration = std::time::Duration::from_micros(5);
 
 impl SpinBarrier {
     fn new(n: usize) -> Self {
@@ -1492,7 +1501,13 @@ impl SpinBarrier {
             count: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
             threads: (0..n)
-                .map(|_| (std::sync::OnceLock::new(), AtomicBool::new(false)))
+                .map(|_| {
+                    (
+                        std::sync::OnceLock::new(),
+                        AtomicBool::new(false),
+                        AtomicBool::new(false),
+                    )
+                })
                 .collect(),
         }
     }
@@ -1507,7 +1522,7 @@ impl SpinBarrier {
         if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
             self.count.store(0, Ordering::Relaxed);
             self.generation.fetch_add(1, Ordering::SeqCst);
-            for (i, (thread, sleeping)) in self.threads.iter().enumerate() {
+            for (i, (thread, sleeping, _)) in self.threads.iter().enumerate() {
                 if i != me && sleeping.swap(false, Ordering::SeqCst) {
                     if let Some(t) = thread.get() {
                         t.unpark();
@@ -1516,6 +1531,13 @@ impl SpinBarrier {
             }
             return;
         }
+        let slept_last = &self.threads[me].2;
+        let budget = if slept_last.load(Ordering::Relaxed) {
+            BARRIER_SPIN_SHORT
+        } else {
+            BARRIER_SPIN_LONG
+        };
+        let mut slept = false;
         let mut spins = 0u32;
         let mut since: Option<std::time::Instant> = None;
         while self.generation.load(Ordering::Acquire) == gen {
@@ -1525,9 +1547,10 @@ impl SpinBarrier {
                 continue;
             }
             let started = *since.get_or_insert_with(std::time::Instant::now);
-            if started.elapsed() < BARRIER_SPIN {
+            if started.elapsed() < budget {
                 continue;
             }
+            slept = true;
             // Announce the sleep, then re-check: either the last thread sees the flag and
             // unparks us, or we see its new generation (both SeqCst).
             let sleeping = &self.threads[me].1;
@@ -1537,5 +1560,6 @@ impl SpinBarrier {
             }
             sleeping.store(false, Ordering::SeqCst);
         }
+        slept_last.store(slept, Ordering::Relaxed);
     }
 }
