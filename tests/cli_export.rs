@@ -51,6 +51,22 @@ fn export(model: &str, machine: &str, out: &Path, extra: &[&str]) -> String {
     stdout
 }
 
+/// Runs `engram export spinnaker ARGS --out OUT`, expected to fail: (exit code, stderr).
+fn export_failing(args: &[&str], out: &Path) -> (Option<i32>, String) {
+    let res = Command::new(env!("CARGO_BIN_EXE_engram"))
+        .args(["export", "spinnaker"])
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    (
+        res.status.code(),
+        String::from_utf8_lossy(&res.stderr).to_string(),
+    )
+}
+
 fn roundtrip(uncompressed: &Path, compressed: &Path) -> Output {
     Command::new(python())
         .arg(root().join("../shared/tools/pacman_roundtrip.py"))
@@ -230,20 +246,7 @@ fn spinn3_export_passes_pacman_file_checks() {
 #[test]
 fn bad_input_exits_2_naming_the_problem() {
     let out = out_dir("bad");
-    let run = |args: &[&str]| {
-        let res = Command::new(env!("CARGO_BIN_EXE_engram"))
-            .args(["export", "spinnaker"])
-            .args(args)
-            .arg("--out")
-            .arg(&out)
-            .current_dir(root())
-            .output()
-            .unwrap();
-        (
-            res.status.code(),
-            String::from_utf8_lossy(&res.stderr).to_string(),
-        )
-    };
+    let run = |args: &[&str]| export_failing(args, &out);
     let (code, err) = run(&["examples/cuba.toml", "--machine", "spinn7"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
@@ -279,21 +282,17 @@ fn bad_input_exits_2_naming_the_problem() {
 #[test]
 fn a_network_too_big_for_the_machine_fails_with_the_numbers() {
     let out = out_dir("toobig");
-    let res = Command::new(env!("CARGO_BIN_EXE_engram"))
-        .args([
-            "export",
-            "spinnaker",
+    let (code, err) = export_failing(
+        &[
             "examples/cuba.toml",
             "--machine",
             "spinn3",
-        ])
-        .args(["--neurons-per-core", "8", "--out"])
-        .arg(&out)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&res.stderr);
-    assert_eq!(res.status.code(), Some(1), "{err}");
+            "--neurons-per-core",
+            "8",
+        ],
+        &out,
+    );
+    assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("500 slices") && err.contains("64 application cores"),
         "{err}"
@@ -303,15 +302,11 @@ fn a_network_too_big_for_the_machine_fails_with_the_numbers() {
 #[test]
 fn graded_astrocyte_coupling_is_refused_not_dropped() {
     let out = out_dir("graded");
-    let res = Command::new(env!("CARGO_BIN_EXE_engram"))
-        .args(["export", "spinnaker", "examples/astro/nest_tripartite.toml"])
-        .args(["--machine", "spinn5", "--out"])
-        .arg(&out)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&res.stderr);
-    assert_eq!(res.status.code(), Some(1), "{err}");
+    let (code, err) = export_failing(
+        &["examples/astro/nest_tripartite.toml", "--machine", "spinn5"],
+        &out,
+    );
+    assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("projection sic") && err.contains("graded"),
         "{err}"
