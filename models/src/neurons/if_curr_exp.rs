@@ -25,6 +25,8 @@ use serde::{Deserialize, Serialize};
 use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StepContext};
 use sim_core::{Step, TimeGrid};
 
+mod anchored;
+
 use super::{f64_array, initial_values, non_finite, take_f64, take_u64, u64_array};
 use crate::dist::Value;
 use crate::params::{non_negative, positive, ParamError};
@@ -264,8 +266,8 @@ impl PopulationModel for IfCurrExp {
             .map(|v| v - v_rest)
             .collect();
         match (self.integration, self.precision) {
-            (Integration::Nest, Precision::F64) => Box::new(NestKernel::<f64>::new(self, v)),
-            (Integration::Nest, Precision::F32) => Box::new(NestKernel::<f32>::new(self, v)),
+            (Integration::Nest, Precision::F64) => Box::new(NestKernel::new(self, v)),
+            (Integration::Nest, Precision::F32) => Box::new(anchored::AnchoredKernel::new(self, v)),
             (Integration::Spynnaker, _) => Box::new(SpynnakerKernel {
                 p: self.params.clone(),
                 c: self.c,
@@ -381,62 +383,19 @@ impl NeuronKernel for SpynnakerKernel {
     }
 }
 
-/// The float type of the NEST kernel's state.
-trait Real:
-    Copy
-    + PartialOrd
-    + std::ops::Add<Output = Self>
-    + std::ops::Sub<Output = Self>
-    + std::ops::Mul<Output = Self>
-    + Send
-    + 'static
-{
-    const ZERO: Self;
-    fn of(x: f64) -> Self;
-    fn f64(self) -> f64;
-    /// The membrane step `v·p22 + i_e·p21e + i_i·p21i + drive`.
-    fn integrate(k: &NestConstants<Self>, v: Self, ie: Self, ii: Self) -> Self;
-    /// The excitatory current after its decay, before this step's input is added.
-    fn decay_exc(k: &NestConstants<Self>, ie: Self) -> Self;
+/// The membrane step `v·p22 + i_e·p21e + i_i·p21i + drive`, in NEST's expression and order,
+/// unfused.
+#[inline(always)]
+fn integrate(k: &NestConstants, v: f64, ie: f64, ii: f64) -> f64 {
+    v * k.p22 + ie * k.p21e + ii * k.p21i + k.drive
 }
 
-impl Real for f64 {
-    const ZERO: Self = 0.0;
-    fn of(x: f64) -> Self {
-        x
-    }
-    fn f64(self) -> f64 {
-        self
-    }
-    #[inline(always)]
-    fn integrate(k: &NestConstants<Self>, v: Self, ie: Self, ii: Self) -> Self {
-        // NEST's expression and order, unfused.
-        v * k.p22 + ie * k.p21e + ii * k.p21i + k.drive
-    }
-    #[inline(always)]
-    fn decay_exc(k: &NestConstants<Self>, ie: Self) -> Self {
-        // `+ 0` is where NEST adds this step's input (0 for the neurons it did not reach):
-        // it turns −0 into +0 exactly as NEST's sum does.
-        ie * k.decay_e + 0.0
-    }
-}
-
-impl Real for f32 {
-    const ZERO: Self = 0.0;
-    fn of(x: f64) -> Self {
-        x as f32
-    }
-    fn f64(self) -> f64 {
-        self as f64
-    }
-    #[inline(always)]
-    fn integrate(k: &NestConstants<Self>, v: Self, ie: Self, ii: Self) -> Self {
-        v.mul_add(k.p22, ie.mul_add(k.p21e, ii.mul_add(k.p21i, k.drive)))
-    }
-    #[inline(always)]
-    fn decay_exc(k: &NestConstants<Self>, ie: Self) -> Self {
-        ie * k.decay_e
-    }
+/// The excitatory current after its decay, before this step's input is added. `+ 0` is where
+/// NEST adds this step's input (0 for the neurons it did not reach): it turns −0 into +0 exactly
+/// as NEST's sum does.
+#[inline(always)]
+fn decay_exc(k: &NestConstants, ie: f64) -> f64 {
+    ie * k.decay_e + 0.0
 }
 
 /// Neurons are updated in chunks of this many: the chunk's arithmetic is branch-free (the
@@ -446,15 +405,15 @@ const CHUNK: usize = 16;
 
 /// Constants of one NEST-order step, relative to v_rest.
 #[derive(Clone, Copy)]
-struct NestConstants<F> {
-    p22: F,
-    p21e: F,
-    p21i: F,
-    decay_e: F,
-    decay_i: F,
-    drive: F,
-    theta: F,
-    reset: F,
+struct NestConstants {
+    p22: f64,
+    p21e: f64,
+    p21i: f64,
+    decay_e: f64,
+    decay_i: f64,
+    drive: f64,
+    theta: f64,
+    reset: f64,
     refractory_steps: u32,
 }
 
@@ -466,14 +425,14 @@ struct NestConstants<F> {
 /// the input is added afterwards for the neurons it reached only. In f64 this is NEST's
 /// arithmetic exactly: `(i_e·decay + 0) + input` equals `i_e·decay + input` for every input
 /// a sum of weights can take (never −0), and `i_i·decay − input` is computed as written.
-struct NestKernel<F> {
+struct NestKernel {
     v_rest: f64,
-    k: NestConstants<F>,
+    k: NestConstants,
     /// Membrane potential relative to v_rest (mV), as NEST keeps it.
-    v: Vec<F>,
+    v: Vec<f64>,
     /// Synaptic currents (nA); i_i is signed (<= 0) as in NEST.
-    i_e: Vec<F>,
-    i_i: Vec<F>,
+    i_e: Vec<f64>,
+    i_i: Vec<f64>,
     /// The kernel's own step count at which each neuron's refractory period ends (it
     /// integrates again from that step on): read every step, written only at a spike.
     until: Vec<u32>,
@@ -481,26 +440,26 @@ struct NestKernel<F> {
     clock: u32,
 }
 
-impl<F: Real> NestKernel<F> {
+impl NestKernel {
     fn new(m: &IfCurrExp, v: Vec<f64>) -> Self {
         let (p, c) = (&m.params, &m.c);
         let n = v.len();
         Self {
             v_rest: p.v_rest,
             k: NestConstants {
-                p22: F::of(c.p22),
-                p21e: F::of(c.p21e),
-                p21i: F::of(c.p21i),
-                decay_e: F::of(c.decay_e),
-                decay_i: F::of(c.decay_i),
-                drive: F::of(p.i_offset * c.p20),
-                theta: F::of(p.v_thresh - p.v_rest),
-                reset: F::of(p.v_reset - p.v_rest),
+                p22: c.p22,
+                p21e: c.p21e,
+                p21i: c.p21i,
+                decay_e: c.decay_e,
+                decay_i: c.decay_i,
+                drive: p.i_offset * c.p20,
+                theta: p.v_thresh - p.v_rest,
+                reset: p.v_reset - p.v_rest,
                 refractory_steps: m.refractory_steps as u32,
             },
-            v: v.into_iter().map(F::of).collect(),
-            i_e: vec![F::ZERO; n],
-            i_i: vec![F::ZERO; n],
+            v: v.into_iter().collect(),
+            i_e: vec![0.0; n],
+            i_i: vec![0.0; n],
             until: vec![0; n],
             clock: 0,
         }
@@ -513,7 +472,7 @@ impl<F: Real> NestKernel<F> {
         let clock = self.clock;
         let n = self.v.len();
         let full = n / CHUNK;
-        let mut lane_sum = [F::ZERO; CHUNK];
+        let mut lane_sum = [0.0; CHUNK];
         let end = clock.wrapping_add(k.refractory_steps).wrapping_add(1);
         {
             let v = self.v.as_chunks_mut::<CHUNK>().0;
@@ -565,17 +524,17 @@ impl<F: Real> NestKernel<F> {
                 }
             }
         }
-        let mut sum = F::ZERO;
+        let mut sum = 0.0;
         for x in lane_sum {
-            sum = sum + x;
+            sum += x;
         }
-        sum.f64().is_finite()
+        sum.is_finite()
     }
 
     fn check_finite(&self, finite: bool) -> Result<(), ModelError> {
         if !finite {
-            if let Some(i) = self.v.iter().position(|v| !v.f64().is_finite()) {
-                return Err(non_finite(i, "v", self.v[i].f64()));
+            if let Some(i) = self.v.iter().position(|v| !v.is_finite()) {
+                return Err(non_finite(i, "v", self.v[i]));
             }
         }
         Ok(())
@@ -586,23 +545,23 @@ impl<F: Real> NestKernel<F> {
 /// compiles to vector instructions. Adds each potential to a per-lane sum (non-finite iff some
 /// potential is) and returns the spike mask.
 #[inline(always)]
-fn nest_lanes<F: Real>(
-    k: &NestConstants<F>,
+fn nest_lanes(
+    k: &NestConstants,
     clock: u32,
-    v: &mut [F; CHUNK],
-    ie: &mut [F; CHUNK],
-    ii: &mut [F; CHUNK],
+    v: &mut [f64; CHUNK],
+    ie: &mut [f64; CHUNK],
+    ii: &mut [f64; CHUNK],
     until: &[u32; CHUNK],
-    lane_sum: &mut [F; CHUNK],
+    lane_sum: &mut [f64; CHUNK],
 ) -> u128 {
     let mut fired = [0u8; CHUNK];
     for l in 0..CHUNK {
-        let integrated = F::integrate(k, v[l], ie[l], ii[l]);
+        let integrated = integrate(k, v[l], ie[l], ii[l]);
         let free = until[l].wrapping_sub(clock) as i32 <= 0;
         let vl = if free { integrated } else { v[l] };
-        ie[l] = F::decay_exc(k, ie[l]);
-        ii[l] = ii[l] * k.decay_i;
-        lane_sum[l] = lane_sum[l] + vl;
+        ie[l] = decay_exc(k, ie[l]);
+        ii[l] *= k.decay_i;
+        lane_sum[l] += vl;
         let spike = vl >= k.theta;
         v[l] = if spike { k.reset } else { vl };
         fired[l] = spike as u8;
@@ -623,7 +582,7 @@ fn emit(mut mask: u128, base: usize, until: &mut [u32; CHUNK], end: u32, spikes:
     }
 }
 
-impl<F: Real> NeuronKernel for NestKernel<F> {
+impl NeuronKernel for NestKernel {
     fn update(
         &mut self,
         _ctx: &StepContext,
@@ -634,8 +593,8 @@ impl<F: Real> NeuronKernel for NestKernel<F> {
         let n = self.v.len();
         let (exc, inh) = input.split_at_mut(n);
         for j in 0..n {
-            self.i_e[j] = self.i_e[j] + F::of(exc[j]);
-            self.i_i[j] = self.i_i[j] - F::of(inh[j]);
+            self.i_e[j] += exc[j];
+            self.i_i[j] -= inh[j];
         }
         exc.fill(0.0);
         inh.fill(0.0);
@@ -658,12 +617,12 @@ impl<F: Real> NeuronKernel for NestKernel<F> {
         let (exc, inh) = input.split_at_mut(n);
         for &j in &touched[0] {
             let j = j as usize;
-            self.i_e[j] = self.i_e[j] + F::of(exc[j]);
+            self.i_e[j] += exc[j];
             exc[j] = 0.0;
         }
         for &j in &touched[1] {
             let j = j as usize;
-            self.i_i[j] = self.i_i[j] - F::of(inh[j]);
+            self.i_i[j] -= inh[j];
             inh[j] = 0.0;
         }
         self.check_finite(finite)
@@ -671,15 +630,14 @@ impl<F: Real> NeuronKernel for NestKernel<F> {
 
     fn read(&self, var: usize, i: usize) -> f64 {
         match var {
-            0 => self.v[i].f64() + self.v_rest,
-            1 => self.i_e[i].f64(),
+            0 => self.v[i] + self.v_rest,
+            1 => self.i_e[i],
             // NEST keeps the inhibitory current signed; report it as a magnitude, like sPyNNaker.
-            _ => -self.i_i[i].f64(),
+            _ => -self.i_i[i],
         }
     }
 
     fn save(&self) -> KernelState {
-        let widen = |x: &[F]| x.iter().map(|v| v.f64()).collect::<Vec<f64>>();
         let refr: Vec<u64> = self
             .until
             .iter()
@@ -687,25 +645,24 @@ impl<F: Real> NeuronKernel for NestKernel<F> {
             .collect();
         vec![
             // Relative to v_rest, exactly as held, so a restore is bit-identical.
-            f64_array("v_minus_v_rest", &widen(&self.v)),
-            f64_array("isyn_exc", &widen(&self.i_e)),
-            f64_array("isyn_inh", &widen(&self.i_i)),
+            f64_array("v_minus_v_rest", &self.v),
+            f64_array("isyn_exc", &self.i_e),
+            f64_array("isyn_inh", &self.i_i),
             u64_array("refractory", &refr),
         ]
     }
 
     fn load(&mut self, state: &KernelState) -> Result<(), String> {
         let n = self.v.len();
-        let narrow = |x: Vec<f64>| x.into_iter().map(F::of).collect::<Vec<F>>();
         let refr = take_u64(state, "refractory", n)?;
         if let Some(r) = refr.iter().find(|&&r| r >= REFRACTORY_WINDOW) {
             return Err(format!(
                 "state array 'refractory' holds {r} steps (must be < {REFRACTORY_WINDOW})"
             ));
         }
-        self.v = narrow(take_f64(state, "v_minus_v_rest", n)?);
-        self.i_e = narrow(take_f64(state, "isyn_exc", n)?);
-        self.i_i = narrow(take_f64(state, "isyn_inh", n)?);
+        self.v = take_f64(state, "v_minus_v_rest", n)?;
+        self.i_e = take_f64(state, "isyn_exc", n)?;
+        self.i_i = take_f64(state, "isyn_inh", n)?;
         self.until = refr
             .into_iter()
             .map(|r| self.clock.wrapping_add(r as u32))
