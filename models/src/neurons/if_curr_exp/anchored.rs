@@ -14,8 +14,10 @@
 //! step reads three floats per neuron, evaluates `v` with three fused multiply-adds, compares it
 //! with the threshold and stores nothing (the NEST kernel reads and writes `v`, `i_e`, `i_i`).
 //!
-//! * Input `δ` arriving in step `m` enters after that step's threshold check, as in NEST: `x_e`
-//!   grows by `δ/E_m` and `u` drops by `δ·B_m/(Q_m·E_m)`, which leaves `v_m` as it was.
+//! * Input `δ` arriving in step `m` acts from the next step on, as in NEST: `x_e` grows by
+//!   `δ/E_m` and `u` drops by `δ·B_m/(Q_m·E_m)`, which leaves `v_m` as it was. It therefore goes
+//!   in before the step's threshold check, and `v` of a step is always evaluated from the
+//!   state with that step's input in.
 //! * A spike anchors `u` so that `v = v_reset`. When the refractory period ends `u` is anchored
 //!   again from the currents then held, so the neuron integrates from `v_reset` as NEST's does;
 //!   the free evolution computed for it meanwhile is never used (threshold crossings of
@@ -159,11 +161,7 @@ impl AnchoredKernel {
         if (self.until[j].wrapping_sub(self.clock) as i32) >= 0 {
             return self.reset;
         }
-        let k = &self.table[self.m];
-        k.q.mul_add(
-            self.u[j],
-            k.b.mul_add(self.x_e[j], k.c.mul_add(self.x_i[j], k.d)),
-        )
+        self.eval(&self.table[self.m], j)
     }
 
     /// Anchors neuron `j` at v = reset under the coefficients `k`.
@@ -187,49 +185,21 @@ impl AnchoredKernel {
         self.m = 0;
     }
 
-    /// Threshold check of every neuron for the update with the current clock; spikes are
-    /// appended. Returns false if a potential became non-finite.
-    fn dense_step(&mut self, spikes: &mut Vec<u32>) -> bool {
+    /// One update. The input arriving in this step goes in first: it leaves this step's v as
+    /// it is (see the module comment), so v of step s is evaluated from the state with the
+    /// input of step s in.
+    fn step(&mut self, input: Input<'_>, spikes: &mut Vec<u32>) -> Result<(), ModelError> {
         if self.m == self.epoch() {
             self.fold_epoch();
         }
-        let clock = self.clock;
         self.m += 1;
         let k = self.table[self.m];
-        let n = self.u.len();
-        let full = n / CHUNK;
-        let mut finite = threshold_pass(
-            &k,
-            self.theta,
-            self.u.as_chunks::<CHUNK>().0,
-            self.x_e.as_chunks::<CHUNK>().0,
-            self.x_i.as_chunks::<CHUNK>().0,
-            &mut self.crossed,
-        );
-        let tail = full * CHUNK;
-        if tail < n {
-            // Padding lanes hold u = x = 0, whose v (the table's d) is finite.
-            let r = n - tail;
-            let mut t = [[0.0f32; CHUNK]; 3];
-            t[0][..r].copy_from_slice(&self.u[tail..]);
-            t[1][..r].copy_from_slice(&self.x_e[tail..]);
-            t[2][..r].copy_from_slice(&self.x_i[tail..]);
-            let mut last = Vec::new();
-            finite &= threshold_pass(&k, self.theta, &[t[0]], &[t[1]], &[t[2]], &mut last);
-            if let Some(&(_, mask)) = last.first() {
-                let mask = mask & ((1u32 << r) - 1) as u16;
-                if mask != 0 {
-                    self.crossed.push((tail, mask));
-                }
-            }
+        match input {
+            Input::Sparse { input, touched } => self.add_sparse(&k, input, touched),
+            Input::Dense(input) => self.add_dense(&k, input),
         }
-        // Emission anchors the neurons that fire; their chunks are behind the pass.
-        let crossed = std::mem::take(&mut self.crossed);
-        for &(base, mask) in &crossed {
-            self.emit_chunk(mask, base, &k, clock, spikes);
-        }
-        self.crossed = crossed;
-        self.crossed.clear();
+        let clock = self.clock;
+        let finite = self.full_pass(&k, clock, spikes);
         self.clock = clock.wrapping_add(1);
         // Neurons whose refractory period ends now integrate from v_reset in the next update.
         let period = self.refractory_steps as usize + 1;
@@ -251,7 +221,63 @@ impl AnchoredKernel {
                 }
             }
         }
+        self.check_finite(finite)
+    }
+
+    /// The threshold check of every neuron under `k`; spikes are appended. Returns whether
+    /// every v is finite.
+    fn full_pass(&mut self, k: &Coef, clock: u32, spikes: &mut Vec<u32>) -> bool {
+        let n = self.u.len();
+        let full = n / CHUNK;
+        let (u, xe, xi) = (
+            self.u.as_chunks::<CHUNK>().0,
+            self.x_e.as_chunks::<CHUNK>().0,
+            self.x_i.as_chunks::<CHUNK>().0,
+        );
+        let mut finite = threshold_pass(k, self.theta, u, xe, xi, &mut self.crossed);
+        let tail = full * CHUNK;
+        if tail < n {
+            // Padding lanes hold u = x = 0, whose v (the table's d) is finite.
+            let r = n - tail;
+            let mut t = [[0.0f32; CHUNK]; 3];
+            t[0][..r].copy_from_slice(&self.u[tail..]);
+            t[1][..r].copy_from_slice(&self.x_e[tail..]);
+            t[2][..r].copy_from_slice(&self.x_i[tail..]);
+            let mut last = Vec::new();
+            finite &= threshold_pass(k, self.theta, &[t[0]], &[t[1]], &[t[2]], &mut last);
+            if let Some(&(_, mask)) = last.first() {
+                let mask = mask & ((1u32 << r) - 1) as u16;
+                if mask != 0 {
+                    self.crossed.push((tail, mask));
+                }
+            }
+        }
+        // Emission anchors the neurons that fire; their chunks are behind the pass.
+        let crossed = std::mem::take(&mut self.crossed);
+        for &(base, mask) in &crossed {
+            self.emit_chunk(mask, base, k, clock, spikes);
+        }
+        self.crossed = crossed;
+        self.crossed.clear();
         finite
+    }
+
+    #[inline]
+    fn eval(&self, k: &Coef, j: usize) -> f32 {
+        k.q.mul_add(
+            self.u[j],
+            k.b.mul_add(self.x_e[j], k.c.mul_add(self.x_i[j], k.d)),
+        )
+    }
+
+    /// Neuron `j` fires in the update with the clock `clock`: it is anchored at v_reset and
+    /// refractory until its period ends.
+    fn spike(&mut self, j: usize, k: &Coef, clock: u32, spikes: &mut Vec<u32>) {
+        let end = clock.wrapping_add(self.refractory_steps).wrapping_add(1);
+        spikes.push(j as u32);
+        self.until[j] = end;
+        self.ends[end as usize % (self.refractory_steps as usize + 1)].push(j as u32);
+        self.anchor_at_reset(j, k);
     }
 
     /// Spikes of the lanes of one chunk that crossed threshold and are not refractory.
@@ -264,56 +290,87 @@ impl AnchoredKernel {
         clock: u32,
         spikes: &mut Vec<u32>,
     ) {
-        let end = clock.wrapping_add(self.refractory_steps).wrapping_add(1);
-        let period = self.refractory_steps as usize + 1;
         while mask != 0 {
             let j = base + mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            if self.refractory_at(j, clock) {
-                continue;
+            if !self.refractory_at(j, clock) {
+                self.spike(j, k, clock, spikes);
             }
-            spikes.push(j as u32);
-            self.until[j] = end;
-            self.ends[end as usize % period].push(j as u32);
-            self.anchor_at_reset(j, k);
         }
     }
 
     fn check_finite(&self, finite: bool) -> Result<(), ModelError> {
         if !finite {
             let k = &self.table[self.m];
-            for j in 0..self.u.len() {
-                let v = k.q.mul_add(
-                    self.u[j],
-                    k.b.mul_add(self.x_e[j], k.c.mul_add(self.x_i[j], k.d)),
-                );
-                if !v.is_finite() {
-                    return Err(non_finite(j, "v", v as f64));
-                }
+            if let Some(j) = (0..self.u.len()).find(|&j| !self.eval(k, j).is_finite()) {
+                return Err(non_finite(j, "v", self.eval(k, j) as f64));
             }
         }
         Ok(())
     }
 
-    #[inline]
-    fn add_excitatory(&mut self, j: usize, w: f64) {
-        let k = &self.table[self.m];
-        let w = w as f32;
-        self.x_e[j] = w.mul_add(k.ge, self.x_e[j]);
-        self.u[j] = (-w).mul_add(k.he, self.u[j]);
+    /// Adds the input of the neurons in `touched` (receptor-major lists, repeats allowed) and
+    /// clears it.
+    fn add_sparse(&mut self, k: &Coef, input: &mut [f64], touched: &[Vec<u32>]) {
+        let n = self.u.len();
+        let (exc, inh) = input.split_at_mut(n);
+        let (u, x_e, x_i) = (&mut self.u[..], &mut self.x_e[..], &mut self.x_i[..]);
+        for &j in &touched[0] {
+            let j = j as usize;
+            add_excitatory(k, exc[j], &mut x_e[j], &mut u[j]);
+            exc[j] = 0.0;
+        }
+        for &j in &touched[1] {
+            let j = j as usize;
+            add_inhibitory(k, inh[j], &mut x_i[j], &mut u[j]);
+            inh[j] = 0.0;
+        }
     }
 
-    #[inline]
-    fn add_inhibitory(&mut self, j: usize, w: f64) {
-        let k = &self.table[self.m];
-        let w = w as f32;
-        self.x_i[j] = (-w).mul_add(k.gi, self.x_i[j]);
-        self.u[j] = w.mul_add(k.hi, self.u[j]);
+    /// Adds the input of every neuron and clears it.
+    fn add_dense(&mut self, k: &Coef, input: &mut [f64]) {
+        let n = self.u.len();
+        let (exc, inh) = input.split_at_mut(n);
+        for j in 0..n {
+            add_excitatory(k, exc[j], &mut self.x_e[j], &mut self.u[j]);
+            add_inhibitory(k, inh[j], &mut self.x_i[j], &mut self.u[j]);
+        }
+        exc.fill(0.0);
+        inh.fill(0.0);
     }
 }
 
-/// Evaluates v of every neuron of whole chunks against the threshold; appends (first neuron,
-/// lane mask) for each chunk where some v >= theta. Returns false if some v is not finite.
+/// Input to an update: the ring slot with the lists of neurons it reached, or the whole slot.
+enum Input<'a> {
+    Sparse {
+        input: &'a mut [f64],
+        touched: &'a [Vec<u32>],
+    },
+    Dense(&'a mut [f64]),
+}
+
+/// Excitatory input of weight `w` in the step of `k`: i_e grows by w, v stays.
+#[inline(always)]
+fn add_excitatory(k: &Coef, w: f64, x_e: &mut f32, u: &mut f32) {
+    if w != 0.0 {
+        let w = w as f32;
+        *x_e = w.mul_add(k.ge, *x_e);
+        *u = (-w).mul_add(k.he, *u);
+    }
+}
+
+/// Inhibitory input of magnitude `w` in the step of `k`: i_i drops by w, v stays.
+#[inline(always)]
+fn add_inhibitory(k: &Coef, w: f64, x_i: &mut f32, u: &mut f32) {
+    if w != 0.0 {
+        let w = w as f32;
+        *x_i = (-w).mul_add(k.gi, *x_i);
+        *u = w.mul_add(k.hi, *u);
+    }
+}
+
+/// Evaluates v of every neuron of whole chunks under `k`; appends (first neuron, lane mask)
+/// for each chunk where some v >= theta. Returns whether every v is finite.
 fn threshold_pass(
     k: &Coef,
     theta: f32,
@@ -329,6 +386,9 @@ fn threshold_pass(
     portable_threshold_pass(k, theta, u, xe, xi, crossed)
 }
 
+/// [`threshold_pass`] in 16-lane vectors: per chunk three loads, three fused multiply-adds and
+/// one compare (the compiler's vectorisation of the portable loop extracts the compare lane
+/// by lane).
 #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
 #[target_feature(enable = "avx512f")]
 fn threshold_pass_avx512(
@@ -340,8 +400,6 @@ fn threshold_pass_avx512(
     crossed: &mut Vec<(usize, u16)>,
 ) -> bool {
     use std::arch::x86_64::*;
-    // One 16-lane vector per chunk: three fused multiply-adds, one compare; the compiler's own
-    // vectorisation of the portable loop extracts the compare lane by lane.
     let (q, b, c, d) = (
         _mm512_set1_ps(k.q),
         _mm512_set1_ps(k.b),
@@ -350,6 +408,12 @@ fn threshold_pass_avx512(
     );
     let th = _mm512_set1_ps(theta);
     let mut sum = _mm512_setzero_ps();
+    // Branch-free appends into reserved room: every chunk's entry is written, the length
+    // advances only where a lane crossed (a call to grow the vector inside the loop would make
+    // the compiler keep the coefficients on the stack).
+    crossed.reserve(u.len());
+    let out = crossed.spare_capacity_mut().as_mut_ptr();
+    let mut found = 0usize;
     for (ch, ((u, xe), xi)) in u.iter().zip(xe).zip(xi).enumerate() {
         // SAFETY: each pointer is to an array of 16 f32.
         let (u, xe, xi) = unsafe {
@@ -362,10 +426,12 @@ fn threshold_pass_avx512(
         let v = _mm512_fmadd_ps(q, u, _mm512_fmadd_ps(b, xe, _mm512_fmadd_ps(c, xi, d)));
         sum = _mm512_add_ps(sum, v);
         let mask = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(v, th);
-        if mask != 0 {
-            crossed.push((ch * CHUNK, mask));
-        }
+        // SAFETY: `found` <= ch < u.len(), the room reserved.
+        unsafe { (*out.add(found)).write((ch * CHUNK, mask)) };
+        found += (mask != 0) as usize;
     }
+    // SAFETY: the first `found` entries of the room were written above.
+    unsafe { crossed.set_len(crossed.len() + found) };
     _mm512_reduce_add_ps(sum).is_finite()
 }
 
@@ -405,19 +471,7 @@ impl NeuronKernel for AnchoredKernel {
         input: &mut [f64],
         spikes: &mut Vec<u32>,
     ) -> Result<(), ModelError> {
-        let finite = self.dense_step(spikes);
-        let n = self.u.len();
-        for j in 0..n {
-            if input[j] != 0.0 {
-                self.add_excitatory(j, input[j]);
-                input[j] = 0.0;
-            }
-            if input[n + j] != 0.0 {
-                self.add_inhibitory(j, input[n + j]);
-                input[n + j] = 0.0;
-            }
-        }
-        self.check_finite(finite)
+        self.step(Input::Dense(input), spikes)
     }
 
     fn sparse_input(&self) -> bool {
@@ -431,27 +485,7 @@ impl NeuronKernel for AnchoredKernel {
         touched: &[Vec<u32>],
         spikes: &mut Vec<u32>,
     ) -> Result<(), ModelError> {
-        let finite = self.dense_step(spikes);
-        let n = self.u.len();
-        let (exc, inh) = input.split_at_mut(n);
-        // The coefficients are copied out: the compiler cannot tell the table from the state.
-        let k = self.table[self.m];
-        let (u, x_e, x_i) = (&mut self.u[..], &mut self.x_e[..], &mut self.x_i[..]);
-        for &j in &touched[0] {
-            let j = j as usize;
-            let w = exc[j] as f32;
-            exc[j] = 0.0;
-            x_e[j] = w.mul_add(k.ge, x_e[j]);
-            u[j] = (-w).mul_add(k.he, u[j]);
-        }
-        for &j in &touched[1] {
-            let j = j as usize;
-            let w = inh[j] as f32;
-            inh[j] = 0.0;
-            x_i[j] = (-w).mul_add(k.gi, x_i[j]);
-            u[j] = w.mul_add(k.hi, u[j]);
-        }
-        self.check_finite(finite)
+        self.step(Input::Sparse { input, touched }, spikes)
     }
 
     fn read(&self, var: usize, i: usize) -> f64 {
@@ -699,7 +733,8 @@ mod tests {
         let _ = grid;
     }
 
-    /// An input that overflows f32 is caught in the step it arrives in effect.
+    /// An input that overflows f32 is caught in the step it arrives in (its current is no
+    /// longer finite, and v with it).
     #[test]
     fn non_finite_potential_is_an_error() {
         let grid = TimeGrid::new(0.1).unwrap();
@@ -707,10 +742,10 @@ mod tests {
         let mut input = vec![0.0; 40];
         input[7] = 1e300;
         let mut spikes = Vec::new();
-        k.update_sparse(&CTX, &mut input, &[vec![7], vec![]], &mut spikes)
+        k.update_sparse(&CTX, &mut vec![0.0; 40], &[vec![], vec![]], &mut spikes)
             .unwrap();
         let e = k
-            .update_sparse(&CTX, &mut vec![0.0; 40], &[vec![], vec![]], &mut spikes)
+            .update_sparse(&CTX, &mut input, &[vec![7], vec![]], &mut spikes)
             .unwrap_err();
         assert_eq!((e.neuron, e.variable.as_str()), (7, "v"));
     }
