@@ -271,3 +271,73 @@ fn delays_off_the_grid_or_below_dt_are_rejected() {
         assert!(e.allowed.contains(what), "{e}");
     }
 }
+
+/// Where a connector offers a generator (model files use it for every static projection with a
+/// constant weight and delay), it produces the synapses `connect` draws, in the same order, for
+/// every connector kind, with and without self-connections and for magnitudes.
+#[test]
+fn generators_draw_the_synapses_connect_draws() {
+    let grid = TimeGrid::new(0.1).unwrap();
+    let connectors = [
+        Connector::AllToAll {
+            allow_self_connections: false,
+        },
+        Connector::OneToOne,
+        Connector::FixedProbability {
+            p_connect: 0.1,
+            allow_self_connections: true,
+        },
+        Connector::FixedProbability {
+            p_connect: 0.3,
+            allow_self_connections: false,
+        },
+        Connector::FixedNumberPre {
+            n: 7,
+            allow_self_connections: false,
+            with_replacement: false,
+        },
+        Connector::FixedNumberPre {
+            n: 9,
+            allow_self_connections: true,
+            with_replacement: true,
+        },
+        Connector::Block {
+            blocks: 4,
+            p_connect: 0.5,
+            allow_self_connections: false,
+        },
+    ];
+    let (weight, delay) = (Value::Constant(-0.4), Value::Constant(0.3));
+    let mut generated = 0;
+    for c in &connectors {
+        for (n_pre, n_post, same) in [(40, 40, true), (40, 40, false), (24, 60, false)] {
+            if matches!(c, Connector::OneToOne) && n_pre != n_post {
+                continue;
+            }
+            for magnitude in [false, true] {
+                let cx = ConnectContext {
+                    n_pre,
+                    n_post,
+                    same_population: same,
+                    weight: &weight,
+                    delay: &delay,
+                    grid: &grid,
+                    seed: 77,
+                    projection: 3,
+                    magnitude,
+                };
+                let held: Vec<_> = c.connect(&cx).unwrap().iter().collect();
+                let Some(g) = c.generator(&cx).unwrap() else {
+                    continue;
+                };
+                let list = SynapseList::generated(Arc::new(g));
+                assert_eq!(list.len(), held.len(), "{c:?} {n_pre}x{n_post}");
+                let drawn: Vec<_> = list.iter().collect();
+                assert_eq!(drawn, held, "{c:?} {n_pre}x{n_post} same={same}");
+                generated += 1;
+            }
+        }
+    }
+    // Every kind above but Block has a generator.
+    assert!(generated >= 30, "{generated} generated lists compared");
+}

@@ -97,18 +97,20 @@ pub struct SynapseList {
     generated: Option<Arc<Generated>>,
 }
 
+/// Two lists are equal when they hold the same synapses in the same order, however each keeps
+/// them (a generated list is generated again to compare).
 impl PartialEq for SynapseList {
     fn eq(&self, other: &Self) -> bool {
-        let same_generator = match (&self.generated, &other.generated) {
-            (None, None) => true,
-            (Some(a), Some(b)) => Arc::ptr_eq(&a.generator, &b.generator),
-            _ => false,
-        };
-        same_generator
-            && self.pre == other.pre
-            && self.post == other.post
-            && self.weight == other.weight
-            && self.delay == other.delay
+        match (&self.generated, &other.generated) {
+            (None, None) => {
+                self.pre == other.pre
+                    && self.post == other.post
+                    && self.weight == other.weight
+                    && self.delay == other.delay
+            }
+            (Some(a), Some(b)) if Arc::ptr_eq(&a.generator, &b.generator) => true,
+            _ => self.len() == other.len() && self.iter().eq(other.iter()),
+        }
     }
 }
 

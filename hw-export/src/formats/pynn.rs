@@ -191,16 +191,14 @@ pub fn write_pynn(dir: &Path, input: &ScriptInput) -> Result<std::path::PathBuf>
     for (j, proj) in net.projections.iter().enumerate() {
         let name = &input.proj_names[j];
         let syn = &proj.synapses;
-        let uniform = !syn.is_empty()
-            && syn.weight.iter().all(|&w| w == syn.weight[0])
-            && syn.delay.iter().all(|&d| d == syn.delay[0]);
+        // Read through `get`/`iter`: a generated list has no columns (and one weight and delay).
+        let first = (!syn.is_empty()).then(|| syn.get(0));
+        let uniform = first.is_some_and(|(_, _, w0, d0)| {
+            syn.generator().is_some() || syn.iter().all(|(_, _, w, d)| w == w0 && d == d0)
+        });
         let file = format!("{}_connections.npy", safe(name));
         let path = data.join(&file);
-        let (w0, d0) = if syn.is_empty() {
-            (0.0, dt)
-        } else {
-            (syn.weight[0], syn.delay[0] as f64 * dt)
-        };
+        let (w0, d0) = first.map_or((0.0, dt), |(_, _, w, d)| (w, d as f64 * dt));
         if uniform {
             let idx: Vec<u32> = syn.iter().flat_map(|(i, k, _, _)| [i, k]).collect();
             sim_core::npy::write_npy_2d(&path, 2, &idx).map_err(io_err(&path))?;

@@ -844,6 +844,17 @@ fn check_weight_sign(
     Ok(inhibitory && !conductance)
 }
 
+/// How a projection's synapses are kept.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Storage {
+    /// The four columns, one entry per synapse.
+    Held,
+    /// A generator where the connector has one (constant weight and delay, drawn per post
+    /// neuron), the columns otherwise: the same synapses in the same order, and the engine
+    /// then builds its rows straight from the generator.
+    Generated,
+}
+
 /// Builds a connector's synapses, mapping its errors to key paths below `prefix`.
 #[allow(clippy::too_many_arguments)]
 fn connect(
@@ -855,6 +866,7 @@ fn connect(
     index: u64,
     magnitude: bool,
     prefix: &str,
+    storage: Storage,
 ) -> Result<SynapseList, (String, String)> {
     if let Value::Constant(d) = delay {
         if *d < net.grid.dt_ms() {
@@ -878,7 +890,7 @@ fn connect(
         projection: index,
         magnitude,
     };
-    connector.connect(&cx).map_err(|e| {
+    let map_err = |e: crate::params::ParamError| {
         match e.param.as_str() {
             "weight" | "delay" => (
                 format!("{prefix}.{}", e.param),
@@ -894,7 +906,13 @@ fn connect(
                 format!(" = {}: {}", e.value, e.allowed),
             ),
         }
-    })
+    };
+    if storage == Storage::Generated {
+        if let Some(g) = connector.generator(&cx).map_err(map_err)? {
+            return Ok(SynapseList::generated(Arc::new(g)));
+        }
+    }
+    connector.connect(&cx).map_err(map_err)
 }
 
 fn make_projection(
@@ -920,6 +938,11 @@ fn make_projection(
         &format!("{prefix}.weight"),
     )?;
     let (wmin, wmax) = proj.weight.bounds();
+    // Plastic synapses need their own weights; static ones are generated where they can be.
+    let storage = match proj.synapse {
+        Some(SynapseEntry::Stdp(_)) => Storage::Held,
+        _ => Storage::Generated,
+    };
     let synapses = connect(
         net,
         &proj.connector,
@@ -929,6 +952,7 @@ fn make_projection(
         index,
         magnitude,
         prefix,
+        storage,
     )?;
     let plasticity = match &proj.synapse {
         Some(SynapseEntry::Stdp(s)) => {
@@ -1061,6 +1085,7 @@ fn make_graded(
         index,
         false,
         prefix,
+        Storage::Held,
     )?;
     Ok(GradedProjection {
         name: name.to_string(),
@@ -1136,6 +1161,7 @@ fn add_tripartite(
         index,
         magnitude,
         prefix,
+        Storage::Held,
     )?;
     let (n_post, n_astro) = (
         net.populations[post].size as usize,
