@@ -80,3 +80,49 @@ fn bench_rejects_f32_where_there_is_no_f32_kernel() {
         assert!(err.contains("precision"), "{args:?}: {err}");
     }
 }
+
+/// A model file takes `--set` overrides, as `engram run` does; the benchmarks refuse `--set`.
+#[test]
+fn bench_takes_model_file_overrides() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cuba.toml");
+    let base = bench(&[file, "--threads", "1"]);
+    let small = bench(&[
+        file,
+        "--threads",
+        "1",
+        "--set",
+        "populations.exc.size=1600",
+        "--set",
+        "populations.inh.size=400",
+    ]);
+    assert_eq!(base["neurons"], 4000);
+    assert_eq!(small["neurons"], 2000);
+    // p = 0.02 over a quarter of the pairs.
+    let ratio = small["synapses"].as_f64().unwrap() / base["synapses"].as_f64().unwrap();
+    assert!((ratio - 0.25).abs() < 0.01, "synapse ratio {ratio}");
+    let out = engram()
+        .args(["bench", "cuba", "--set", "seed=3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--set"));
+}
+
+/// A model file's static projections are generated: CUBA scaled to 40 000 neurons (32 M
+/// synapses) holds at most 8 bytes per synapse at its peak (held lists took 27).
+#[test]
+fn model_file_synapses_take_few_bytes() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cuba.toml");
+    let big = bench(&[
+        file,
+        "--set",
+        "populations.exc.size=32000",
+        "--set",
+        "populations.inh.size=8000",
+        "--set",
+        "duration=10",
+    ]);
+    assert!(big["synapses"].as_f64().unwrap() > 3e7);
+    let b = big["bytes_per_synapse"].as_f64().unwrap();
+    assert!(b <= 8.0, "{b} bytes per synapse");
+}

@@ -44,6 +44,9 @@ pub struct BenchArgs {
     /// (benchmarks only; a model file sets `precision` per population).
     #[arg(long, value_enum, default_value = "f64")]
     pub precision: PrecisionArg,
+    /// Model-file overrides `key.path=value` (as for `engram run`; model files only).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
     /// Print only the JSON line (otherwise a short human summary follows on stderr).
     #[arg(long)]
     pub json: bool,
@@ -64,6 +67,13 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
     let t_build = Instant::now();
     let (net, model_name, duration_steps) = match a.network.as_str() {
         "cuba" | "coba" => {
+            if let Some(o) = a.overrides.first() {
+                return Err(CliError::input(CommandError::OptionValue {
+                    option: "--set",
+                    value: o.clone(),
+                    allowed: "applies to model files; the benchmarks take --neurons, --p, --fanout, --dt, --seed".into(),
+                }));
+            }
             let kind = if a.network == "cuba" {
                 Benchmark::Cuba
             } else {
@@ -109,7 +119,7 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
                     ),
                 }));
             }
-            let spec = models::modelfile::load(&PathBuf::from(path), &[], Some(a.seed))
+            let spec = models::modelfile::load(&PathBuf::from(path), &a.overrides, Some(a.seed))
                 .map_err(CliError::input)?;
             let steps = spec.duration_steps;
             (spec.network, path.to_string(), steps)
