@@ -604,7 +604,8 @@ fn make_model(
             )
             .map_err(p)?
             .with_precision(pop.precision.unwrap_or_default())
-            .map_err(|e| param_err("", e))?,
+            // `precision` itself, or the parameter that the f32 kernel cannot take.
+            .map_err(|e| param_err(if e.param == "precision" { "" } else { "params" }, e))?,
         ),
         CellType::IfCondExp(params) => Arc::new(
             IfCondExp::new(

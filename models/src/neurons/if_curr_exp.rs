@@ -216,6 +216,29 @@ impl IfCurrExp {
                 "needs integration = \"nest\" (the sPyNNaker kernel is f64 only)",
             ));
         }
+        if precision == Precision::F32 {
+            // The f32 kernel keeps the state against an epoch of at least one step; a time
+            // constant under dt/ln(8) decays by more than 8 within a step and would amplify its
+            // rounding errors beyond that bound.
+            let h = -self.c.p22.ln() * self.params.tau_m;
+            for (key, tau, decay) in [
+                ("tau_syn_E", self.params.tau_syn_e, self.c.decay_e),
+                ("tau_syn_I", self.params.tau_syn_i, self.c.decay_i),
+                ("tau_m", self.params.tau_m, self.c.p22),
+            ] {
+                if decay < 1.0 / anchored::EPOCH_DECAY {
+                    return Err(ParamError::new(
+                        key,
+                        tau,
+                        format!(
+                            "must be at least dt/ln({}) = {:.4} ms for precision = \"f32\" (use f64)",
+                            anchored::EPOCH_DECAY,
+                            h / anchored::EPOCH_DECAY.ln()
+                        ),
+                    ));
+                }
+            }
+        }
         self.precision = precision;
         Ok(self)
     }
@@ -739,5 +762,25 @@ mod tests {
         .unwrap();
         let e = m.with_precision(Precision::F32).unwrap_err();
         assert_eq!(e.param, "precision");
+    }
+
+    /// The f32 kernel's error bound needs every decay within a step to be at most 8-fold:
+    /// time constants down to dt/ln(8) = 0.048 ms at dt = 0.1 ms are accepted, shorter refused.
+    #[test]
+    fn f32_needs_time_constants_of_half_a_step() {
+        let grid = TimeGrid::new(0.1).unwrap();
+        let with = |tau_syn_e: f64| {
+            let params = IfCurrExpParams {
+                tau_syn_e,
+                ..Default::default()
+            };
+            IfCurrExp::new(params, Integration::Nest, None, &grid)
+                .unwrap()
+                .with_precision(Precision::F32)
+        };
+        assert!(with(0.05).is_ok());
+        let e = with(0.04).unwrap_err();
+        assert_eq!(e.param, "tau_syn_E");
+        assert!(e.allowed.contains("0.0481"), "{}", e.allowed);
     }
 }

@@ -74,6 +74,7 @@ pub fn broken_cases() -> Vec<(&'static str, String, &'static str)> {
         ("unknown precision", exc("precision = \"f16\""), "populations.exc.precision"),
         ("precision on IF_cond_exp", with_duration("", "cell_type = \"IF_cond_exp\"\nsize = 10\nprecision = \"f32\"\n", PROJ), "populations.exc.precision"),
         ("f32 with sPyNNaker integration", exc("integration = \"spynnaker\"\nprecision = \"f32\""), "populations.exc.precision"),
+        ("f32 with a synaptic time constant under dt/ln 8", exc("precision = \"f32\"\nparams = { tau_syn_E = 0.01 }"), "populations.exc.params.tau_syn_E"),
         ("initial value of unknown variable", exc("initial_values = { w = -60.0 }"), "populations.exc.initial_values.w"),
         ("initial value bad uniform", exc("initial_values = { v = { distribution = \"uniform\", low = -50.0, high = -60.0 } }"), "populations.exc.initial_values.v"),
         ("initial value unknown distribution", exc("initial_values = { v = { distribution = \"gaussian\", mu = -60.0 } }"), "populations.exc.initial_values.v"),

@@ -38,7 +38,7 @@ use crate::neurons::{f64_array, non_finite, take_f64, take_u64, u64_array};
 
 /// An epoch ends when the fastest decay of the state (a current or the membrane) has reached
 /// 1/EPOCH_DECAY; rounding errors are amplified by at most this factor.
-const EPOCH_DECAY: f64 = 8.0;
+pub(super) const EPOCH_DECAY: f64 = 8.0;
 
 /// Longest epoch, in steps (the coefficient table has one entry per step of an epoch).
 const MAX_EPOCH: usize = 4096;
@@ -97,7 +97,8 @@ impl AnchoredKernel {
         let refractory_steps = model.refractory_steps as u32;
         let fastest = c.decay_e.min(c.decay_i).min(c.p22);
         // fastest^epoch >= 1/EPOCH_DECAY.
-        let epoch = if fastest > 0.0 && fastest < 1.0 {
+        // `IfCurrExp::with_precision` ensures fastest >= 1/EPOCH_DECAY (an epoch of >= 1 step).
+        let epoch = if fastest < 1.0 {
             (EPOCH_DECAY.ln() / -fastest.ln()).floor() as usize
         } else {
             MAX_EPOCH
