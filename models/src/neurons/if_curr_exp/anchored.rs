@@ -88,6 +88,18 @@ pub(super) struct AnchoredKernel {
     clock: u32,
     /// Scratch: (first neuron, lane mask) of the chunks in which some neuron crossed threshold.
     crossed: Vec<(usize, u16)>,
+    /// Whether an even step's pass also evaluates the odd step after it (off only to test that
+    /// this changes nothing).
+    blocking: bool,
+    /// The crossings of that evaluation ahead, and whether the next update may use them: they
+    /// were made by the last update, and every v evaluated ahead was finite.
+    crossed_ahead: Vec<(usize, u16)>,
+    ahead_valid: bool,
+    /// Neurons anchored at v_reset at the end of the last update (their refractory period
+    /// ended), after its pass.
+    reanchored: Vec<u32>,
+    /// Scratch: the neurons that fire in an update without a full pass.
+    fired: Vec<u32>,
 }
 
 impl AnchoredKernel {
@@ -144,6 +156,11 @@ impl AnchoredKernel {
             ends: vec![Vec::new(); refractory_steps as usize + 1],
             clock: 0,
             crossed: Vec::new(),
+            blocking: true,
+            crossed_ahead: Vec::new(),
+            ahead_valid: false,
+            reanchored: Vec::new(),
+            fired: Vec::new(),
         }
     }
 
@@ -186,29 +203,57 @@ impl AnchoredKernel {
         self.m = 0;
     }
 
-    /// One update. The input arriving in this step goes in first: it leaves this step's v as
-    /// it is (see the module comment), so v of step s is evaluated from the state with the
-    /// input of step s in.
-    fn step(&mut self, input: Input<'_>, spikes: &mut Vec<u32>) -> Result<(), ModelError> {
-        if self.m == self.epoch() {
+    /// One update. Input arriving in a step leaves that step's v as it is (see the module
+    /// comment), so it may go in before or after the threshold check: in steps with an even
+    /// number it goes in first, in odd steps after. v of an odd step therefore depends only on
+    /// the state the even step before it left, and the even step's pass evaluates it too, from
+    /// the same loads: the odd step then re-checks only the neurons that crossed in that
+    /// evaluation or were re-anchored since. Either way v is computed from the same state with
+    /// the same operations, so the spikes do not depend on whether the evaluation ahead was
+    /// made (after a restore it is not) — bit for bit.
+    fn step(
+        &mut self,
+        step: u64,
+        mut input: Input<'_>,
+        spikes: &mut Vec<u32>,
+    ) -> Result<(), ModelError> {
+        let even = step.is_multiple_of(2);
+        // An even step evaluates two steps ahead of the epoch's start, so it folds one early;
+        // an odd step after an even one never needs to.
+        if self.m + usize::from(even) >= self.epoch() {
             self.fold_epoch();
+            self.ahead_valid = false;
         }
         self.m += 1;
         let k = self.table[self.m];
-        match input {
-            Input::Sparse { input, touched } => self.add_sparse(&k, input, touched),
-            Input::Dense(input) => self.add_dense(&k, input),
-        }
         let clock = self.clock;
-        let finite = self.full_pass(&k, clock, spikes);
+        let ahead_usable = !even && self.ahead_valid;
+        self.ahead_valid = false;
+        let finite = if even {
+            let input_finite = self.add_input(&k, &mut input);
+            let ahead = (self.blocking && self.m < self.epoch()).then(|| self.table[self.m + 1]);
+            let (finite, finite_ahead) = self.full_pass(&k, ahead.as_ref(), clock, spikes);
+            self.ahead_valid = ahead.is_some() && finite_ahead;
+            finite && input_finite
+        } else {
+            let finite = if ahead_usable {
+                self.check_ahead(&k, clock, spikes);
+                true
+            } else {
+                self.full_pass(&k, None, clock, spikes).0
+            };
+            self.add_input(&k, &mut input) && finite
+        };
         self.clock = clock.wrapping_add(1);
         // Neurons whose refractory period ends now integrate from v_reset in the next update.
         let period = self.refractory_steps as usize + 1;
         let bucket = self.clock as usize % period;
         let ending = std::mem::take(&mut self.ends[bucket]);
+        self.reanchored.clear();
         for &j in &ending {
             if self.until[j as usize] == self.clock {
                 self.anchor_at_reset(j as usize, &k);
+                self.reanchored.push(j);
             }
         }
         self.ends[bucket] = ending;
@@ -225,9 +270,23 @@ impl AnchoredKernel {
         self.check_finite(finite)
     }
 
-    /// The threshold check of every neuron under `k`; spikes are appended. Returns whether
-    /// every v is finite.
-    fn full_pass(&mut self, k: &Coef, clock: u32, spikes: &mut Vec<u32>) -> bool {
+    fn add_input(&mut self, k: &Coef, input: &mut Input<'_>) -> bool {
+        match input {
+            Input::Sparse { input, touched } => self.add_sparse(k, input, touched),
+            Input::Dense(input) => self.add_dense(k, input),
+        }
+    }
+
+    /// The threshold check of every neuron under `k`, and with `ahead` also under the next
+    /// step's coefficients (its crossings are kept for the next update); spikes are appended.
+    /// Returns whether every v (and every v ahead) is finite.
+    fn full_pass(
+        &mut self,
+        k: &Coef,
+        ahead: Option<&Coef>,
+        clock: u32,
+        spikes: &mut Vec<u32>,
+    ) -> (bool, bool) {
         let n = self.u.len();
         let full = n / CHUNK;
         let (u, xe, xi) = (
@@ -235,7 +294,17 @@ impl AnchoredKernel {
             self.x_e.as_chunks::<CHUNK>().0,
             self.x_i.as_chunks::<CHUNK>().0,
         );
-        let mut finite = threshold_pass(k, self.theta, u, xe, xi, &mut self.crossed);
+        self.crossed_ahead.clear();
+        let (mut finite, mut finite_ahead) = threshold_pass(
+            k,
+            ahead,
+            self.theta,
+            u,
+            xe,
+            xi,
+            &mut self.crossed,
+            &mut self.crossed_ahead,
+        );
         let tail = full * CHUNK;
         if tail < n {
             // Padding lanes hold u = x = 0, whose v (the table's d) is finite.
@@ -244,12 +313,25 @@ impl AnchoredKernel {
             t[0][..r].copy_from_slice(&self.u[tail..]);
             t[1][..r].copy_from_slice(&self.x_e[tail..]);
             t[2][..r].copy_from_slice(&self.x_i[tail..]);
-            let mut last = Vec::new();
-            finite &= threshold_pass(k, self.theta, &[t[0]], &[t[1]], &[t[2]], &mut last);
-            if let Some(&(_, mask)) = last.first() {
-                let mask = mask & ((1u32 << r) - 1) as u16;
-                if mask != 0 {
-                    self.crossed.push((tail, mask));
+            let (mut now, mut next) = (Vec::new(), Vec::new());
+            let (f, fa) = threshold_pass(
+                k,
+                ahead,
+                self.theta,
+                &[t[0]],
+                &[t[1]],
+                &[t[2]],
+                &mut now,
+                &mut next,
+            );
+            finite &= f;
+            finite_ahead &= fa;
+            let lanes = ((1u32 << r) - 1) as u16;
+            for (found, out) in [(now, &mut self.crossed), (next, &mut self.crossed_ahead)] {
+                if let Some(&(_, mask)) = found.first() {
+                    if mask & lanes != 0 {
+                        out.push((tail, mask & lanes));
+                    }
                 }
             }
         }
@@ -260,7 +342,36 @@ impl AnchoredKernel {
         }
         self.crossed = crossed;
         self.crossed.clear();
-        finite
+        (finite, finite_ahead)
+    }
+
+    /// The threshold check of an odd step after its even step's pass: every neuron whose
+    /// state is the one that pass evaluated and that stayed below threshold stays below; the
+    /// others are evaluated again.
+    fn check_ahead(&mut self, k: &Coef, clock: u32, spikes: &mut Vec<u32>) {
+        let mut fired = std::mem::take(&mut self.fired);
+        fired.clear();
+        let mut check = |j: usize, this: &Self| {
+            if this.eval(k, j) >= this.theta && !this.refractory_at(j, clock) {
+                fired.push(j as u32);
+            }
+        };
+        for &(base, mut mask) in &self.crossed_ahead {
+            while mask != 0 {
+                check(base + mask.trailing_zeros() as usize, self);
+                mask &= mask - 1;
+            }
+        }
+        for &j in &self.reanchored {
+            check(j as usize, self);
+        }
+        // Crossings come in neuron order, re-anchored neurons after them.
+        fired.sort_unstable();
+        fired.dedup();
+        for &j in &fired {
+            self.spike(j as usize, k, clock, spikes);
+        }
+        self.fired = fired;
     }
 
     #[inline]
@@ -311,33 +422,43 @@ impl AnchoredKernel {
     }
 
     /// Adds the input of the neurons in `touched` (receptor-major lists, repeats allowed) and
-    /// clears it.
-    fn add_sparse(&mut self, k: &Coef, input: &mut [f64], touched: &[Vec<u32>]) {
+    /// clears it. Returns false if some state it changed may have become non-finite (a check of
+    /// v then finds out), so that an overflowing input is reported in the step it arrives in,
+    /// whether the step checks the threshold before or after its input.
+    fn add_sparse(&mut self, k: &Coef, input: &mut [f64], touched: &[Vec<u32>]) -> bool {
         let n = self.u.len();
         let (exc, inh) = input.split_at_mut(n);
         let (u, x_e, x_i) = (&mut self.u[..], &mut self.x_e[..], &mut self.x_i[..]);
+        let mut finite = true;
         for &j in &touched[0] {
             let j = j as usize;
             add_excitatory(k, exc[j], &mut x_e[j], &mut u[j]);
+            finite &= (x_e[j] + u[j]).is_finite();
             exc[j] = 0.0;
         }
         for &j in &touched[1] {
             let j = j as usize;
             add_inhibitory(k, inh[j], &mut x_i[j], &mut u[j]);
+            finite &= (x_i[j] + u[j]).is_finite();
             inh[j] = 0.0;
         }
+        finite
     }
 
-    /// Adds the input of every neuron and clears it.
-    fn add_dense(&mut self, k: &Coef, input: &mut [f64]) {
+    /// Adds the input of every neuron and clears it. Returns false if some state it changed may
+    /// have become non-finite.
+    fn add_dense(&mut self, k: &Coef, input: &mut [f64]) -> bool {
         let n = self.u.len();
         let (exc, inh) = input.split_at_mut(n);
+        let mut finite = true;
         for j in 0..n {
             add_excitatory(k, exc[j], &mut self.x_e[j], &mut self.u[j]);
             add_inhibitory(k, inh[j], &mut self.x_i[j], &mut self.u[j]);
+            finite &= (self.x_e[j] + self.x_i[j] + self.u[j]).is_finite();
         }
         exc.fill(0.0);
         inh.fill(0.0);
+        finite
     }
 }
 
@@ -370,51 +491,73 @@ fn add_inhibitory(k: &Coef, w: f64, x_i: &mut f32, u: &mut f32) {
     }
 }
 
-/// Evaluates v of every neuron of whole chunks under `k`; appends (first neuron, lane mask)
-/// for each chunk where some v >= theta. Returns whether every v is finite.
+/// Evaluates v of every neuron of whole chunks under `k` (and under `ahead`, the next step's
+/// coefficients, if given); appends (first neuron, lane mask) for each chunk where some
+/// v >= theta to `crossed` (and `crossed_ahead`). Returns whether every v (and every v ahead)
+/// is finite.
+#[allow(clippy::too_many_arguments)]
 fn threshold_pass(
     k: &Coef,
+    ahead: Option<&Coef>,
     theta: f32,
     u: &[[f32; CHUNK]],
     xe: &[[f32; CHUNK]],
     xi: &[[f32; CHUNK]],
     crossed: &mut Vec<(usize, u16)>,
-) -> bool {
+    crossed_ahead: &mut Vec<(usize, u16)>,
+) -> (bool, bool) {
     #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
     // SAFETY: this build targets a CPU with AVX-512F (the cfg).
-    return unsafe { threshold_pass_avx512(k, theta, u, xe, xi, crossed) };
+    return unsafe {
+        match ahead {
+            Some(a) => {
+                threshold_pass_avx512::<true>(k, a, theta, u, xe, xi, crossed, crossed_ahead)
+            }
+            None => threshold_pass_avx512::<false>(k, k, theta, u, xe, xi, crossed, crossed_ahead),
+        }
+    };
     #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
-    portable_threshold_pass(k, theta, u, xe, xi, crossed)
+    portable_threshold_pass(k, ahead, theta, u, xe, xi, crossed, crossed_ahead)
 }
 
-/// [`threshold_pass`] in 16-lane vectors: per chunk three loads, three fused multiply-adds and
-/// one compare (the compiler's vectorisation of the portable loop extracts the compare lane
-/// by lane).
+/// [`threshold_pass`] in 16-lane vectors: per chunk three loads, and three fused multiply-adds
+/// and one compare per step evaluated (the compiler's vectorisation of the portable loop
+/// extracts the compare lane by lane).
 #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
 #[target_feature(enable = "avx512f")]
-fn threshold_pass_avx512(
+#[allow(clippy::too_many_arguments)]
+fn threshold_pass_avx512<const AHEAD: bool>(
     k: &Coef,
+    ka: &Coef,
     theta: f32,
     u: &[[f32; CHUNK]],
     xe: &[[f32; CHUNK]],
     xi: &[[f32; CHUNK]],
     crossed: &mut Vec<(usize, u16)>,
-) -> bool {
+    crossed_ahead: &mut Vec<(usize, u16)>,
+) -> (bool, bool) {
     use std::arch::x86_64::*;
-    let (q, b, c, d) = (
-        _mm512_set1_ps(k.q),
-        _mm512_set1_ps(k.b),
-        _mm512_set1_ps(k.c),
-        _mm512_set1_ps(k.d),
-    );
+    let coef = |k: &Coef| {
+        (
+            _mm512_set1_ps(k.q),
+            _mm512_set1_ps(k.b),
+            _mm512_set1_ps(k.c),
+            _mm512_set1_ps(k.d),
+        )
+    };
+    let ((q, b, c, d), (qa, ba, ca, da)) = (coef(k), coef(ka));
     let th = _mm512_set1_ps(theta);
-    let mut sum = _mm512_setzero_ps();
+    let (mut sum, mut sum_ahead) = (_mm512_setzero_ps(), _mm512_setzero_ps());
     // Branch-free appends into reserved room: every chunk's entry is written, the length
     // advances only where a lane crossed (a call to grow the vector inside the loop would make
     // the compiler keep the coefficients on the stack).
     crossed.reserve(u.len());
-    let out = crossed.spare_capacity_mut().as_mut_ptr();
-    let mut found = 0usize;
+    crossed_ahead.reserve(u.len());
+    let (out, out_ahead) = (
+        crossed.spare_capacity_mut().as_mut_ptr(),
+        crossed_ahead.spare_capacity_mut().as_mut_ptr(),
+    );
+    let (mut found, mut found_ahead) = (0usize, 0usize);
     for (ch, ((u, xe), xi)) in u.iter().zip(xe).zip(xi).enumerate() {
         // SAFETY: each pointer is to an array of 16 f32.
         let (u, xe, xi) = unsafe {
@@ -430,10 +573,24 @@ fn threshold_pass_avx512(
         // SAFETY: `found` <= ch < u.len(), the room reserved.
         unsafe { (*out.add(found)).write((ch * CHUNK, mask)) };
         found += (mask != 0) as usize;
+        if AHEAD {
+            let v = _mm512_fmadd_ps(qa, u, _mm512_fmadd_ps(ba, xe, _mm512_fmadd_ps(ca, xi, da)));
+            sum_ahead = _mm512_add_ps(sum_ahead, v);
+            let mask = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(v, th);
+            // SAFETY: as above.
+            unsafe { (*out_ahead.add(found_ahead)).write((ch * CHUNK, mask)) };
+            found_ahead += (mask != 0) as usize;
+        }
     }
-    // SAFETY: the first `found` entries of the room were written above.
-    unsafe { crossed.set_len(crossed.len() + found) };
-    _mm512_reduce_add_ps(sum).is_finite()
+    // SAFETY: the first `found` (`found_ahead`) entries of the room were written above.
+    unsafe {
+        crossed.set_len(crossed.len() + found);
+        crossed_ahead.set_len(crossed_ahead.len() + found_ahead);
+    }
+    (
+        _mm512_reduce_add_ps(sum).is_finite(),
+        _mm512_reduce_add_ps(sum_ahead).is_finite(),
+    )
 }
 
 /// [`threshold_pass`] for hosts without AVX-512, in the same arithmetic.
@@ -441,38 +598,49 @@ fn threshold_pass_avx512(
     all(target_arch = "x86_64", target_feature = "avx512f"),
     allow(dead_code)
 )]
+#[allow(clippy::too_many_arguments)]
 fn portable_threshold_pass(
     k: &Coef,
+    ahead: Option<&Coef>,
     theta: f32,
     u: &[[f32; CHUNK]],
     xe: &[[f32; CHUNK]],
     xi: &[[f32; CHUNK]],
     crossed: &mut Vec<(usize, u16)>,
-) -> bool {
-    let mut sum = [0.0f32; CHUNK];
-    for (ch, ((u, xe), xi)) in u.iter().zip(xe).zip(xi).enumerate() {
-        let mut mask = 0u16;
-        for l in 0..CHUNK {
-            let v =
-                k.q.mul_add(u[l], k.b.mul_add(xe[l], k.c.mul_add(xi[l], k.d)));
-            sum[l] += v;
-            mask |= ((v >= theta) as u16) << l;
+    crossed_ahead: &mut Vec<(usize, u16)>,
+) -> (bool, bool) {
+    let mut finite = [true, true];
+    for (i, (k, out)) in [(Some(k), crossed), (ahead, crossed_ahead)]
+        .into_iter()
+        .enumerate()
+    {
+        let Some(k) = k else { continue };
+        let mut sum = [0.0f32; CHUNK];
+        for (ch, ((u, xe), xi)) in u.iter().zip(xe).zip(xi).enumerate() {
+            let mut mask = 0u16;
+            for l in 0..CHUNK {
+                let v =
+                    k.q.mul_add(u[l], k.b.mul_add(xe[l], k.c.mul_add(xi[l], k.d)));
+                sum[l] += v;
+                mask |= ((v >= theta) as u16) << l;
+            }
+            if mask != 0 {
+                out.push((ch * CHUNK, mask));
+            }
         }
-        if mask != 0 {
-            crossed.push((ch * CHUNK, mask));
-        }
+        finite[i] = sum.iter().sum::<f32>().is_finite();
     }
-    sum.iter().sum::<f32>().is_finite()
+    (finite[0], finite[1])
 }
 
 impl NeuronKernel for AnchoredKernel {
     fn update(
         &mut self,
-        _ctx: &StepContext,
+        ctx: &StepContext,
         input: &mut [f64],
         spikes: &mut Vec<u32>,
     ) -> Result<(), ModelError> {
-        self.step(Input::Dense(input), spikes)
+        self.step(ctx.step, Input::Dense(input), spikes)
     }
 
     fn sparse_input(&self) -> bool {
@@ -481,12 +649,12 @@ impl NeuronKernel for AnchoredKernel {
 
     fn update_sparse(
         &mut self,
-        _ctx: &StepContext,
+        ctx: &StepContext,
         input: &mut [f64],
         touched: &[Vec<u32>],
         spikes: &mut Vec<u32>,
     ) -> Result<(), ModelError> {
-        self.step(Input::Sparse { input, touched }, spikes)
+        self.step(ctx.step, Input::Sparse { input, touched }, spikes)
     }
 
     fn read(&self, var: usize, i: usize) -> f64 {
@@ -570,6 +738,9 @@ impl NeuronKernel for AnchoredKernel {
         for bucket in &mut self.ends {
             bucket.clear();
         }
+        // Nothing evaluated before the restore is used after it.
+        self.ahead_valid = false;
+        self.reanchored.clear();
         for (j, &r) in refr.iter().enumerate() {
             if r > 0 {
                 let end = self.clock.wrapping_add(r as u32);
@@ -594,10 +765,12 @@ mod tests {
     use rand_xoshiro::Xoshiro256PlusPlus;
     use sim_core::{PopulationModel, TimeGrid};
 
-    const CTX: StepContext = StepContext {
-        step: 0,
-        dt_ms: 0.1,
-    };
+    fn ctx(step: usize) -> StepContext {
+        StepContext {
+            step: step as u64,
+            dt_ms: 0.1,
+        }
+    }
 
     /// A population driven above threshold by its offset current, so that it fires and goes
     /// through refractory periods and many epochs.
@@ -648,9 +821,10 @@ mod tests {
             se.clear();
             sf.clear();
             exact
-                .update_sparse(&CTX, &mut a, &touched, &mut se)
+                .update_sparse(&ctx(step), &mut a, &touched, &mut se)
                 .unwrap();
-            fast.update_sparse(&CTX, &mut b, &touched, &mut sf).unwrap();
+            fast.update_sparse(&ctx(step), &mut b, &touched, &mut sf)
+                .unwrap();
             assert_eq!(se, sf, "spikes of step {step}");
             fired += se.len();
             for j in 0..n as usize {
@@ -668,6 +842,56 @@ mod tests {
         assert!(fired > 500, "the neurons fire ({fired} spikes)");
     }
 
+    /// Evaluating the odd step ahead is an optimisation only: the spikes and the state are those
+    /// of the kernel that evaluates every neuron in every step, bit for bit, with and without a
+    /// refractory period, and however many neurons input reaches.
+    #[test]
+    fn evaluating_ahead_changes_nothing() {
+        let grid = TimeGrid::new(0.1).unwrap();
+        for tau_refrac in [0.0, 0.1, 2.0] {
+            let params = IfCurrExpParams {
+                tau_refrac,
+                i_offset: 0.6,
+                ..Default::default()
+            };
+            let m = IfCurrExp::new(params, Integration::Nest, None, &grid)
+                .unwrap()
+                .with_precision(Precision::F32)
+                .unwrap();
+            let n = 150usize;
+            let mut ahead = AnchoredKernel::new(&m, vec![-5.0; n]);
+            let mut every = AnchoredKernel::new(&m, vec![-5.0; n]);
+            every.blocking = false;
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+            let (mut sa, mut se) = (Vec::new(), Vec::new());
+            let mut fired = 0;
+            for step in 0..5000 {
+                let share = if step % 97 < 5 { 2 } else { 30 };
+                let mut input = vec![0.0; 2 * n];
+                let mut touched = vec![Vec::new(), Vec::new()];
+                for _ in 0..n / share {
+                    let j = rng.random_range(0..n);
+                    let r = rng.random_range(0..2usize);
+                    input[r * n + j] += rng.random::<f64>() * 0.6;
+                    touched[r].push(j as u32);
+                }
+                let mut input2 = input.clone();
+                sa.clear();
+                se.clear();
+                ahead
+                    .update_sparse(&ctx(step), &mut input, &touched, &mut sa)
+                    .unwrap();
+                every
+                    .update_sparse(&ctx(step), &mut input2, &touched, &mut se)
+                    .unwrap();
+                assert_eq!(sa, se, "tau_refrac {tau_refrac}: spikes of step {step}");
+                fired += sa.len();
+            }
+            assert_eq!(ahead.save(), every.save(), "tau_refrac {tau_refrac}");
+            assert!(fired > 300, "the neurons fire ({fired} spikes)");
+        }
+    }
+
     /// A restored kernel continues bit for bit, from any step of an epoch and with neurons
     /// anywhere in their refractory period.
     #[test]
@@ -682,18 +906,18 @@ mod tests {
         let mut whole = m.instantiate(0, 0..n, &grid, 1);
         let mut spikes_whole = Vec::new();
         let mut out = Vec::new();
-        for (input, touched) in &inputs {
+        for (t, (input, touched)) in inputs.iter().enumerate() {
             out.clear();
             whole
-                .update_sparse(&CTX, &mut input.clone(), touched, &mut out)
+                .update_sparse(&ctx(t), &mut input.clone(), touched, &mut out)
                 .unwrap();
             spikes_whole.push(out.clone());
         }
         for cut in [1, 137, 1000, 2021] {
             let mut first = m.instantiate(0, 0..n, &grid, 1);
-            for (input, touched) in &inputs[..cut] {
+            for (t, (input, touched)) in inputs[..cut].iter().enumerate() {
                 first
-                    .update_sparse(&CTX, &mut input.clone(), touched, &mut out)
+                    .update_sparse(&ctx(t), &mut input.clone(), touched, &mut out)
                     .unwrap();
             }
             let mut resumed = m.instantiate(0, 0..n, &grid, 1);
@@ -701,7 +925,7 @@ mod tests {
             for (t, (input, touched)) in inputs.iter().enumerate().skip(cut) {
                 out.clear();
                 resumed
-                    .update_sparse(&CTX, &mut input.clone(), touched, &mut out)
+                    .update_sparse(&ctx(t), &mut input.clone(), touched, &mut out)
                     .unwrap();
                 assert_eq!(out, spikes_whole[t], "cut at {cut}: spikes of step {t}");
             }
@@ -726,28 +950,45 @@ mod tests {
             if round % 50 == 7 {
                 xi[3][5] = f32::NAN;
             }
-            let (mut a, mut b) = (Vec::new(), Vec::new());
-            let fa = threshold_pass(&k, kernel.theta, &u, &xe, &xi, &mut a);
-            let fb = portable_threshold_pass(&k, kernel.theta, &u, &xe, &xi, &mut b);
-            assert_eq!((fa, &a), (fb, &b), "round {round}");
+            let ka = kernel.table[(round + 1) % kernel.table.len()];
+            for ahead in [None, Some(&ka)] {
+                let (mut a, mut aa, mut b, mut ba) = (vec![], vec![], vec![], vec![]);
+                let fa = threshold_pass(&k, ahead, kernel.theta, &u, &xe, &xi, &mut a, &mut aa);
+                let fb =
+                    portable_threshold_pass(&k, ahead, kernel.theta, &u, &xe, &xi, &mut b, &mut ba);
+                assert_eq!((fa, &a, &aa), (fb, &b, &ba), "round {round}");
+            }
         }
         let _ = grid;
     }
 
     /// An input that overflows f32 is caught in the step it arrives in (its current is no
-    /// longer finite, and v with it).
+    /// longer finite, and v with it), in even and in odd steps.
     #[test]
     fn non_finite_potential_is_an_error() {
         let grid = TimeGrid::new(0.1).unwrap();
-        let mut k = model(Precision::F32).instantiate(0, 0..20, &grid, 1);
-        let mut input = vec![0.0; 40];
-        input[7] = 1e300;
-        let mut spikes = Vec::new();
-        k.update_sparse(&CTX, &mut vec![0.0; 40], &[vec![], vec![]], &mut spikes)
-            .unwrap();
-        let e = k
-            .update_sparse(&CTX, &mut input, &[vec![7], vec![]], &mut spikes)
-            .unwrap_err();
-        assert_eq!((e.neuron, e.variable.as_str()), (7, "v"));
+        for arrival in [1usize, 2, 3, 4] {
+            let mut k = model(Precision::F32).instantiate(0, 0..20, &grid, 1);
+            let mut spikes = Vec::new();
+            for step in 0..arrival {
+                k.update_sparse(
+                    &ctx(step),
+                    &mut vec![0.0; 40],
+                    &[vec![], vec![]],
+                    &mut spikes,
+                )
+                .unwrap();
+            }
+            let mut input = vec![0.0; 40];
+            input[7] = 1e300;
+            let e = k
+                .update_sparse(&ctx(arrival), &mut input, &[vec![7], vec![]], &mut spikes)
+                .unwrap_err();
+            assert_eq!(
+                (e.neuron, e.variable.as_str()),
+                (7, "v"),
+                "arrival {arrival}"
+            );
+        }
     }
 }
