@@ -15,9 +15,10 @@
 //! with the threshold and stores nothing (the NEST kernel reads and writes `v`, `i_e`, `i_i`).
 //!
 //! * Input `δ` arriving in step `m` acts from the next step on, as in NEST: `x_e` grows by
-//!   `δ/E_m` and `u` drops by `δ·B_m/(Q_m·E_m)`, which leaves `v_m` as it was. It therefore goes
-//!   in before the step's threshold check, and `v` of a step is always evaluated from the
-//!   state with that step's input in.
+//!   `δ/E_m` and `u` drops by `δ·B_m/(Q_m·E_m)`, which leaves `v_m` as it was. It may therefore
+//!   go in before or after the step's threshold check: before in even steps, after in odd ones.
+//!   `v` of an odd step then depends only on the state the even step before it left, and the
+//!   even step's pass evaluates both steps from one load of each neuron's state.
 //! * A spike anchors `u` so that `v = v_reset`. When the refractory period ends `u` is anchored
 //!   again from the currents then held, so the neuron integrates from `v_reset` as NEST's does;
 //!   the free evolution computed for it meanwhile is never used (threshold crossings of
