@@ -219,8 +219,9 @@ impl AnchoredKernel {
         spikes: &mut Vec<u32>,
     ) -> Result<(), ModelError> {
         let even = step.is_multiple_of(2);
-        // An even step evaluates two steps ahead of the epoch's start, so it folds one early;
-        // an odd step after an even one never needs to.
+        // An even step also uses the next step's coefficients, so it starts a new epoch one step
+        // early; an odd step after an even one then never needs to (folds stay at the same
+        // steps whether or not the evaluation ahead is made).
         if self.m + usize::from(even) >= self.epoch() {
             self.fold_epoch();
             self.ahead_valid = false;
