@@ -77,9 +77,14 @@ pub(super) struct AnchoredKernel {
     table: Vec<Coef>,
     /// Steps taken in the current epoch (0..=epoch).
     m: usize,
+    /// Neurons of the slice; the anchored arrays are padded to whole chunks with lanes that
+    /// hold u = x = 0, receive no input and never fire.
+    n: usize,
     u: Vec<f32>,
     x_e: Vec<f32>,
     x_i: Vec<f32>,
+    /// Lanes of the last chunk that are neurons.
+    last_lanes: u16,
     /// The kernel's own step count at which each neuron integrates again after a spike; read
     /// only when a neuron crosses threshold or its state is read.
     until: Vec<u32>,
@@ -143,6 +148,13 @@ impl AnchoredKernel {
             e *= c.decay_e;
             i *= c.decay_i;
         }
+        let padded = n.div_ceil(CHUNK) * CHUNK;
+        let mut u: Vec<f32> = v.into_iter().map(|v| v as f32).collect();
+        u.resize(padded, 0.0);
+        let last_lanes = match n % CHUNK {
+            0 => u16::MAX,
+            r => (1u16 << r) - 1,
+        };
         Self {
             v_rest: p.v_rest,
             theta: (p.v_thresh - p.v_rest) as f32,
@@ -150,9 +162,11 @@ impl AnchoredKernel {
             refractory_steps,
             table,
             m: 0,
-            u: v.into_iter().map(|v| v as f32).collect(),
-            x_e: vec![0.0; n],
-            x_i: vec![0.0; n],
+            n,
+            u,
+            x_e: vec![0.0; padded],
+            x_i: vec![0.0; padded],
+            last_lanes,
             until: vec![u32::MAX; n],
             ends: vec![Vec::new(); refractory_steps as usize + 1],
             clock: 0,
@@ -194,10 +208,7 @@ impl AnchoredKernel {
     fn fold_epoch(&mut self) {
         let k = self.table[self.m];
         for j in 0..self.u.len() {
-            self.u[j] = k.q.mul_add(
-                self.u[j],
-                k.b.mul_add(self.x_e[j], k.c.mul_add(self.x_i[j], k.d)),
-            );
+            self.u[j] = self.eval(&k, j);
             self.x_e[j] *= k.e;
             self.x_i[j] *= k.i;
         }
@@ -289,50 +300,28 @@ impl AnchoredKernel {
         clock: u32,
         spikes: &mut Vec<u32>,
     ) -> (bool, bool) {
-        let n = self.u.len();
-        let full = n / CHUNK;
-        let (u, xe, xi) = (
-            self.u.as_chunks::<CHUNK>().0,
-            self.x_e.as_chunks::<CHUNK>().0,
-            self.x_i.as_chunks::<CHUNK>().0,
-        );
         self.crossed_ahead.clear();
-        let (mut finite, mut finite_ahead) = threshold_pass(
+        let lanes = Lanes {
+            u: self.u.as_chunks::<CHUNK>().0,
+            x_e: self.x_e.as_chunks::<CHUNK>().0,
+            x_i: self.x_i.as_chunks::<CHUNK>().0,
+        };
+        let finite = threshold_pass(
             k,
             ahead,
             self.theta,
-            u,
-            xe,
-            xi,
+            &lanes,
             &mut self.crossed,
             &mut self.crossed_ahead,
         );
-        let tail = full * CHUNK;
-        if tail < n {
-            // Padding lanes hold u = x = 0, whose v (the table's d) is finite.
-            let r = n - tail;
-            let mut t = [[0.0f32; CHUNK]; 3];
-            t[0][..r].copy_from_slice(&self.u[tail..]);
-            t[1][..r].copy_from_slice(&self.x_e[tail..]);
-            t[2][..r].copy_from_slice(&self.x_i[tail..]);
-            let (mut now, mut next) = (Vec::new(), Vec::new());
-            let (f, fa) = threshold_pass(
-                k,
-                ahead,
-                self.theta,
-                &[t[0]],
-                &[t[1]],
-                &[t[2]],
-                &mut now,
-                &mut next,
-            );
-            finite &= f;
-            finite_ahead &= fa;
-            let lanes = ((1u32 << r) - 1) as u16;
-            for (found, out) in [(now, &mut self.crossed), (next, &mut self.crossed_ahead)] {
-                if let Some(&(_, mask)) = found.first() {
-                    if mask & lanes != 0 {
-                        out.push((tail, mask & lanes));
+        // The padding lanes of the last chunk are not neurons; the lists are in chunk order.
+        let last = (lanes.u.len() - 1) * CHUNK;
+        for list in [&mut self.crossed, &mut self.crossed_ahead] {
+            if let Some((base, mask)) = list.last_mut() {
+                if *base == last {
+                    *mask &= self.last_lanes;
+                    if *mask == 0 {
+                        list.pop();
                     }
                 }
             }
@@ -344,7 +333,7 @@ impl AnchoredKernel {
         }
         self.crossed = crossed;
         self.crossed.clear();
-        (finite, finite_ahead)
+        finite
     }
 
     /// The threshold check of an odd step after its even step's pass: every neuron whose
@@ -416,7 +405,7 @@ impl AnchoredKernel {
     fn check_finite(&self, finite: bool) -> Result<(), ModelError> {
         if !finite {
             let k = &self.table[self.m];
-            if let Some(j) = (0..self.u.len()).find(|&j| !self.eval(k, j).is_finite()) {
+            if let Some(j) = (0..self.n).find(|&j| !self.eval(k, j).is_finite()) {
                 return Err(non_finite(j, "v", self.eval(k, j) as f64));
             }
         }
@@ -428,7 +417,7 @@ impl AnchoredKernel {
     /// v then finds out), so that an overflowing input is reported in the step it arrives in,
     /// whether the step checks the threshold before or after its input.
     fn add_sparse(&mut self, k: &Coef, input: &mut [f64], touched: &[Vec<u32>]) -> bool {
-        let n = self.u.len();
+        let n = self.n;
         let (exc, inh) = input.split_at_mut(n);
         let (u, x_e, x_i) = (&mut self.u[..], &mut self.x_e[..], &mut self.x_i[..]);
         let mut finite = true;
@@ -450,7 +439,7 @@ impl AnchoredKernel {
     /// Adds the input of every neuron and clears it. Returns false if some state it changed may
     /// have become non-finite.
     fn add_dense(&mut self, k: &Coef, input: &mut [f64]) -> bool {
-        let n = self.u.len();
+        let n = self.n;
         let (exc, inh) = input.split_at_mut(n);
         let mut finite = true;
         for j in 0..n {
@@ -493,18 +482,22 @@ fn add_inhibitory(k: &Coef, w: f64, x_i: &mut f32, u: &mut f32) {
     }
 }
 
+/// The anchored state of a slice, chunk by chunk.
+struct Lanes<'a> {
+    u: &'a [[f32; CHUNK]],
+    x_e: &'a [[f32; CHUNK]],
+    x_i: &'a [[f32; CHUNK]],
+}
+
 /// Evaluates v of every neuron of whole chunks under `k` (and under `ahead`, the next step's
 /// coefficients, if given); appends (first neuron, lane mask) for each chunk where some
 /// v >= theta to `crossed` (and `crossed_ahead`). Returns whether every v (and every v ahead)
 /// is finite.
-#[allow(clippy::too_many_arguments)]
 fn threshold_pass(
     k: &Coef,
     ahead: Option<&Coef>,
     theta: f32,
-    u: &[[f32; CHUNK]],
-    xe: &[[f32; CHUNK]],
-    xi: &[[f32; CHUNK]],
+    lanes: &Lanes<'_>,
     crossed: &mut Vec<(usize, u16)>,
     crossed_ahead: &mut Vec<(usize, u16)>,
 ) -> (bool, bool) {
@@ -512,14 +505,12 @@ fn threshold_pass(
     // SAFETY: this build targets a CPU with AVX-512F (the cfg).
     return unsafe {
         match ahead {
-            Some(a) => {
-                threshold_pass_avx512::<true>(k, a, theta, u, xe, xi, crossed, crossed_ahead)
-            }
-            None => threshold_pass_avx512::<false>(k, k, theta, u, xe, xi, crossed, crossed_ahead),
+            Some(a) => threshold_pass_avx512::<true>(k, a, theta, lanes, crossed, crossed_ahead),
+            None => threshold_pass_avx512::<false>(k, k, theta, lanes, crossed, crossed_ahead),
         }
     };
     #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
-    portable_threshold_pass(k, ahead, theta, u, xe, xi, crossed, crossed_ahead)
+    portable_threshold_pass(k, ahead, theta, lanes, crossed, crossed_ahead)
 }
 
 /// [`threshold_pass`] in 16-lane vectors: per chunk three loads, and three fused multiply-adds
@@ -527,14 +518,11 @@ fn threshold_pass(
 /// extracts the compare lane by lane).
 #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
 #[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
 fn threshold_pass_avx512<const AHEAD: bool>(
     k: &Coef,
     ka: &Coef,
     theta: f32,
-    u: &[[f32; CHUNK]],
-    xe: &[[f32; CHUNK]],
-    xi: &[[f32; CHUNK]],
+    lanes: &Lanes<'_>,
     crossed: &mut Vec<(usize, u16)>,
     crossed_ahead: &mut Vec<(usize, u16)>,
 ) -> (bool, bool) {
@@ -553,14 +541,14 @@ fn threshold_pass_avx512<const AHEAD: bool>(
     // Branch-free appends into reserved room: every chunk's entry is written, the length
     // advances only where a lane crossed (a call to grow the vector inside the loop would make
     // the compiler keep the coefficients on the stack).
-    crossed.reserve(u.len());
-    crossed_ahead.reserve(u.len());
+    crossed.reserve(lanes.u.len());
+    crossed_ahead.reserve(lanes.u.len());
     let (out, out_ahead) = (
         crossed.spare_capacity_mut().as_mut_ptr(),
         crossed_ahead.spare_capacity_mut().as_mut_ptr(),
     );
     let (mut found, mut found_ahead) = (0usize, 0usize);
-    for (ch, ((u, xe), xi)) in u.iter().zip(xe).zip(xi).enumerate() {
+    for (ch, ((u, xe), xi)) in lanes.u.iter().zip(lanes.x_e).zip(lanes.x_i).enumerate() {
         // SAFETY: each pointer is to an array of 16 f32.
         let (u, xe, xi) = unsafe {
             (
@@ -572,7 +560,7 @@ fn threshold_pass_avx512<const AHEAD: bool>(
         let v = _mm512_fmadd_ps(q, u, _mm512_fmadd_ps(b, xe, _mm512_fmadd_ps(c, xi, d)));
         sum = _mm512_add_ps(sum, v);
         let mask = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(v, th);
-        // SAFETY: `found` <= ch < u.len(), the room reserved.
+        // SAFETY: `found` <= ch < lanes.u.len(), the room reserved.
         unsafe { (*out.add(found)).write((ch * CHUNK, mask)) };
         found += (mask != 0) as usize;
         if AHEAD {
@@ -600,14 +588,11 @@ fn threshold_pass_avx512<const AHEAD: bool>(
     all(target_arch = "x86_64", target_feature = "avx512f"),
     allow(dead_code)
 )]
-#[allow(clippy::too_many_arguments)]
 fn portable_threshold_pass(
     k: &Coef,
     ahead: Option<&Coef>,
     theta: f32,
-    u: &[[f32; CHUNK]],
-    xe: &[[f32; CHUNK]],
-    xi: &[[f32; CHUNK]],
+    lanes: &Lanes<'_>,
     crossed: &mut Vec<(usize, u16)>,
     crossed_ahead: &mut Vec<(usize, u16)>,
 ) -> (bool, bool) {
@@ -618,7 +603,7 @@ fn portable_threshold_pass(
     {
         let Some(k) = k else { continue };
         let mut sum = [0.0f32; CHUNK];
-        for (ch, ((u, xe), xi)) in u.iter().zip(xe).zip(xi).enumerate() {
+        for (ch, ((u, xe), xi)) in lanes.u.iter().zip(lanes.x_e).zip(lanes.x_i).enumerate() {
             let mut mask = 0u16;
             for l in 0..CHUNK {
                 let v =
@@ -670,7 +655,7 @@ impl NeuronKernel for AnchoredKernel {
     }
 
     fn save(&self) -> KernelState {
-        let n = self.u.len();
+        let n = self.n;
         let k = &self.table[self.m];
         let v: Vec<f64> = (0..n).map(|j| self.v(j) as f64).collect();
         let i_e: Vec<f64> = (0..n).map(|j| (k.e * self.x_e[j]) as f64).collect();
@@ -688,9 +673,9 @@ impl NeuronKernel for AnchoredKernel {
             f64_array("isyn_inh", &i_i),
             u64_array("refractory", &refr),
             // ... and the anchored values themselves, so that a restore is bit-identical.
-            f64_array("anchor_u", &widen(&self.u)),
-            f64_array("anchor_x_exc", &widen(&self.x_e)),
-            f64_array("anchor_x_inh", &widen(&self.x_i)),
+            f64_array("anchor_u", &widen(&self.u[..n])),
+            f64_array("anchor_x_exc", &widen(&self.x_e[..n])),
+            f64_array("anchor_x_inh", &widen(&self.x_i[..n])),
             u64_array("anchor_epoch_step", &vec![self.m as u64; n]),
             // 1 for a neuron whose refractory period has just ended: anchored at v_reset, and
             // read as v_reset until its next update.
@@ -955,9 +940,13 @@ mod tests {
             let ka = kernel.table[(round + 1) % kernel.table.len()];
             for ahead in [None, Some(&ka)] {
                 let (mut a, mut aa, mut b, mut ba) = (vec![], vec![], vec![], vec![]);
-                let fa = threshold_pass(&k, ahead, kernel.theta, &u, &xe, &xi, &mut a, &mut aa);
-                let fb =
-                    portable_threshold_pass(&k, ahead, kernel.theta, &u, &xe, &xi, &mut b, &mut ba);
+                let lanes = Lanes {
+                    u: &u,
+                    x_e: &xe,
+                    x_i: &xi,
+                };
+                let fa = threshold_pass(&k, ahead, kernel.theta, &lanes, &mut a, &mut aa);
+                let fb = portable_threshold_pass(&k, ahead, kernel.theta, &lanes, &mut b, &mut ba);
                 assert_eq!((fa, &a, &aa), (fb, &b, &ba), "round {round}");
             }
         }
