@@ -4,8 +4,8 @@
 //! separately.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use models::builders::benchmarks::{build, build_with, Benchmark, BenchmarkConfig, BuildOptions};
 use models::neurons::Precision;
+use networks::benchmarks::{build, build_with, Benchmark, BenchmarkConfig, BuildOptions};
 use sim_core::engine::NullObserver;
 use sim_core::Simulation;
 

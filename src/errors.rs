@@ -61,14 +61,14 @@ sim_core::error_codes! { CommandError {
 pub fn catalogue() -> Vec<(&'static str, &'static str)> {
     [
         CommandError::CODES,
-        models::modelfile::ModelFileErrorKind::CODES,
-        models::builders::ca3::CamError::CODES,
+        networks::modelfile::ModelFileErrorKind::CODES,
+        networks::ca3::CamError::CODES,
         hw_export::HwError::CODES,
         sim_core::engine::CheckpointError::CODES,
         sim_core::RunError::CODES,
-        models::builders::benchmarks::BuildError::CODES,
+        networks::benchmarks::BuildError::CODES,
         backends::spinnaker::SpinnakerError::CODES,
-        models::experiment::ExperimentError::CODES,
+        networks::experiment::ExperimentError::CODES,
     ]
     .concat()
 }

@@ -131,7 +131,7 @@ fn a_diverging_model_fails_cleanly_keeping_what_was_recorded() {
 #[test]
 fn a_failure_in_one_shard_stops_every_shard_at_the_same_step() {
     // In process, many times: the shards race to the barrier after the failing step.
-    let spec = models::modelfile::parse_str("diverge.toml", MODEL, &[], None).unwrap();
+    let spec = networks::modelfile::parse_str("diverge.toml", MODEL, &[], None).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for rep in 0..60 {

@@ -1,12 +1,12 @@
 //! The real binary on broken model files: `engram run FILE --out DIR` exits with code 2, names
 //! the key path on stderr, never panics, and writes no run directory.
 //!
-//! The cases are the library-level table of `models/tests/modelfile_errors.rs`.
+//! The cases are the library-level table of `networks/tests/modelfile_errors.rs`.
 
 use std::path::PathBuf;
 use std::process::Command;
 
-#[path = "../models/tests/modelfile_cases/broken.rs"]
+#[path = "../networks/tests/modelfile_cases/broken.rs"]
 mod broken;
 
 fn scratch(tag: &str) -> PathBuf {

@@ -64,7 +64,7 @@ fn the_memory_limit_can_be_lowered_for_a_job() {
     // CUBA (4000 neurons, 320 000 synapses: about 12 MiB) fits a machine but not a 4 MiB cap.
     let res = Command::new(env!("CARGO_BIN_EXE_engram"))
         .args(["bench", "examples/cuba.toml", "--json"])
-        .env(models::modelfile::MEMORY_LIMIT_ENV, "4")
+        .env(networks::modelfile::MEMORY_LIMIT_ENV, "4")
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&res.stderr);

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use hw_export::machine::Machine;
 use hw_export::{map_network, save_tables, MapOptions};
-use models::builders::ca3;
+use networks::ca3;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -2,8 +2,8 @@
 //! bit-identical spikes for 1, 2 and 4 threads, and checkpoint/restore equal to an uninterrupted
 //! run; the same for the f32 kernel, whose rate stays within 10 % of the f64 kernel's.
 
-use models::builders::benchmarks::{build, build_with, Benchmark, BenchmarkConfig, BuildOptions};
 use models::neurons::Precision;
+use networks::benchmarks::{build, build_with, Benchmark, BenchmarkConfig, BuildOptions};
 use sim_core::{Checkpoint, MemoryObserver, Simulation};
 
 fn cuba_4k() -> sim_core::Network {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use models::modelfile::parse_str;
+use networks::modelfile::parse_str;
 use sim_core::errors::Coded;
 
 fn repo() -> PathBuf {
@@ -208,7 +208,7 @@ fn the_command_prints_the_code() {
     }
 }
 
-#[path = "../models/tests/modelfile_cases/broken.rs"]
+#[path = "../networks/tests/modelfile_cases/broken.rs"]
 mod broken;
 
 #[test]

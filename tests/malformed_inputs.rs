@@ -1,6 +1,6 @@
 //! Malformed inputs are errors, never panics: thousands of mutated routing-table files (PACMAN
 //! JSON and the OC paper's .bin), CAM experiment files and checkpoints. (The model-file loader
-//! has its own mutation test in models/tests/modelfile_errors.rs.)
+//! has its own mutation test in networks/tests/modelfile_errors.rs.)
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -90,7 +90,7 @@ fn mutated_experiment_files_never_panic() {
     let mut errors = 0;
     for _ in 0..3000 {
         let m = String::from_utf8_lossy(&mutate(&text, &mut r)).into_owned();
-        errors += usize::from(models::builders::ca3::parse_experiment(&m).is_err());
+        errors += usize::from(networks::ca3::parse_experiment(&m).is_err());
     }
     assert!(errors > 500, "{errors}");
 }

@@ -1,5 +1,5 @@
 """What the peer benchmark scripts share: the benchmark networks' parameters (the same numbers
-as engram's `models/src/builders/benchmarks.rs`), the command line, the machine, and the JSON line
+as engram's `networks/src/benchmarks.rs`), the command line, the machine, and the JSON line
 in the fields and meanings of `engram bench --json`."""
 
 import argparse

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use hw_export::formats::{bin::parse_bin, gunzip, pacman_json::parse_pacman_json};
 use hw_export::RoutingTable;
-use models::builders::benchmarks::{build, Benchmark, BenchmarkConfig};
+use networks::benchmarks::{build, Benchmark, BenchmarkConfig};
 use sim_core::engine::NullObserver;
 use sim_core::{Checkpoint, Network, Simulation};
 
@@ -21,7 +21,7 @@ pub const FUZZ_MEMORY_LIMIT_MB: &str = "64";
 /// Sets [`FUZZ_MEMORY_LIMIT_MB`] for the loaders' resource pre-checks (at fuzzer start-up,
 /// before any thread reads the environment).
 pub fn limit_memory() {
-    std::env::set_var(models::modelfile::MEMORY_LIMIT_ENV, FUZZ_MEMORY_LIMIT_MB);
+    std::env::set_var(networks::modelfile::MEMORY_LIMIT_ENV, FUZZ_MEMORY_LIMIT_MB);
 }
 
 /// Networks small enough to build and step on every input.
@@ -41,7 +41,7 @@ pub fn model_file(data: &[u8]) {
         .filter_map(|l| l.strip_prefix("#set "))
         .map(str::to_string)
         .collect();
-    if let Ok(spec) = models::modelfile::parse_str("fuzz.toml", text, &overrides, None) {
+    if let Ok(spec) = networks::modelfile::parse_str("fuzz.toml", text, &overrides, None) {
         let net = &spec.network;
         if net.n_neurons() <= SMALL_NEURONS && net.n_synapses() <= SMALL_SYNAPSES {
             // One shard or two (a failure in one shard must stop both), by the input's length.
@@ -54,7 +54,7 @@ pub fn model_file(data: &[u8]) {
 /// The CAM experiment loader.
 pub fn cam_experiment(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let _ = models::builders::ca3::parse_experiment(&text);
+    let _ = networks::ca3::parse_experiment(&text);
 }
 
 /// The input itself and, when it is gzipped, its contents.
@@ -101,7 +101,7 @@ pub fn oc_bin(data: &[u8]) {
 pub fn checkpoint_networks() -> &'static [Network; 2] {
     static NETS: OnceLock<[Network; 2]> = OnceLock::new();
     NETS.get_or_init(|| {
-        use models::builders::ca3::{self, input_spikes, Ca3Size, Operation, Scheduled};
+        use networks::ca3::{self, input_spikes, Ca3Size, Operation, Scheduled};
         let cuba = build(
             Benchmark::Cuba,
             &BenchmarkConfig {

@@ -90,7 +90,7 @@ pub struct ConnectContext<'a> {
 
 /// Converts a delay in ms to steps: a constant must lie on the grid; a drawn delay is rounded to
 /// the nearest step (the user asked for a continuous distribution), at least one step.
-pub(crate) fn delay_steps(
+pub fn delay_steps(
     ms: f64,
     constant: bool,
     grid: &TimeGrid,

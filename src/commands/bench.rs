@@ -7,10 +7,8 @@ use std::time::Instant;
 
 use backends::cpu::CpuBackend;
 use clap::Args;
-use models::builders::benchmarks::{
-    build_with, Benchmark, BenchmarkConfig, BuildOptions, Connectivity,
-};
 use models::neurons::Precision;
+use networks::benchmarks::{build_with, Benchmark, BenchmarkConfig, BuildOptions, Connectivity};
 use serde_json::json;
 use sim_core::engine::NullObserver;
 
@@ -119,7 +117,7 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
                     ),
                 }));
             }
-            let spec = models::modelfile::load(&PathBuf::from(path), &a.overrides, Some(a.seed))
+            let spec = networks::modelfile::load(&PathBuf::from(path), &a.overrides, Some(a.seed))
                 .map_err(CliError::input)?;
             let steps = spec.duration_steps;
             (spec.network, path.to_string(), steps)

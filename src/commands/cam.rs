@@ -11,7 +11,7 @@ use backends::BackendKind;
 use clap::Args;
 use engram::plot::Marker;
 use engram::rundir::{draw_raster, ModelInfo, RunDir, RunInfo};
-use models::builders::ca3::{self, Operation, RecallRow, POPULATIONS};
+use networks::ca3::{self, Operation, RecallRow, POPULATIONS};
 use sim_core::npy::{write_npy_1d, write_npy_2d};
 
 use super::{CliError, CommandError};

@@ -7,10 +7,10 @@ use std::time::Instant;
 
 use engram::plot::line_plot_png;
 use engram::rundir::{ModelInfo, RunDir, RunInfo};
-use models::experiment::{
+use networks::experiment::{
     check_conditions, recall_csv, run_delayed_recall, ExperimentError, RecallRow,
 };
-use models::modelfile::ModelSpec;
+use networks::modelfile::ModelSpec;
 
 use super::{CliError, CommandError};
 

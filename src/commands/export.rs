@@ -15,7 +15,7 @@ use hw_export::formats::report::summary_text;
 use hw_export::keys::KeyLayout;
 use hw_export::machine::Machine;
 use hw_export::{map_network, MapOptions};
-use models::builders::ca3;
+use networks::ca3;
 use sim_core::Network;
 
 use super::{CliError, CommandError};
@@ -169,7 +169,7 @@ fn load(a: &SpinnakerArgs) -> Result<Loaded, CliError> {
             origin: format!("the CA3 memory of {origin}"),
         });
     }
-    let spec = models::modelfile::load(&a.model, &a.overrides, None).map_err(CliError::input)?;
+    let spec = networks::modelfile::load(&a.model, &a.overrides, None).map_err(CliError::input)?;
     Ok(Loaded {
         duration_ms: spec.duration_ms(),
         pop_names: spec.population_names,

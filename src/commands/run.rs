@@ -111,7 +111,7 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             None,
         ),
     };
-    let spec = models::modelfile::load(&model_path, &overrides, seed).map_err(CliError::input)?;
+    let spec = networks::modelfile::load(&model_path, &overrides, seed).map_err(CliError::input)?;
     // A model file with an [experiment] runs its protocol (commands/experiment.rs).
     if spec.experiment.is_some() && resume.is_none() {
         if a.checkpoint_every.is_some() {

@@ -101,7 +101,7 @@ pub fn run_model(a: &super::run::RunArgs) -> Result<(), CliError> {
     let t_build = Instant::now();
     let model_path = a.model.clone().expect("required by clap");
     let out = a.out.clone().expect("required by clap");
-    let spec = models::modelfile::load(&model_path, &a.set, a.seed).map_err(CliError::input)?;
+    let spec = networks::modelfile::load(&model_path, &a.set, a.seed).map_err(CliError::input)?;
     let net = &spec.network;
     let mut board = board(net, &a.board).map_err(|e| e.in_file(model_path.display()))?;
     let model_file = model_path.display().to_string();

@@ -138,12 +138,42 @@ impl LifSlice {
 mod tests {
     use super::*;
 
+    /// The slow CA3 neuron (specs/ca3-cam.md §2) and the CUBA benchmark neuron, written out
+    /// here: the builders that own them sit above this crate.
+    fn ca3_slow_neuron() -> IfCurrExpParams {
+        IfCurrExpParams {
+            cm: 0.27,
+            tau_m: 3.0,
+            tau_refrac: 1.0,
+            tau_syn_e: 0.3,
+            tau_syn_i: 0.3,
+            v_rest: -60.0,
+            v_reset: -60.0,
+            v_thresh: -57.0,
+            i_offset: 0.0,
+        }
+    }
+
+    fn cuba_neuron() -> IfCurrExpParams {
+        IfCurrExpParams {
+            cm: 0.02,
+            tau_m: 20.0,
+            tau_refrac: 5.0,
+            tau_syn_e: 5.0,
+            tau_syn_i: 10.0,
+            v_rest: -49.0,
+            v_reset: -60.0,
+            v_thresh: -50.0,
+            i_offset: 0.0,
+        }
+    }
+
     /// One 6 nA input moves a resting slow CA3 neuron by w·init·R·(1 − expTC) = 5.467 mV
     /// (specs/ca3-cam.md §2) and fires it in the tick the input is injected; the neuron then
     /// stays at reset for exactly T_refract = 1 tick.
     #[test]
     fn one_ca3_input_fires_in_its_tick_and_refracts_one_tick() {
-        let k = LifConstants::new(&models::builders::ca3::neuron_params(false, -57.0), 1.0);
+        let k = LifConstants::new(&ca3_slow_neuron(), 1.0);
         assert_eq!(k.t_refract, 1);
         assert!((k.r_membrane.to_f64() - 11.1111).abs() < 1e-3);
         assert!((k.exp_tc.to_f64() - 0.716_531).abs() < 1e-4);
@@ -180,7 +210,7 @@ mod tests {
     fn a_driven_neuron_follows_the_f64_spynnaker_kernel() {
         use models::neurons::{IfCurrExp, Integration};
         use sim_core::{PopulationModel, StepContext, TimeGrid};
-        let mut p = models::builders::ca3::neuron_params(false, -57.0);
+        let mut p = ca3_slow_neuron();
         p.i_offset = 0.35; // alpha = 3.89 mV above rest: periodic firing
         let grid = TimeGrid::new(1.0).unwrap();
         let model = IfCurrExp::new(p.clone(), Integration::Spynnaker, None, &grid).unwrap();
@@ -213,7 +243,7 @@ mod tests {
     /// the deficit is positive and bounded by one unit per non-zero tick, carried forward.
     #[test]
     fn truncated_decay_loses_charge_of_small_currents() {
-        let p = models::builders::benchmarks::cuba_params();
+        let p = cuba_neuron();
         let k = LifConstants::new(&p, 1.0);
         let w = Accum::from_weight(53, 0);
         let mut s = LifSlice::new(k, &[-60.0]);

@@ -3,15 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use models::builders::benchmarks::{build, Benchmark, BenchmarkConfig};
 use models::dist::{Distribution, Value};
-use models::modelfile::{load, ModelSpec};
 use models::neurons::if_curr_exp::IfCurrExpParams;
 use models::neurons::{IfCurrExp, Integration};
+use networks::benchmarks::{build, Benchmark, BenchmarkConfig};
+use networks::modelfile::{load, ModelSpec};
 use sim_core::network::Network;
 use sim_core::TimeGrid;
 
-use models::builders::benchmarks::cuba_params;
+use networks::benchmarks::cuba_params;
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

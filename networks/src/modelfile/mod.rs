@@ -60,16 +60,16 @@ use sim_core::network::{Network, Projection, RecordSpec};
 use sim_core::{PopulationModel, Step, TimeGrid};
 use toml::{Table, Value as Toml};
 
-use crate::astro::aeif_cond_alpha_astro::AeifCondAlphaAstroModel;
-use crate::astro::amsu::{AmsuAstrocyteModel, AmsuNeuronModel};
-use crate::astro::lr1994::{AstrocyteLr1994Model, LR1994_INITIAL};
-use crate::astro::tripartite::ThirdFactorBernoulliWithPool;
-use crate::connectors::ConnectContext;
-use crate::connectors::Connector;
-use crate::dist::Value;
-use crate::neurons::{IfCondExp, IfCurrExp, Izhikevich, SpikeSourceArray, SpikeSourcePoisson};
-use crate::params::ParamError;
-use crate::synapses::Stdp;
+use models::astro::aeif_cond_alpha_astro::AeifCondAlphaAstroModel;
+use models::astro::amsu::{AmsuAstrocyteModel, AmsuNeuronModel};
+use models::astro::lr1994::{AstrocyteLr1994Model, LR1994_INITIAL};
+use models::astro::tripartite::ThirdFactorBernoulliWithPool;
+use models::connectors::ConnectContext;
+use models::connectors::Connector;
+use models::dist::Value;
+use models::neurons::{IfCondExp, IfCurrExp, Izhikevich, SpikeSourceArray, SpikeSourcePoisson};
+use models::params::ParamError;
+use models::synapses::Stdp;
 use schema::{
     CellType, GradedEntry, GradedKind, LinkEntry, ModelFile, PopulationEntry, ProjectionEntry,
     RecordNeurons, SynapseEntry, TripartiteEntry,
@@ -891,7 +891,7 @@ fn connect(
         projection: index,
         magnitude,
     };
-    let map_err = |e: crate::params::ParamError| {
+    let map_err = |e: models::params::ParamError| {
         match e.param.as_str() {
             "weight" | "delay" => (
                 format!("{prefix}.{}", e.param),
@@ -1182,7 +1182,7 @@ fn add_tripartite(
     let pairs = rule
         .connect(&edges, n_post, n_astro, &mut rng)
         .map_err(|e| match e {
-            crate::astro::AstroError::InvalidParameter {
+            models::astro::AstroError::InvalidParameter {
                 name,
                 value,
                 allowed,
@@ -1212,7 +1212,7 @@ fn add_tripartite(
                 (pr.astrocyte as u32, pr.target as u32)
             };
             let w = link.weight.sample(&mut r);
-            let d = crate::connectors::delay_steps(
+            let d = models::connectors::delay_steps(
                 link.delay.sample(&mut r),
                 link.delay.is_constant(),
                 &net.grid,

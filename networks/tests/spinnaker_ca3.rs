@@ -5,7 +5,7 @@
 
 use backends::spinnaker::Board;
 use hw_export::machine::Machine;
-use models::builders::ca3;
+use networks::ca3;
 use serde_json::Value;
 use sim_core::MemoryObserver;
 

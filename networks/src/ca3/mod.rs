@@ -22,9 +22,9 @@ use sim_core::network::{Network, Projection, RecordSpec, SynapseList};
 use sim_core::plasticity::PairRule;
 use sim_core::{MemoryObserver, Simulation, Step, TimeGrid};
 
-use crate::neurons::if_curr_exp::IfCurrExpParams;
-use crate::neurons::{IfCurrExp, Integration, SpikeSourceArray};
-use crate::synapses::{Semantics, SpikePairRule, Stdp, WeightDependence};
+use models::neurons::if_curr_exp::IfCurrExpParams;
+use models::neurons::{IfCurrExp, Integration, SpikeSourceArray};
+use models::synapses::{Semantics, SpikePairRule, Stdp, WeightDependence};
 
 /// The time step of the memory (ms); its protocol is defined in steps of 1 ms.
 pub const DT_MS: f64 = 1.0;
@@ -258,7 +258,7 @@ pub struct Scheduled {
 /// is validated when added (range, non-empty content, spacing), so an error names its index.
 ///
 /// ```
-/// use models::builders::ca3::{Ca3Size, Protocol};
+/// use networks::ca3::{Ca3Size, Protocol};
 /// let mut p = Protocol::new(Ca3Size { cues: 5, content_bits: 10 }, 10);
 /// p.learn(0, [0, 1, 8, 9]).unwrap();     // t0 = 0
 /// p.recall_by_cue(0).unwrap();           // t0 = 10

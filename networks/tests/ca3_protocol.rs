@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use models::builders::ca3::{self, Ca3Size, CamError, Operation, Scheduled};
+use networks::ca3::{self, Ca3Size, CamError, Operation, Scheduled};
 
 fn set(v: &[u32]) -> BTreeSet<u32> {
     v.iter().copied().collect()

@@ -5,7 +5,7 @@ use backends::spinnaker::fabric::DropReason;
 use backends::spinnaker::Board;
 use hw_export::machine::Machine;
 use hw_export::RoutingTable;
-use models::builders::ca3::{self, Ca3Size, Protocol};
+use networks::ca3::{self, Ca3Size, Protocol};
 use sim_core::{MemoryObserver, Step};
 
 /// The E1-sized memory learning and recalling one pattern, spread over several chips (two

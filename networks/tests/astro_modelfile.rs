@@ -2,10 +2,11 @@
 //! examples/astro/nest_tripartite.toml, `[tripartite]` sections (NEST's
 //! `third_factor_bernoulli_with_pool`), and the AM-SU retention example.
 
+#[path = "../../models/tests/astro_fixtures/mod.rs"]
 mod astro_fixtures;
 
 use astro_fixtures::{meta, num, Csv};
-use models::modelfile::{load, parse_str};
+use networks::modelfile::{load, parse_str};
 use sim_core::{MemoryObserver, Simulation, Step};
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/astro");
@@ -190,7 +191,7 @@ fn astro_modelfile_retention_example_loads() {
 }
 
 /// The retention example, shortened: two delays, two trials per point.
-fn short_retention(extra: &[&str]) -> models::modelfile::ModelSpec {
+fn short_retention(extra: &[&str]) -> networks::modelfile::ModelSpec {
     let mut sets: Vec<String> = [
         "experiment.trials=2",
         "experiment.settle=200.0",
@@ -220,8 +221,8 @@ fn astro_retention_experiment_is_thread_independent() {
         .map(|(n, _)| n.as_str())
         .collect();
     assert_eq!(names[0], "astro_off", "conditions keep the file's order");
-    let one = models::experiment::run_delayed_recall(&spec, 1).unwrap();
-    let two = models::experiment::run_delayed_recall(&spec, 2).unwrap();
+    let one = networks::experiment::run_delayed_recall(&spec, 1).unwrap();
+    let two = networks::experiment::run_delayed_recall(&spec, 2).unwrap();
     assert_eq!(one, two);
     assert_eq!(one.len(), names.len() * 2);
     for r in &one {
@@ -234,10 +235,13 @@ fn astro_retention_bad_condition_names_it() {
     let spec = short_retention(&[
         "experiment.conditions.astro_off=[\"populations.units.params.kappa_theta=-x\"]",
     ]);
-    let err = models::experiment::run_delayed_recall(&spec, 1).unwrap_err();
+    let err = networks::experiment::run_delayed_recall(&spec, 1).unwrap_err();
     let msg = err.to_string();
     println!("{msg}");
-    assert!(matches!(err, models::experiment::ExperimentError::Input(_)));
+    assert!(matches!(
+        err,
+        networks::experiment::ExperimentError::Input(_)
+    ));
     assert!(msg.contains("experiment.conditions.astro_off") && msg.contains("kappa_theta"));
 }
 

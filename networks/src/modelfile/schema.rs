@@ -6,19 +6,19 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use toml::{Table, Value as Toml};
 
-use crate::astro::aeif_cond_alpha_astro::AeifCondAlphaAstroParams;
-use crate::astro::amsu::{AmsuAstrocyteParams, AmsuNeuronParams};
-use crate::astro::lr1994::AstrocyteLr1994Params;
-use crate::astro::tripartite::PoolType;
-use crate::connectors::Connector;
-use crate::dist::Value;
-use crate::neurons::if_cond_exp::IfCondExpParams;
-use crate::neurons::if_curr_exp::IfCurrExpParams;
-use crate::neurons::izhikevich::IzhikevichParams;
-use crate::neurons::spike_source_array::SpikeSourceArrayParams;
-use crate::neurons::spike_source_poisson::SpikeSourcePoissonParams;
-use crate::neurons::{Integration, Precision};
-use crate::synapses::{Semantics, SpikePairRule, WeightDependence};
+use models::astro::aeif_cond_alpha_astro::AeifCondAlphaAstroParams;
+use models::astro::amsu::{AmsuAstrocyteParams, AmsuNeuronParams};
+use models::astro::lr1994::AstrocyteLr1994Params;
+use models::astro::tripartite::PoolType;
+use models::connectors::Connector;
+use models::dist::Value;
+use models::neurons::if_cond_exp::IfCondExpParams;
+use models::neurons::if_curr_exp::IfCurrExpParams;
+use models::neurons::izhikevich::IzhikevichParams;
+use models::neurons::spike_source_array::SpikeSourceArrayParams;
+use models::neurons::spike_source_poisson::SpikeSourcePoissonParams;
+use models::neurons::{Integration, Precision};
+use models::synapses::{Semantics, SpikePairRule, WeightDependence};
 
 /// (key path, message starting with ": " or " = value: ").
 pub type SchemaError = (String, String);

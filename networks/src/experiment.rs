@@ -22,7 +22,7 @@ use sim_core::rng::{self, Domain};
 use sim_core::{Network, Observer, Projection, RecordSpec, Simulation, Step, SynapseList};
 
 use crate::modelfile::{parse_str, Drive, ExperimentEntry, ModelFileError, ModelSpec};
-use crate::neurons::SpikeSourceArray;
+use models::neurons::SpikeSourceArray;
 
 /// One row of the result table.
 #[derive(Debug, Clone, PartialEq, Serialize)]

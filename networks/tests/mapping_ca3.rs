@@ -1,10 +1,9 @@
-mod common;
 use hw_export::check::check_equivalent;
 use hw_export::keys::KeyLayout;
 use hw_export::machine::Machine;
 use hw_export::verify::VerifyFailure;
 use hw_export::{map_network, MapOptions, Mapping};
-use models::builders::ca3::{self, Ca3Size};
+use networks::ca3::{self, Ca3Size};
 use std::collections::HashSet;
 
 fn ca3(cues: u32, bits: u32) -> sim_core::Network {

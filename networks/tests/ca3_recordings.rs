@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use models::builders::ca3;
+use networks::ca3;
 use serde_json::Value;
 use sim_core::{MemoryObserver, Simulation, Step};
 

@@ -18,12 +18,12 @@ use std::sync::Arc;
 use sim_core::network::{Network, Projection, RecordSpec, SynapseList};
 use sim_core::TimeGrid;
 
-use crate::connectors::{ConnectContext, Connector};
-use crate::dist::{Distribution, Value};
-use crate::neurons::if_cond_exp::IfCondExpParams;
-use crate::neurons::if_curr_exp::IfCurrExpParams;
-use crate::neurons::{IfCondExp, IfCurrExp, Integration, Precision};
-use crate::params::ParamError;
+use models::connectors::{ConnectContext, Connector};
+use models::dist::{Distribution, Value};
+use models::neurons::if_cond_exp::IfCondExpParams;
+use models::neurons::if_curr_exp::IfCurrExpParams;
+use models::neurons::{IfCondExp, IfCurrExp, Integration, Precision};
+use models::params::ParamError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Benchmark {

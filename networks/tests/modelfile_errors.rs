@@ -1,6 +1,6 @@
 //! Every broken model file yields an error naming the file and the key path, never a panic.
 
-use models::modelfile::{parse_str, ModelFileError};
+use networks::modelfile::{parse_str, ModelFileError};
 
 #[path = "modelfile_cases/broken.rs"]
 mod broken;

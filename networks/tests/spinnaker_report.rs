@@ -4,7 +4,7 @@
 
 use backends::spinnaker::Board;
 use hw_export::machine::Machine;
-use models::builders::ca3::{self, Ca3Size, Protocol};
+use networks::ca3::{self, Ca3Size, Protocol};
 use sim_core::MemoryObserver;
 
 #[test]

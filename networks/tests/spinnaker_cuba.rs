@@ -14,7 +14,7 @@ fn model() -> std::path::PathBuf {
 
 /// Mean rates (Hz) of the excitatory and inhibitory populations on (cpu, board).
 fn rates(seed: u64) -> ([f64; 2], [f64; 2]) {
-    let spec = models::modelfile::load(&model(), &[], Some(seed)).unwrap();
+    let spec = networks::modelfile::load(&model(), &[], Some(seed)).unwrap();
     let net = &spec.network;
     let steps = spec.duration_steps;
     let secs = steps as f64 * net.grid.dt_ms() / 1000.0;

@@ -1,4 +1,4 @@
-//! Broken model files shared by `models/tests/modelfile_errors.rs` (library level) and the root
+//! Broken model files shared by `networks/tests/modelfile_errors.rs` (library level) and the root
 //! `tests/cli_model_errors.rs` (the real binary). Each case: a name, the file's text, and the
 //! text its error must contain (the key path, or a phrase for whole-file errors).
 
