@@ -15,7 +15,10 @@
 //!
 //! Inhibitory input arrives as a magnitude and is subtracted.
 //!
-//! The NEST kernel keeps its state in f64 by default (bit-exact NEST arithmetic); with
+//! The NEST kernel keeps its state in f64 by default: NEST 3.10's arithmetic bit for bit (its
+//! propagators, its order of operations; `models/tests/nest_iaf_psc_exp.rs` compares a NEST
+//! trace step by step) when given NEST's numbers (pF, pA), within 1e-13 mV with PyNN's (nF, nA,
+//! which round differently on the ÷1000); with
 //! [`Precision::F32`] it keeps it in f32, which halves the bytes moved per neuron-step — for
 //! throughput benchmarks, where the firing statistics matter but not the last bits of `v`.
 
@@ -43,7 +46,7 @@ pub enum Integration {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// NEST's arithmetic, bit for bit.
+    /// NEST 3.10's arithmetic, bit for bit (in NEST's units; see the module documentation).
     #[default]
     F64,
     /// State, propagators and per-step arithmetic in f32; inputs are summed in f64 and rounded
@@ -122,20 +125,41 @@ struct Coefficients {
     r: f64,
 }
 
-/// NEST's propagator from a current with time constant `tau_syn` to the membrane over `h`,
-/// with the limit taken when the two time constants coincide.
+/// NEST's propagator from a current with time constant `tau_syn` to the membrane over `h`, as
+/// NEST 3.10 computes it (`IAFPropagatorExp`): `gamma·e^(-h/tau_syn)·expm1(h/beta)`, which stays
+/// accurate as tau_m approaches tau_syn, and `h/c_m·e^(-h/tau_m)` where that is not a positive
+/// normal number (tau_m = tau_syn).
 fn propagator_32(tau_syn: f64, tau_m: f64, c_m: f64, h: f64) -> f64 {
     let beta = tau_syn * tau_m / (tau_m - tau_syn);
     let gamma = beta / c_m;
     let inv_beta = (tau_m - tau_syn) / (tau_syn * tau_m);
-    // gamma·(e^(-h/tau_m) - e^(-h/tau_syn)) written as gamma·e^(-h/tau_syn)·expm1(h/beta),
-    // which stays accurate as tau_m approaches tau_syn.
-    let p = gamma * (-h / tau_syn).exp() * (h * inv_beta).exp_m1();
-    if p.is_finite() && (tau_m - tau_syn).abs() > 1e-12 * tau_m {
+    let p = gamma * (-h * (1.0 / tau_syn)).exp() * nest_expm1(h * inv_beta);
+    if p.is_normal() && p > 0.0 {
         p
     } else {
-        h / c_m * (-h / tau_m).exp()
+        h * (1.0 / c_m) * (-h * (1.0 / tau_m)).exp()
     }
+}
+
+/// e^x − 1 as NEST 3.10's PyPI build computes it: that build has no `HAVE_EXPM1`, so NEST sums
+/// the Taylor series x + x²/2! + … until a term no longer changes the sum (e^x − 1 beyond ln 2).
+/// It differs from libm's `expm1` in the last bit for some x, and so would every propagator.
+fn nest_expm1(x: f64) -> f64 {
+    if x == 0.0 {
+        return 0.0;
+    }
+    if x.abs() > std::f64::consts::LN_2 {
+        return x.exp() - 1.0;
+    }
+    let mut sum = x;
+    let mut term = x * x / 2.0;
+    let mut n = 2.0;
+    while term.abs() > sum.abs() * f64::EPSILON {
+        sum += term;
+        n += 1.0;
+        term *= x / n;
+    }
+    sum
 }
 
 impl IfCurrExp {
@@ -184,13 +208,16 @@ impl IfCurrExp {
         }
         let decay_e = (-h / p.tau_syn_e).exp();
         let decay_i = (-h / p.tau_syn_i).exp();
+        let p22 = (-h / p.tau_m).exp();
         let c = Coefficients {
             decay_e,
             decay_i,
-            p22: (-h / p.tau_m).exp(),
+            p22,
             p21e: propagator_32(p.tau_syn_e, p.tau_m, p.cm, h),
             p21i: propagator_32(p.tau_syn_i, p.tau_m, p.cm, h),
-            p20: p.tau_m / p.cm * -(-h / p.tau_m).exp_m1(),
+            // As NEST 3.10 computes it (not with expm1), so that the offset current's drive is
+            // NEST's to the last bit.
+            p20: p.tau_m / p.cm * (1.0 - p22),
             init_e: p.tau_syn_e / h * (1.0 - decay_e),
             init_i: p.tau_syn_i / h * (1.0 - decay_i),
             exp_tc: (-h / p.tau_m).exp(),

@@ -792,7 +792,9 @@ mod tests {
     }
 
     /// The anchored f32 kernel follows NEST's f64 arithmetic: the same spike steps and v within
-    /// 1e-4 mV at every step, over 40 epochs with inputs, spikes and refractory periods.
+    /// its documented bound at every step (v within 2e-5 mV, docs/PERFORMANCE.md; the currents
+    /// within 2e-5 nA), over 40 epochs with inputs, spikes and refractory periods. Measured:
+    /// 6.9e-6 at worst; `tests/nest_iaf_psc_exp.rs` measures 1.36e-5 mV against NEST.
     #[test]
     fn follows_the_nest_kernel() {
         let n = 203u32;
@@ -819,7 +821,7 @@ mod tests {
                     let d = (exact.read(var, j) - fast.read(var, j)).abs();
                     worst = worst.max(d);
                     assert!(
-                        d < 1e-4,
+                        d <= 2e-5,
                         "step {step}, neuron {j}, variable {var}: off by {d}"
                     );
                 }

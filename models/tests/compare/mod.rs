@@ -1,0 +1,53 @@
+//! Comparisons of a recording with its reference that cannot pass by accident: lengths must
+//! agree, and a NaN anywhere makes the difference NaN (`f64::max` would skip it), so a check
+//! `difference <= tolerance` fails on it.
+
+#![allow(dead_code)]
+
+/// The larger of two values, NaN if either is NaN.
+pub fn nan_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
+/// The largest of `values` (0 for none), NaN if any is NaN.
+pub fn max_of(values: impl IntoIterator<Item = f64>) -> f64 {
+    values.into_iter().fold(0.0, nan_max)
+}
+
+/// The largest |a − b| over two series of equal length, NaN if either holds a NaN. Panics,
+/// naming `what`, if the lengths differ.
+pub fn max_abs_diff(what: &str, a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "{what}: the series differ in length");
+    max_of(a.iter().zip(b).map(|(x, y)| (x - y).abs()))
+}
+
+/// `a` and `b` zipped, after checking (naming `what`) that they are equally long.
+pub fn zip_equal<'a, A, B>(
+    what: &str,
+    a: &'a [A],
+    b: &'a [B],
+) -> impl Iterator<Item = (&'a A, &'a B)> {
+    assert_eq!(a.len(), b.len(), "{what}: the series differ in length");
+    a.iter().zip(b)
+}
+
+#[test]
+fn a_nan_makes_the_maximum_nan() {
+    assert_eq!(max_of([1.0, 3.0, 2.0]), 3.0);
+    assert!(max_of([1.0, f64::NAN, 2.0]).is_nan());
+    assert!(max_of([f64::NAN, 1.0]).is_nan());
+    // The fold it replaces passes a NaN over.
+    assert_eq!([1.0, f64::NAN, 2.0].into_iter().fold(0.0, f64::max), 2.0);
+    let d = max_abs_diff("v", &[0.0, 1.0], &[0.0, f64::NAN]);
+    assert!(!(d <= 1e-9), "a NaN must fail a tolerance check");
+}
+
+#[test]
+#[should_panic(expected = "differ in length")]
+fn unequal_lengths_are_refused() {
+    max_abs_diff("v", &[0.0, 1.0], &[0.0]);
+}
