@@ -4,6 +4,10 @@
 
 use std::sync::Arc;
 
+mod compare;
+
+use compare::max_abs_diff;
+
 use models::astro::amsu::{
     AmsuAstrocyteModel, AmsuAstrocyteParams, AmsuNeuronModel, AmsuNeuronParams,
 };
@@ -162,11 +166,7 @@ fn astro_amsu_engine_matches_its_equations() {
         assert!(spikes.len() > 20, "the pattern makes the units fire");
         assert_eq!(one.spikes[1], spikes, "spikes, gains {p:?}");
         let (_, u) = &one.samples[&(1, 0)];
-        let e = u
-            .iter()
-            .zip(&us)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
+        let e = max_abs_diff("u", u, &us);
         println!(
             "gains {p:?}: {} spikes, max|u - reference| = {e:e}",
             spikes.len()

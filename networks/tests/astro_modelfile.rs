@@ -4,8 +4,11 @@
 
 #[path = "../../models/tests/astro_fixtures/mod.rs"]
 mod astro_fixtures;
+#[path = "../../models/tests/compare/mod.rs"]
+mod compare;
 
 use astro_fixtures::{meta, num, Csv};
+use compare::{exceeds, max_abs_diff};
 use networks::modelfile::{load, parse_str};
 use sim_core::{MemoryObserver, Simulation, Step};
 
@@ -69,13 +72,9 @@ fn astro_modelfile_nest_tripartite_tier_a() {
         (neuron, "w", 1e-6),
         (neuron, "g_ex", 1e-6),
     ] {
-        let e = var(pop, name)
-            .iter()
-            .zip(&refc.col(name)[1..])
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
+        let e = max_abs_diff(name, &var(pop, name), &refc.col(name)[1..]);
         println!("[model file] max|err| {name} = {e:.3e} (tol {tol:.0e})");
-        if e > tol {
+        if exceeds(e, tol) {
             failed.push(format!("{name}: {e:e}"));
         }
     }

@@ -3,7 +3,11 @@
 //! hw_export onto a SpiNN-5 board, run in sPyNNaker's fixed point with every spike routed
 //! through the compressed tables. The criterion is 0 differing (population column, ms) cells.
 
+#[path = "../../models/tests/compare/mod.rs"]
+mod compare;
+
 use backends::spinnaker::Board;
+use compare::{max_abs_diff, zip_equal};
 use hw_export::machine::Machine;
 use networks::ca3;
 use serde_json::Value;
@@ -127,22 +131,14 @@ fn final_weights_agree_with_the_f64_engine() {
         let a = cpu.weights(proj);
         let b = board.settled_plastic_weights(proj).unwrap();
         let stored = board.plastic_weights(proj).unwrap();
-        let lag = stored
-            .iter()
-            .zip(&b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f64::max);
+        let lag = max_abs_diff("stored weights", &stored, &b);
         eprintln!("projection {proj}: largest pending potentiation {lag:.4} nA");
-        let worst = a
-            .iter()
-            .zip(&b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f64::max);
+        let worst = max_abs_diff("weights", &a, &b);
         // Each pre spike stores the weight truncated to the weight unit: 2^-9 nA onto
         // CA3contCueRecall (slot sum 6 + 5·6 = 36 → shift 6), 2^-8 nA onto CA3cueContRecall
         // (6 + 10·6 = 66 → shift 7).
         let tolerance = 4.0 / 256.0;
-        for (k, (x, y)) in a.iter().zip(&b).enumerate() {
+        for (k, (x, y)) in zip_equal("weights", &a, &b).enumerate() {
             if (x - y).abs() > tolerance {
                 eprintln!("  synapse {k}: f64 {x:.4}, board {y:.4}");
             }

@@ -25,6 +25,11 @@ pub fn max_abs_diff(what: &str, a: &[f64], b: &[f64]) -> f64 {
     max_of(a.iter().zip(b).map(|(x, y)| (x - y).abs()))
 }
 
+/// Whether an error `e` fails the check `e <= tol`: a NaN does (a plain `e > tol` lets it pass).
+pub fn exceeds(e: f64, tol: f64) -> bool {
+    e.is_nan() || e > tol
+}
+
 /// `a` and `b` zipped, after checking (naming `what`) that they are equally long.
 pub fn zip_equal<'a, A, B>(
     what: &str,
@@ -43,7 +48,8 @@ fn a_nan_makes_the_maximum_nan() {
     // The fold it replaces passes a NaN over.
     assert_eq!([1.0, f64::NAN, 2.0].into_iter().fold(0.0, f64::max), 2.0);
     let d = max_abs_diff("v", &[0.0, 1.0], &[0.0, f64::NAN]);
-    assert!(!(d <= 1e-9), "a NaN must fail a tolerance check");
+    assert!(exceeds(d, 1e-9), "a NaN must fail a tolerance check");
+    assert!(!exceeds(1e-10, 1e-9) && exceeds(2e-9, 1e-9));
 }
 
 #[test]
