@@ -109,7 +109,9 @@ fn bench_takes_model_file_overrides() {
 }
 
 /// A model file's static projections are generated: CUBA scaled to 40 000 neurons (32 M
-/// synapses) holds at most 8 bytes per synapse at its peak (held lists took 27).
+/// synapses) holds 2.2 bytes per synapse at its peak (BENCHMARKS.md; measured 2.16; held lists
+/// took 27). The bound adds 0.3 bytes (14 %) for what peak RSS counts besides the rows: pages
+/// the allocator keeps, and the page granularity of RSS.
 #[test]
 fn model_file_synapses_take_few_bytes() {
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cuba.toml");
@@ -124,5 +126,6 @@ fn model_file_synapses_take_few_bytes() {
     ]);
     assert!(big["synapses"].as_f64().unwrap() > 3e7);
     let b = big["bytes_per_synapse"].as_f64().unwrap();
-    assert!(b <= 8.0, "{b} bytes per synapse");
+    eprintln!("{b:.3} bytes per synapse");
+    assert!(b <= 2.5, "{b} bytes per synapse");
 }

@@ -1,6 +1,6 @@
 //! CUBA (Brette et al. 2007 benchmark 2) on the CPU engine: firing rate in the published range,
 //! bit-identical spikes for 1, 2 and 4 threads, and checkpoint/restore equal to an uninterrupted
-//! run; the same for the f32 kernel, whose rate stays within 10 % of the f64 kernel's.
+//! run; the same for the f32 kernel, whose 10 s rate stays within 1.5 % of the f64 kernel's.
 
 use models::neurons::Precision;
 use networks::benchmarks::{build, build_with, Benchmark, BenchmarkConfig, BuildOptions};
@@ -8,6 +8,16 @@ use sim_core::{Checkpoint, MemoryObserver, Simulation};
 
 fn cuba_4k() -> sim_core::Network {
     build(Benchmark::Cuba, &BenchmarkConfig::default()).expect("CUBA builds")
+}
+
+/// CUBA-4k's mean rate over 1 s: measured 5.37–5.84 Hz over the 8 seeds of
+/// `cuba_4k_rate_across_seeds` (5.66 Hz for the default seed; 5.48 Hz over 10 s, the ≈5.5 Hz
+/// BENCHMARKS.md quotes). The band is that spread widened by 0.35 Hz, about one seed-to-seed
+/// standard deviation, on either side.
+const CUBA_4K_RATE_HZ: std::ops::RangeInclusive<f64> = 5.0..=6.2;
+
+fn spike_count(o: &MemoryObserver) -> usize {
+    o.spikes.iter().map(|s| s.len()).sum()
 }
 
 fn run(net: &sim_core::Network, threads: usize, steps: u64) -> (MemoryObserver, Simulation) {
@@ -22,13 +32,13 @@ fn cuba_4k_rate_and_thread_invariance() {
     let net = cuba_4k();
     let steps = 10_000; // 1 s at dt = 0.1 ms
     let (one, sim1) = run(&net, 1, steps);
-    let spikes: usize = one.spikes.iter().map(|s| s.len()).sum();
+    let spikes = spike_count(&one);
     let rate = spikes as f64 / net.n_neurons() as f64 / 1.0;
     eprintln!(
         "CUBA-4k 1 s: {spikes} spikes, {rate:.2} Hz, {} synaptic events",
         sim1.counters().synaptic_events
     );
-    assert!((3.0..=10.0).contains(&rate), "mean rate {rate} Hz");
+    assert!(CUBA_4K_RATE_HZ.contains(&rate), "mean rate {rate} Hz");
     for threads in [2, 4] {
         let (other, sim_n) = run(&net, threads, steps);
         assert_eq!(one, other, "{threads} threads differ from 1");
@@ -41,6 +51,22 @@ fn cuba_4k_rate_and_thread_invariance() {
                 "v of neuron {i}"
             );
         }
+    }
+}
+
+/// The rate band holds for other connectivity and initial values: 8 seeds, 1 s each.
+#[test]
+fn cuba_4k_rate_across_seeds() {
+    for seed in [1234, 1, 2, 3, 4, 5, 6, 7] {
+        let config = BenchmarkConfig {
+            seed,
+            ..Default::default()
+        };
+        let net = build(Benchmark::Cuba, &config).expect("CUBA builds");
+        let (obs, _) = run(&net, 1, 10_000);
+        let rate = spike_count(&obs) as f64 / net.n_neurons() as f64;
+        eprintln!("CUBA-4k 1 s, seed {seed}: {rate:.3} Hz");
+        assert!(CUBA_4K_RATE_HZ.contains(&rate), "seed {seed}: {rate} Hz");
     }
 }
 
@@ -76,19 +102,24 @@ fn cuba_4k_f32() -> sim_core::Network {
     build_with(Benchmark::Cuba, &BenchmarkConfig::default(), &opts).expect("CUBA f32 builds")
 }
 
+/// The f32 kernel's CUBA-4k rate over 10 s is within 1 % of the f64 kernel's (BENCHMARKS.md):
+/// measured 0.9949 for this seed, 0.9927–1.0095 over seeds 1–7. Over 1 s the ratio spreads
+/// further (0.980–1.012), so the rate is compared over 10 s. The bound is the documented 1 %
+/// plus 0.5 %: a platform whose libm rounds a propagator differently takes another chaotic
+/// trajectory, which moved the ratio by up to 0.9 % between seeds.
 #[test]
 fn cuba_f32_keeps_the_rate_and_is_thread_invariant() {
-    let steps = 10_000;
-    let (exact, _) = run(&cuba_4k(), 1, steps);
+    let (exact, _) = run(&cuba_4k(), 1, 100_000);
     let net = cuba_4k_f32();
-    let (one, sim1) = run(&net, 1, steps);
-    let count = |o: &MemoryObserver| o.spikes.iter().map(|s| s.len()).sum::<usize>() as f64;
-    let ratio = count(&one) / count(&exact);
-    eprintln!("CUBA-4k 1 s, f32 / f64 spike count: {ratio:.4}");
+    let (long, _) = run(&net, 1, 100_000);
+    let ratio = spike_count(&long) as f64 / spike_count(&exact) as f64;
+    eprintln!("CUBA-4k 10 s, f32 / f64 spike count: {ratio:.4}");
     assert!(
-        (0.9..=1.1).contains(&ratio),
+        (ratio - 1.0).abs() <= 0.015,
         "f32 rate is {ratio} x the f64 rate"
     );
+    let steps = 10_000;
+    let (one, sim1) = run(&net, 1, steps);
     let (two, sim2) = run(&net, 2, steps);
     assert_eq!(one, two, "2 threads differ from 1 (f32)");
     assert_eq!(sim1.checkpoint(), sim2.checkpoint(), "final state (f32)");
