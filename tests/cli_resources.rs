@@ -15,15 +15,22 @@ fn engram_in_1_gib() -> Command {
     c
 }
 
-#[test]
-fn a_network_larger_than_the_machine_is_refused_without_building_it() {
+/// A fresh directory for this test process's files.
+fn scratch(tag: &str) -> std::path::PathBuf {
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("target/test-runs")
-        .join(format!("huge-{}", std::process::id()));
+        .join(format!("{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_network_larger_than_the_machine_is_refused_without_building_it() {
+    let dir = scratch("huge");
     let model = dir.join("huge.toml");
-    // 1 M neurons with 1 500 inputs each: 1.5e9 synapses, ~50 GiB at 36 bytes per synapse —
-    // within the per-projection limit, beyond this machine.
+    // 1 M neurons with 1 500 inputs each through a connector without a generator (a held list):
+    // 1.5e9 synapses, ~50 GiB at 36 bytes per synapse — within the per-projection limit,
+    // beyond this machine.
     std::fs::write(
         &model,
         r#"
@@ -37,7 +44,7 @@ size = 1000000
 [projections.dense]
 pre = "big"
 post = "big"
-connector = { type = "FixedNumberPreConnector", n = 1500 }
+connector = { type = "FixedNumberPostConnector", n = 1500 }
 weight = 0.001
 delay = 1.0
 "#,
@@ -59,26 +66,80 @@ delay = 1.0
     assert!(!dir.join("never").exists(), "nothing was written");
 }
 
+/// `engram bench FILE` (10 ms) under a memory cap of `cap_mb` MiB.
+fn bench_capped(file: &std::path::Path, cap_mb: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_engram"))
+        .arg("bench")
+        .arg(file)
+        .args(["--set", "duration=10", "--json"])
+        .env(networks::modelfile::MEMORY_LIMIT_ENV, cap_mb)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn the_memory_limit_can_be_lowered_for_a_job() {
-    // CUBA (4000 neurons, 320 000 synapses: about 12 MiB) fits a machine but not a 4 MiB cap.
-    let res = Command::new(env!("CARGO_BIN_EXE_engram"))
-        .args(["bench", "examples/cuba.toml", "--json"])
-        .env(networks::modelfile::MEMORY_LIMIT_ENV, "4")
-        .output()
-        .unwrap();
+    // CUBA (4000 neurons, 320 000 generated synapses: about 1.8 MiB estimated) fits a machine
+    // but not a 1 MiB cap.
+    let cuba = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/cuba.toml");
+    let res = bench_capped(&cuba, "1");
     let err = String::from_utf8_lossy(&res.stderr);
     assert_eq!(res.status.code(), Some(2), "{err}");
     assert!(err.starts_with("error[E0108]: "), "{err}");
     assert!(err.contains("0.0 GiB of memory is available"), "{err}");
 }
 
+/// The estimate counts a generated static projection at its rows' size (4 bytes per synapse at
+/// most), a held list at 36: 320 000 synapses fit a 4 MiB cap generated (1.8 MiB in all) and
+/// are refused held (12 MiB), where every projection used to be counted at 36 bytes.
+#[test]
+fn the_memory_estimate_depends_on_how_synapses_are_kept() {
+    let dir = scratch("estimate");
+    let model = |connector: &str| {
+        format!(
+            r#"
+dt = 0.1
+duration = 100.0
+
+[populations.p]
+cell_type = "IF_curr_exp"
+size = 4000
+
+[projections.recurrent]
+pre = "p"
+post = "p"
+connector = {connector}
+weight = 0.001
+delay = 0.1
+"#
+        )
+    };
+    let generated = dir.join("generated.toml");
+    std::fs::write(
+        &generated,
+        model(r#"{ type = "FixedProbabilityConnector", p_connect = 0.02 }"#),
+    )
+    .unwrap();
+    let held = dir.join("held.toml");
+    // FixedNumberPost draws per pre neuron: no generator, a held list of 4000 x 80 synapses.
+    std::fs::write(
+        &held,
+        model(r#"{ type = "FixedNumberPostConnector", n = 80 }"#),
+    )
+    .unwrap();
+    let fits = bench_capped(&generated, "4");
+    let err = String::from_utf8_lossy(&fits.stderr);
+    assert!(fits.status.success(), "generated: {err}");
+    let refused = bench_capped(&held, "4");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "held: {err}");
+    assert!(err.starts_with("error[E0108]: "), "{err}");
+    assert!(err.contains("projections.recurrent"), "{err}");
+}
+
 #[test]
 fn a_cam_memory_or_operation_stream_larger_than_the_machine_is_refused() {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("target/test-runs")
-        .join(format!("huge-cam-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("huge-cam");
     // 1e5 x 1e5: 5e10 synapses in the all-to-all layers; 1e7 operations learning ~5e4 bits each.
     let cases = [
         (

@@ -397,20 +397,27 @@ impl Connector {
         }
     }
 
+    /// Whether [`Connector::generator`] gives a generator for this weight and delay (constants,
+    /// and a connector that draws its synapses per post neuron).
+    pub fn has_generator(&self, weight: &Value, delay: &Value) -> bool {
+        matches!((weight, delay), (Value::Constant(_), Value::Constant(_)))
+            && !matches!(
+                self,
+                Connector::FixedNumberPost { .. } | Connector::FromList { .. }
+            )
+    }
+
     /// The synapses as a [`SynapseGenerator`] (the same synapses as [`Connector::connect`], in
     /// the same order), when this connector draws them per post neuron and the weight and delay
     /// are constants; `None` otherwise (use `connect`).
     pub fn generator(&self, cx: &ConnectContext) -> Result<Option<ConnectorColumns>, ParamError> {
         self.validate()?;
-        let (Value::Constant(w), Value::Constant(d)) = (cx.weight, cx.delay) else {
-            return Ok(None);
-        };
-        if matches!(
-            self,
-            Connector::FixedNumberPost { .. } | Connector::FromList { .. }
-        ) {
+        if !self.has_generator(cx.weight, cx.delay) {
             return Ok(None);
         }
+        let (Value::Constant(w), Value::Constant(d)) = (cx.weight, cx.delay) else {
+            unreachable!("has_generator needs constant weight and delay");
+        };
         cx.weight.validate("weight")?;
         let delay = delay_steps(*d, true, cx.grid, "delay")?;
         self.check_sizes(cx.n_pre, cx.n_post, cx.same_population)?;

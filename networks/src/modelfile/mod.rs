@@ -87,10 +87,15 @@ pub const MAX_SYNAPSES_PER_PROJECTION: f64 = 4e9;
 pub const MAX_MEMORY_BYTES: f64 = 256.0 * (1u64 << 30) as f64;
 /// Bytes per neuron of state assumed by the memory estimate.
 const STATE_BYTES: f64 = 128.0;
-/// Bytes per synapse assumed by the memory estimate: the synapse list (pre, post, weight, delay:
-/// 18 bytes) and the engine's rows built from it (target, weight, delay: 14 bytes) coexist while
-/// a network is built; 32–36 bytes were measured on CUBA-40k (BENCHMARKS.md).
-const SYNAPSE_BYTES: f64 = 36.0;
+/// Bytes per synapse of a held list assumed by the memory estimate (plastic projections, and
+/// static ones whose connector or weight has no generator): the synapse list (pre, post, weight,
+/// delay: 18 bytes) and the engine's rows built from it (target, weight, delay: 14 bytes)
+/// coexist while a network is built; 32–36 bytes were measured on CUBA-40k (BENCHMARKS.md).
+const HELD_SYNAPSE_BYTES: f64 = 36.0;
+/// Bytes per synapse of a generated static projection: rows of u16 targets (2 bytes, measured
+/// 2.2 per synapse for `examples/cuba.toml` at 40 000 neurons, BENCHMARKS.md) or u32 targets
+/// where a shard's slice of the post population exceeds 65 536 neurons (4 bytes).
+const GENERATED_SYNAPSE_BYTES: f64 = 4.0;
 
 /// Environment variable that caps the memory a model may plan to use, in MiB (for machines
 /// where `MemAvailable` overstates a job's share, e.g. a container's memory limit).
@@ -554,7 +559,16 @@ fn check_memory(net: &Network, file: &ModelFile) -> Result<(), (String, String)>
         if let Some(d) = max_delay.get_mut(post) {
             *d = d.max(if steps.is_finite() { steps } else { 1.0 });
         }
-        parts.push((format!("projections.{name}"), expected * SYNAPSE_BYTES));
+        // As `make_projection` stores them: plastic and graded projections are held lists,
+        // static ones are generated where the connector and constants allow.
+        let generated =
+            proj.synapse.is_none() && proj.connector.has_generator(&proj.weight, &proj.delay);
+        let per_synapse = if generated {
+            GENERATED_SYNAPSE_BYTES
+        } else {
+            HELD_SYNAPSE_BYTES
+        };
+        parts.push((format!("projections.{name}"), expected * per_synapse));
     }
     for (p, pop) in net.populations.iter().enumerate() {
         let receptors = pop.model.receptors().len().max(1) as f64;
