@@ -88,3 +88,36 @@ fn bad_overrides_exit_2_naming_the_key() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Numbers in error messages are shown readably: an extreme value is echoed in scientific
+/// notation (it used to be echoed as 301 digits), and what is shown reads back as the value.
+#[test]
+fn extreme_values_are_echoed_readably() {
+    let dir = scratch("readable");
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cuba.toml");
+    for (set, says) in [
+        (
+            "duration=1e300",
+            "duration = 1e300: 1e300 ms is 1e301 steps",
+        ),
+        (
+            "populations.exc.params.cm=-1e-300",
+            "populations.exc.params.cm = -1e-300: must be > 0",
+        ),
+    ] {
+        let r = Command::new(env!("CARGO_BIN_EXE_engram"))
+            .args(["run", model, "--set", set, "--quiet", "--out"])
+            .arg(dir.join("never"))
+            .output()
+            .expect("run engram");
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{set}: {stderr}");
+        assert!(stderr.contains(says), "{set}: {stderr}");
+        let longest_number = stderr
+            .split(|c: char| !c.is_ascii_digit())
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        assert!(longest_number <= 20, "{set}: {stderr}");
+    }
+}

@@ -13,7 +13,7 @@ impl ParamError {
     pub fn new(param: &str, value: impl std::fmt::Display, allowed: impl Into<String>) -> Self {
         Self {
             param: param.to_string(),
-            value: value.to_string(),
+            value: sim_core::readable::readable_text(value.to_string()),
             allowed: allowed.into(),
         }
     }

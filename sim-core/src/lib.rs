@@ -11,6 +11,7 @@ pub mod model;
 pub mod network;
 pub mod npy;
 pub mod plasticity;
+pub mod readable;
 pub mod rng;
 pub mod time;
 

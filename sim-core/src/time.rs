@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::readable::Readable;
+
 /// A step index. Step `t` covers the interval `(t·dt, (t+1)·dt]` of biological time.
 pub type Step = u64;
 
@@ -13,13 +15,13 @@ const MULTIPLE_TOLERANCE: f64 = 1e-9;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TimeError {
-    #[error("{value} ms is not a multiple of dt = {dt} ms")]
+    #[error("{} ms is not a multiple of dt = {} ms", Readable(*value), Readable(*dt))]
     NotMultiple { value: f64, dt: f64 },
-    #[error("{value} ms must be finite and >= 0")]
+    #[error("{} ms must be finite and >= 0", Readable(*value))]
     Negative { value: f64 },
-    #[error("dt = {dt} ms must be finite and > 0")]
+    #[error("dt = {} ms must be finite and > 0", Readable(*dt))]
     BadDt { dt: f64 },
-    #[error("{value} ms is {steps} steps, above the limit of {limit} steps")]
+    #[error("{} ms is {} steps, above the limit of {limit} steps", Readable(*value), Readable(*steps))]
     TooLarge { value: f64, steps: f64, limit: u64 },
 }
 

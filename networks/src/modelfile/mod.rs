@@ -457,9 +457,10 @@ fn build(file: ModelFile, seed_override: Option<u64>) -> BuildResult {
             format!(" = {}: must be > 0 (ms)", file.dt),
         )
     })?;
-    let duration_steps = grid
-        .steps(file.duration)
-        .map_err(|e| ("duration".to_string(), format!(" = {}: {e}", file.duration)))?;
+    let duration_steps = grid.steps(file.duration).map_err(|e| {
+        let shown = sim_core::readable::Readable(file.duration);
+        ("duration".to_string(), format!(" = {shown}: {e}"))
+    })?;
     let seed = seed_override.unwrap_or(file.seed);
     let mut net = Network::new(grid, seed);
     if file.populations.is_empty() {

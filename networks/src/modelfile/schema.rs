@@ -286,6 +286,7 @@ pub fn show(v: &Toml) -> String {
     match v {
         Toml::String(s) => format!("\"{s}\""),
         Toml::Table(_) => "{…}".to_string(),
+        Toml::Float(x) => sim_core::readable::Readable(*x).to_string(),
         other => other.to_string(),
     }
 }
