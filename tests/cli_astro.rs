@@ -112,3 +112,61 @@ fn a_bad_condition_exits_2_naming_it() {
     );
     assert!(!out.exists(), "no run directory for bad input");
 }
+
+/// docs/ASTROCYTES.md's retention table is the example's output: the full experiment (48 trials
+/// per point, one to two minutes on two cores, hence `--ignored`) prints every accuracy and
+/// standard error of the table, cell for cell.
+#[test]
+#[ignore = "runs the full retention experiment (minutes)"]
+fn retention_table_in_the_docs_is_the_example_output() {
+    let out = scratch("astro-retention-full");
+    let res = run(Some(&out), "retention.toml", &[]);
+    let printed = String::from_utf8_lossy(&res.stdout);
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    // condition, delay_ms, trials, accuracy, ±se, ... per printed row.
+    let cell = |condition: &str, delay: &str| -> String {
+        printed
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|r| r.len() > 4 && r[0] == condition && r[1] == delay)
+            .map(|r| format!("{} ± {}", r[3], r[4]))
+            .unwrap_or_else(|| panic!("no row {condition} {delay}:\n{printed}"))
+    };
+    let conditions = [
+        "astro_off",
+        "kappa_theta_5",
+        "kappa_theta_7_5",
+        "kappa_theta_10",
+        "kappa_theta_14",
+        "kappa_I_1",
+        "kappa_W_10",
+    ];
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/ASTROCYTES.md"),
+    )
+    .unwrap();
+    let mut rows = 0;
+    for line in doc.lines() {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let is_row = line.starts_with("| ")
+            && cells.len() == 1 + conditions.len()
+            && cells[0].parse::<u32>().is_ok();
+        if !is_row {
+            continue;
+        }
+        rows += 1;
+        for (condition, documented) in conditions.iter().zip(&cells[1..]) {
+            assert_eq!(
+                &cell(condition, cells[0]),
+                documented,
+                "{condition} at {} ms",
+                cells[0]
+            );
+        }
+    }
+    assert_eq!(rows, 8, "the table's delays");
+}

@@ -395,9 +395,11 @@ fn pynn_script_builds_and_maps_on_spynnaker() {
     export("examples/cam/e1_functional.toml", "spinn5", &out, &[]);
     let (placements, tables) = run_on_spynnaker(&out);
     assert_eq!(spynnaker_slices(&placements), our_slices(&out));
-    // One chip, one population-level entry per population with targets: the same 9 entries.
+    // One chip, one population-level entry per population with targets: as many entries as
+    // sPyNNaker's, 9 (docs/SPINNAKER.md).
     let ours = read_pacman_json(&out.join("routing_tables.json")).unwrap();
     let count = |t: &[hw_export::RoutingTable]| t.iter().map(|t| t.len()).sum::<usize>();
+    assert_eq!(count(&ours), 9);
     assert_eq!(count(&tables), count(&ours));
     std::fs::remove_dir_all(&out).ok();
 
