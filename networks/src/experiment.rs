@@ -244,6 +244,10 @@ pub fn run_delayed_recall(
         };
         sim.run_until(probe_start + probe_steps + 1, &mut counter)
             .map_err(|e| e.to_string())?;
+        // A trial whose spikes were lost on the way (on the board) counts nothing.
+        if let Some(failure) = sim.report().details.and_then(|d| d.failure) {
+            return Err(failure);
+        }
         Ok(counter.counts)
     };
     std::thread::scope(|scope| {
