@@ -177,7 +177,7 @@ fn random_stream_at_10_ms_spacing_against_the_ideal_cam() {
 /// errors, and 75 of 379 content queries answer extra cues.
 #[test]
 fn short_random_streams_against_the_ideal_cam() {
-    let mut total = ca3::Disagreements::default();
+    let mut total = cam_run::Disagreements::default();
     for seed in 1..=40 {
         let schedule = ca3::random_schedule(E1_SIZE, 30, 10, seed);
         let d = ca3::run(E1_SIZE, &schedule, 1, 0).unwrap().disagreements();
