@@ -221,6 +221,13 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
     };
     draw_raster(&a.out, net, run.steps as f64 * ca3::DT_MS, &markers)
         .map_err(|e| CliError::runtime(CommandError::Plot(e)))?;
+    engram::plot::cam::recall_table(
+        &a.out.join("recall_table.png"),
+        n as u32,
+        m as u32,
+        &run.table,
+    )
+    .map_err(|e| CliError::runtime(CommandError::Plot(e.to_string())))?;
     if let Some(board) = &board {
         if let Some(failure) = super::spinnaker::finish_report(&mut dir, board, a.quiet)? {
             let msg = format!("{name}: {failure}");

@@ -54,6 +54,8 @@ pub fn finish_report(
     let report: RunReport = board.report();
     let json = serde_json::to_string_pretty(&report).map_err(std::io::Error::other)?;
     dir.write_file("spinnaker_report.json", json.as_bytes())?;
+    engram::plot::board::run_figures(dir.path(), &report)
+        .map_err(|e| CliError::runtime(CommandError::Plot(e.to_string())))?;
     let info = &mut dir.info;
     info.synaptic_events = report.cores.iter().map(|c| c.synaptic_events).sum();
     info.extra
