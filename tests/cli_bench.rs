@@ -126,3 +126,52 @@ fn model_file_synapses_take_few_bytes() {
     let b = big["bytes_per_synapse"].as_f64().unwrap();
     assert!(b <= 8.0, "{b} bytes per synapse");
 }
+
+/// The timed loop records every spike by default, as NEST's spike_recorder and Brian2's
+/// SpikeMonitor do in the peer scripts: the recorded count equals the engine's spike count, and
+/// recording does not change the network's spikes.
+#[test]
+fn bench_records_every_spike_by_default_and_takes_a_delay() {
+    let args = [
+        "cuba",
+        "--neurons",
+        "1000",
+        "--seconds",
+        "0.2",
+        "--threads",
+        "1",
+    ];
+    let recorded = bench(&args);
+    assert_eq!(recorded["record"], "spikes");
+    assert!(recorded["spikes"].as_u64().unwrap() > 0);
+    assert_eq!(recorded["recorded_spikes"], recorded["spikes"]);
+    let bare = bench(&[&args[..], &["--record", "none"]].concat());
+    assert_eq!(bare["recorded_spikes"], 0);
+    assert_eq!(bare["spikes"], recorded["spikes"]);
+    assert_eq!(recorded["delay_ms"], 0.1);
+    let slow = bench(&[&args[..], &["--delay", "1.0"]].concat());
+    assert_eq!(slow["delay_ms"], 1.0);
+    assert_ne!(
+        slow["spikes"], recorded["spikes"],
+        "a 1 ms delay is another network"
+    );
+    // A delay off the time grid is an input error, as in a model file.
+    let out = engram()
+        .args(["bench", "cuba", "--neurons", "100", "--delay", "0.15"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Model files set their own delays.
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cuba.toml");
+    let out = engram()
+        .args(["bench", model, "--delay", "1.0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--delay"));
+}

@@ -11,7 +11,10 @@ Two choices make Brian2's steps those of NEST and engram:
     membrane update of the step it arrives in;
   * refractory = t_ref + dt: Brian2 clamps steps k+1 .. k+t_ref/dt-1 after a spike at step k,
     NEST and engram clamp t_ref/dt steps (k+1 .. k+t_ref/dt).
-The threshold is v >= V_th as in NEST. A SpikeMonitor without recording counts the spikes.
+The threshold is v >= V_th as in NEST. A SpikeMonitor records every spike (time, index) in memory
+during the run (`--record spikes`, the default, as engram bench and NEST's spike_recorder), or
+only counts them (`--record none`: Brian2 cannot run without counting if the rate is to be
+known). `--precision f32` sets `prefs.core.default_float_dtype = float32`.
 simulate_s is the wall time of Network::run inside the compiled binary (simulate_cpu_s its CPU
 time, summed over threads); build_s is the rest of the binary's wall time (allocation, connecting, initial values, writing results); compiling is codegen_compile_s.
 peak_rss_mb is the binary's.
@@ -51,6 +54,8 @@ with stdout_to_stderr():
     b.set_device("cpp_standalone", directory=workdir, build_on_run=False)
     b.prefs.devices.cpp_standalone.openmp_threads = a.threads if a.threads > 1 else 0
     b.prefs.devices.cpp_standalone.run_cmd_unix = [sys.executable, "-c", RUN_MEASURED, "./main"]
+    if a.precision == "f32":
+        b.prefs.core.default_float_dtype = b.float32
     b.seed(a.seed)
     b.defaultclock.dt = a.dt * ms
     N, NE = a.neurons, a.n_exc
@@ -94,7 +99,7 @@ with stdout_to_stderr():
     Ci = b.Synapses(P, P, on_pre="gi += wi", delay=delay)
     Ce.connect(f"i < {NE}", p=a.p)
     Ci.connect(f"i >= {NE}", p=a.p)
-    monitor = b.SpikeMonitor(P, record=False)
+    monitor = b.SpikeMonitor(P, record=(a.record == "spikes"))
     net = b.Network(P, Ce, Ci, monitor)
     # Wall and CPU time around Network::run, written by the binary: Brian2's own run timer
     # (last_run_info.txt) is std::clock() without OpenMP, i.e. CPU time, which a busy machine
@@ -139,4 +144,6 @@ emit(a, "brian2", b.__version__,
      synaptic_events_exact=True,
      simulate_cpu_s=simulate_cpu_s, brian2_run_timer_s=float(b.device._last_run_time),
      codegen_compile_s=compile_s, mode="cpp_standalone", method=method,
-     numpy_version=np.__version__)
+     numpy_version=np.__version__,
+     recorded_spikes=int(len(monitor.t[:])) if a.record == "spikes" else 0,
+     build="g++ " + " ".join(b.prefs.codegen.cpp.extra_compile_args_gcc))

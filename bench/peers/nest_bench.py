@@ -5,8 +5,10 @@
 CUBA: iaf_psc_exp (exact propagators, the integration engram's CUBA uses). COBA: iaf_cond_exp,
 which NEST integrates with GSL's adaptive RKF45 (engram and Brian2 use exponential Euler; NEST
 has no such option). Pairwise Bernoulli(p) connectivity with autapses, delay = dt, V uniform in
-[-60, -50] mV (COBA: g_ex ~ N(40, 15) nS, g_in ~ N(200, 120) nS). A spike recorder counts the
-spikes. build_s covers Create, Connect and Prepare (NEST sorts its connections there);
+[-60, -50] mV (COBA: g_ex ~ N(40, 15) nS, g_in ~ N(200, 120) nS). A spike_recorder keeps every
+spike (time, sender) in memory during the run, as engram bench and the Brian2 script do by
+default (`--record spikes`); NEST has no other way to count spikes, so `--record none` is refused,
+and NEST computes in double only (`--precision f32` is refused). build_s covers Create, Connect and Prepare (NEST sorts its connections there);
 simulate_s is nest.Run alone.
 
     target/peers/nest/bin/python bench/peers/nest_bench.py cuba --neurons 4000 --seconds 10 --threads 1
@@ -20,6 +22,9 @@ from peer_common import COBA, CUBA, EXC_FRACTION, V_INIT, emit, parse_args, stat
 EXACT_EVENTS_MAX_SYNAPSES = 5_000_000
 
 a = parse_args(__doc__.split("\n")[0])
+if a.record != "spikes" or a.precision != "f64":
+    raise SystemExit("nest_bench.py: NEST records spikes with a spike_recorder and computes in "
+                     "double: only --record spikes --precision f64")
 assert abs(EXC_FRACTION - 0.8) < 1e-12
 with stdout_to_stderr():
     import nest
@@ -87,4 +92,6 @@ emit(a, "nest", nest.__version__,
      bytes_per_synapse=(rss_built - rss_before) * 1024 * 1024 / max(synapses, 1),
      synaptic_events_exact=exact, simulate_cpu_s=simulate_cpu_s,
      min_delay_ms=ks.get("min_delay"),
-     neuron_model="iaf_psc_exp" if a.network == "cuba" else "iaf_cond_exp")
+     neuron_model="iaf_psc_exp" if a.network == "cuba" else "iaf_cond_exp",
+     recorded_spikes=spikes,
+     build="nest-simulator PyPI wheel (generic x86-64 binary)")

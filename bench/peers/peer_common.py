@@ -31,6 +31,11 @@ def parse_args(description, extra=None):
     ap.add_argument("--delay", type=float, default=None,
                     help="synaptic delay (ms); default dt, as engram bench")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--record", choices=["spikes", "none"], default="spikes",
+                    help="what the timed loop records: every spike (time, sender) in memory, as "
+                         "engram bench's default, or nothing")
+    ap.add_argument("--precision", choices=["f64", "f32"], default="f64",
+                    help="floating-point type of the state (f32: Brian2 only)")
     if extra:
         extra(ap)
     a = ap.parse_args()
@@ -110,6 +115,8 @@ def emit(a, simulator, version, *, build_s, simulate_s, spikes, synaptic_events,
         "delay_ms": a.delay,
         "p": a.p,
         "seed": a.seed,
+        "record": a.record,
+        "precision": a.precision,
         "machine": machine(),
     }
     line.update(extra)

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Runs engram, Brian2 (C++ standalone) and NEST on the same benchmark networks, interleaved
-(round 1: engram, Brian2, NEST; round 2: the same; ...), and prints Markdown tables of medians,
-ratios and firing rates, then the raw JSON lines, ready to paste into BENCHMARKS.md.
+"""Runs engram, Brian2 (C++ standalone) and NEST on the same benchmark networks on equal terms,
+interleaved (for each round and seed: engram, Brian2, NEST), and prints Markdown tables of
+medians, ratios and firing rates, then the raw JSON lines.
 
-    python3 bench/peers/side_by_side.py                       # every configuration, 3 rounds
-    python3 bench/peers/side_by_side.py --configs cuba4k --rounds 5
+Equal terms: the same networks (three seeds by default), every spike recorded in memory by all
+three during the timed loop, the same precision compared with the same precision (engram f64
+with NEST and Brian2 in double; engram f32 with Brian2 in float32), and how each was compiled
+said beside every row.
+
+    python3 bench/peers/side_by_side.py --update-benchmarks   # everything; rewrites BENCHMARKS.md's section
+    python3 bench/peers/side_by_side.py --configs cuba4k --seeds 1,2,3,4,5
     python3 bench/peers/side_by_side.py --list
 
 It builds engram (`cargo build --release`, which does nothing when the build is current) and
@@ -31,25 +36,44 @@ PYTHON = {"nest": os.path.join(PEERS, "nest", "bin", "python"),
 SCRIPT = {"nest": os.path.join(HERE, "nest_bench.py"),
           "brian2": os.path.join(HERE, "brian2_bench.py")}
 SIMULATORS = ("engram", "brian2", "nest")
+PRECISIONS = ("f64", "f32")
 RATE_TOLERANCE = 0.10   # firing rates of the peers agree with engram's within 10 %
 
-# name: (network, neurons, biological seconds, engram's thread counts, the peers' thread counts).
-# Where the peers run on several thread counts, the ratios use each peer's best median.
+# name: (network, neurons, biological seconds, engram's thread counts, the peers' thread counts,
+# delay in ms or None for delay = dt). Ratios are given against the peer at the same thread count
+# and against the peer's best median over its thread counts.
 CONFIGS = {
-    "cuba4k": ("cuba", 4000, 10.0, [1], [1]),
-    "cuba40k": ("cuba", 40000, 1.0, [1, 2], [1, 2]),
-    "coba4k": ("coba", 4000, 1.0, [1], [1]),
+    "cuba4k": ("cuba", 4000, 10.0, [1], [1], None),
+    "cuba4k-d1": ("cuba", 4000, 10.0, [1], [1], 1.0),
+    "cuba40k": ("cuba", 40000, 1.0, [1, 2], [1, 2], None),
+    "cuba40k-d1": ("cuba", 40000, 1.0, [1, 2], [1, 2], 1.0),
+    "coba4k": ("coba", 4000, 1.0, [1], [1], None),
 }
-LABEL = {"cuba4k": "CUBA 4 000, 10 s", "cuba40k": "CUBA 40 000, 1 s", "coba4k": "COBA 4 000, 1 s"}
+LABEL = {"cuba4k": "CUBA 4 000, 10 s, delay dt", "cuba4k-d1": "CUBA 4 000, 10 s, delay 1 ms",
+         "cuba40k": "CUBA 40 000, 1 s, delay dt", "cuba40k-d1": "CUBA 40 000, 1 s, delay 1 ms",
+         "coba4k": "COBA 4 000, 1 s, delay dt"}
 NAME = {"engram": "engram", "brian2": "Brian2 standalone", "nest": "NEST"}
-ENGRAM_PRECISION = ["f64"]   # set by --engram-precision
+# How each simulator's code was compiled: said beside every row, since it is not the same.
+BUILD = {"engram": "rustc, target-cpu=native",
+         "brian2": "g++ with Brian2's default flags (-O3 -ffast-math -march=native)",
+         "nest": "PyPI wheel: generic x86-64 binary"}
+# Where the simulators do not compute the same thing, said in the row.
+CAVEAT = {("coba4k", "nest"): "iaf_cond_exp integrated by GSL RKF45 (adaptive); engram and Brian2: "
+                              "exponential Euler"}
+# Simulators that have each precision: NEST computes in double only.
+HAS_PRECISION = {"f64": ("engram", "brian2", "nest"), "f32": ("engram", "brian2")}
 
 
-def command(sim, network, neurons, seconds, threads):
+def command(sim, config, threads, precision, seed):
+    network, neurons, seconds, _, _, delay = CONFIGS[config]
     common = [network, "--neurons", str(neurons), "--p", "0.02", "--seconds", str(seconds),
-              "--threads", str(threads), "--dt", "0.1"]
+              "--threads", str(threads), "--dt", "0.1", "--seed", str(seed), "--record", "spikes"]
+    if delay is not None:
+        common += ["--delay", str(delay)]
     if sim == "engram":
-        return [ENGRAM, "bench"] + common + ["--precision", ENGRAM_PRECISION[0], "--json"]
+        return [ENGRAM, "bench"] + common + ["--precision", precision, "--json"]
+    if sim == "brian2":
+        return [PYTHON[sim], SCRIPT[sim]] + common + ["--precision", precision]
     return [PYTHON[sim], SCRIPT[sim]] + common
 
 
@@ -149,7 +173,7 @@ def fmt(x, digits=3):
     return f"{x:.{digits}g}" if abs(x) < 1000 else f"{x:.0f}"
 
 
-def report(results, configs, sims, rounds, mach, vers, cmds):
+def report(results, configs, precisions, sims, rounds, seeds, mach, vers, cmds):
     out = []
     w = out.append
     w(f"Machine: {mach['cpu_model']}, {mach['cores']} cores, {mach['memory_gib']} GiB, {mach['os']}.")
@@ -158,75 +182,90 @@ def report(results, configs, sims, rounds, mach, vers, cmds):
              if r.get("loadavg_1min_before") is not None]
     busy = (f"; 1-minute load average before each run: median {statistics.median(loads):.1f} "
             f"({min(loads):.1f}–{max(loads):.1f}) on {mach['cores']} cores" if loads else "")
-    w(f"{rounds} interleaved rounds; simulate: median (min–max) wall time of the simulation "
-      f"loop; the other columns are medians{busy}.")
+    w(f"Seeds {', '.join(map(str, seeds))} (a different network and initial state each), "
+      f"{rounds} interleaved round(s) of every seed; simulate: median (min–max) over the "
+      f"{len(seeds) * rounds} runs of the wall time of the simulation loop; the other columns "
+      f"are medians{busy}. Every simulator records every spike (time, neuron) in memory during "
+      "the timed loop (engram bench --record spikes, NEST's spike_recorder, Brian2's "
+      "SpikeMonitor). Precision: the type of the neuron state; f64 rows compare engram's f64 "
+      "kernel with NEST and Brian2 in double, f32 rows engram's f32 kernel with Brian2 in "
+      "float32 (NEST has no single-precision mode).")
     w("")
-    w("| network | simulator | threads | simulate (s) | build (s) | rate (Hz) | synaptic events/s | realtime factor | peak RSS (MiB) |")
-    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    w("| network | precision | simulator | compiled as | threads | simulate (s) | build (s) | "
+      "rate (Hz) | synaptic events/s | realtime factor | peak RSS (MiB) | note |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for c in configs:
-        for sim in sims:
-            for t in sorted({k[2] for k in results if k[0] == c and k[1] == sim}):
-                rs = [r for r in results[(c, sim, t)] if "error" not in r]
-                errs = [r["error"] for r in results[(c, sim, t)] if "error" in r]
-                if not rs:
-                    w(f"| {LABEL[c]} | {NAME[sim]} | {t} | failed: {errs[0]} | | | | | |")
-                    continue
-                sims_s = [r["simulate_s"] for r in rs]
-                span = f"{fmt(statistics.median(sims_s))} ({fmt(min(sims_s))}–{fmt(max(sims_s))})"
-                if errs:
-                    span += f", {len(errs)} failed"
-                w(f"| {LABEL[c]} | {NAME[sim]} | {t} | {span} | {fmt(med(rs, 'build_s'))} | "
-                  f"{med(rs, 'mean_rate_hz'):.2f} | {fmt(med(rs, 'events_per_s'))} | "
-                  f"{fmt(med(rs, 'realtime_factor'))} | {fmt(med(rs, 'peak_rss_mb'))} |")
-    w("")
-    peers = [s for s in sims if s != "engram"]
-    if "engram" in sims and peers:
-        w("Speed-up of engram: the peer's median simulate time over engram's, the peer at its "
-          "fastest thread count (below 1: engram is slower); firing rates side by side, with the "
-          "peer's deviation from engram's.")
-        w("")
-        w("| network | engram threads | " + " | ".join(f"vs {NAME[p]}" for p in peers)
-          + " | rate engram (Hz) | " + " | ".join(f"rate {NAME[p]} (Hz)" for p in peers) + " |")
-        w("| --- | --- | " + " | ".join("---" for _ in peers) + " | --- | "
-          + " | ".join("---" for _ in peers) + " |")
-        for c in configs:
-            def ok(sim, t):
-                return [r for r in results.get((c, sim, t), []) if "error" not in r]
-
-            best = {}
-            for p in peers:
-                cands = [(med(ok(p, t), "simulate_s"), t) for t in CONFIGS[c][4] if ok(p, t)]
-                best[p] = min(cands) if cands else (None, None)
-            for t in CONFIGS[c][3]:
-                e = ok("engram", t)
-                if not e:
-                    continue
-                es = med(e, "simulate_s")
-                ratios = [f"{best[p][0] / es:.2f}× ({best[p][1]} thr.)" if best[p][0] else "–"
-                          for p in peers]
-                er = med(e, "mean_rate_hz")
-                rates = []
-                for p in peers:
-                    pr = [med(ok(p, pt), "mean_rate_hz") for pt in CONFIGS[c][4] if ok(p, pt)]
-                    if not pr:
-                        rates.append("–")
+        for prec in precisions:
+            for sim in sims:
+                for t in sorted({k[3] for k in results if k[:3] == (c, prec, sim)}):
+                    rs = [r for r in results[(c, prec, sim, t)] if "error" not in r]
+                    errs = [r["error"] for r in results[(c, prec, sim, t)] if "error" in r]
+                    head = f"| {LABEL[c]} | {prec} | {NAME[sim]} | {BUILD[sim]} | {t} |"
+                    if not rs:
+                        w(f"{head} failed: {errs[0]} | | | | | | |")
                         continue
-                    dev = pr[0] / er - 1
-                    flag = "" if abs(dev) <= RATE_TOLERANCE else " **outside ±10 %**"
-                    rates.append(f"{pr[0]:.2f} ({dev:+.1%}){flag}")
-                w(f"| {LABEL[c]} | {t} | " + " | ".join(ratios) + f" | {er:.2f} | "
-                  + " | ".join(rates) + " |")
+                    sims_s = [r["simulate_s"] for r in rs]
+                    span = f"{fmt(statistics.median(sims_s))} ({fmt(min(sims_s))}–{fmt(max(sims_s))})"
+                    if errs:
+                        span += f", {len(errs)} failed"
+                    w(f"{head} {span} | {fmt(med(rs, 'build_s'))} | "
+                      f"{med(rs, 'mean_rate_hz'):.2f} | {fmt(med(rs, 'events_per_s'))} | "
+                      f"{fmt(med(rs, 'realtime_factor'))} | {fmt(med(rs, 'peak_rss_mb'))} | "
+                      f"{CAVEAT.get((c, sim), '')} |")
+    w("")
+    if "engram" in sims and any(s != "engram" for s in sims):
+        w("Speed-up of engram at equal precision: the peer's median simulate time over engram's "
+          "(below 1: engram is slower), against the peer at the same thread count and at its "
+          "fastest thread count. Rates: medians, the peer's deviation from engram's; "
+          f"**outside ±{RATE_TOLERANCE:.0%}** marks a median deviation beyond it, and "
+          "'seeds outside' counts the seeds whose own rates deviate beyond it.")
+        w("")
+        w("| network | precision | engram threads | peer | vs peer, same threads | "
+          "vs peer, its best | rate engram (Hz) | rate peer (Hz) | seeds outside ±10 % | note |")
+        w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for c in configs:
-            if len(CONFIGS[c][3]) > 1:
-                ts = CONFIGS[c][3]
-                m = {t: med([r for r in results.get((c, "engram", t), []) if "error" not in r],
+            for prec in precisions:
+                def ok(sim, t):
+                    return [r for r in results.get((c, prec, sim, t), []) if "error" not in r]
+
+                for t in CONFIGS[c][3]:
+                    e = ok("engram", t)
+                    if not e:
+                        continue
+                    es, er = med(e, "simulate_s"), med(e, "mean_rate_hz")
+                    for p in sims:
+                        if p == "engram" or p not in HAS_PRECISION[prec]:
+                            continue
+                        cands = [(med(ok(p, pt), "simulate_s"), pt) for pt in CONFIGS[c][4]
+                                 if ok(p, pt)]
+                        if not cands:
+                            continue
+                        best = min(cands)
+                        same = med(ok(p, t), "simulate_s") if ok(p, t) else None
+                        pr = med(ok(p, best[1]), "mean_rate_hz")
+                        dev = pr / er - 1
+                        flag = "" if abs(dev) <= RATE_TOLERANCE else f" **outside ±{RATE_TOLERANCE:.0%}**"
+                        by_seed_e = {r["seed"]: r["mean_rate_hz"] for r in e}
+                        outside = sum(1 for r in ok(p, best[1]) if r["seed"] in by_seed_e and
+                                      abs(r["mean_rate_hz"] / by_seed_e[r["seed"]] - 1) > RATE_TOLERANCE)
+                        w(f"| {LABEL[c]} | {prec} | {t} | {NAME[p]} | "
+                          f"{f'{same / es:.2f}×' if same else '–'} | "
+                          f"{best[0] / es:.2f}× ({best[1]} thr.) | {er:.2f} | "
+                          f"{pr:.2f} ({dev:+.1%}){flag} | {outside} of {len(ok(p, best[1]))} | "
+                          f"{CAVEAT.get((c, p), '')} |")
+        for c in configs:
+            ts = CONFIGS[c][3]
+            if len(ts) < 2:
+                continue
+            for prec in precisions:
+                m = {t: med([r for r in results.get((c, prec, "engram", t), []) if "error" not in r],
                             "simulate_s") for t in ts}
                 if all(m.values()):
                     w("")
-                    w(f"engram on {LABEL[c]}: speed-up of {ts[-1]} threads over {ts[0]}: "
+                    w(f"engram {prec} on {LABEL[c]}: speed-up of {ts[-1]} threads over {ts[0]}: "
                       f"{m[ts[0]] / m[ts[-1]]:.2f}× (median simulate times).")
     w("")
-    w("Commands (one round, in this order):")
+    w("Commands (one round of one seed, in this order):")
     w("")
     for cmd in cmds:
         w("    " + cmd)
@@ -236,10 +275,38 @@ def report(results, configs, sims, rounds, mach, vers, cmds):
     w("```")
     for key in results:
         for r in results[key]:
-            w(json.dumps(r) if "error" not in r else json.dumps({"config": key[0], "simulator": key[1],
-                                                                 "threads": key[2], **r}))
+            w(json.dumps(r) if "error" not in r else json.dumps(
+                {"config": key[0], "precision": key[1], "simulator": key[2], "threads": key[3], **r}))
     w("```")
     return "\n".join(out)
+
+
+BEGIN = "<!-- side_by_side.py report: begin -->"
+END = "<!-- side_by_side.py report: end -->"
+
+
+def update_benchmarks(text, args):
+    """Puts the report between BENCHMARKS.md's markers, with the command that produced it."""
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    doc = open(path).read()
+    if BEGIN not in doc or END not in doc:
+        raise SystemExit(f"side_by_side: {path} lacks the markers {BEGIN} / {END}")
+    head, rest = doc.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    made = (f"Generated by `python3 bench/peers/side_by_side.py {args}` on "
+            f"{time.strftime('%Y-%m-%d')}; do not edit by hand.")
+    with open(path, "w") as f:
+        f.write(f"{head}{BEGIN}\n{made}\n\n{text}\n{END}{tail}")
+
+
+def int_list(text, what, ap):
+    try:
+        vals = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        ap.error(f"{what} {text}: expected comma-separated integers, e.g. 1,2,3")
+    if not vals:
+        ap.error(f"{what} {text}: empty")
+    return vals
 
 
 def main():
@@ -248,39 +315,45 @@ def main():
                     help=f"comma-separated, from {', '.join(CONFIGS)} (default: all)")
     ap.add_argument("--simulators", default=",".join(SIMULATORS),
                     help="comma-separated, from engram, brian2, nest (default: all three)")
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--engram-precision", choices=("f64", "f32"), default="f64",
-                    help="engram's IF_curr_exp kernel (engram bench --precision); f64 is NEST's "
-                    "arithmetic to the last bit, f32 the throughput option")
+    ap.add_argument("--precisions", default=",".join(PRECISIONS),
+                    help="comma-separated, from f64, f32 (default: both); f32 runs engram's f32 "
+                    "kernel and Brian2 in float32, NEST has no f32 mode")
+    ap.add_argument("--seeds", default="1,2,3",
+                    help="comma-separated network seeds (default 1,2,3); medians are over seeds "
+                    "and rounds")
+    ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds of every seed")
     ap.add_argument("--peer-threads", help="comma-separated thread counts for NEST and Brian2 in "
                     "every configuration (default: each configuration's own)")
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
     ap.add_argument("--no-build", action="store_true", help="do not run cargo build --release")
     ap.add_argument("--no-setup", action="store_true", help="do not run bench/peers/setup.sh")
     ap.add_argument("--out", help="also write the report to this file")
+    ap.add_argument("--update-benchmarks", action="store_true",
+                    help="replace the generated side-by-side section of BENCHMARKS.md "
+                    f"(between {BEGIN} and {END}) with this report")
     ap.add_argument("--list", action="store_true", help="print the configurations and exit")
     a = ap.parse_args()
-    ENGRAM_PRECISION[0] = a.engram_precision
-    NAME["engram"] = f"engram ({a.engram_precision})"
     configs = [c.strip() for c in a.configs.split(",") if c.strip()]
     sims = [s.strip() for s in a.simulators.split(",") if s.strip()]
-    bad = [c for c in configs if c not in CONFIGS] + [s for s in sims if s not in SIMULATORS]
+    precisions = [p.strip() for p in a.precisions.split(",") if p.strip()]
+    seeds = int_list(a.seeds, "--seeds", ap)
+    bad = ([c for c in configs if c not in CONFIGS] + [s for s in sims if s not in SIMULATORS]
+           + [p for p in precisions if p not in PRECISIONS])
     if bad or a.rounds < 1:
-        ap.error(f"unknown configuration or simulator {bad} (allowed: {list(CONFIGS)}, "
-                 f"{list(SIMULATORS)}), or --rounds < 1")
+        ap.error(f"unknown configuration, simulator or precision {bad} (allowed: {list(CONFIGS)}, "
+                 f"{list(SIMULATORS)}, {list(PRECISIONS)}), or --rounds < 1")
     sims = [s for s in SIMULATORS if s in sims]   # the interleaving order is fixed
+    precisions = [p for p in PRECISIONS if p in precisions]
     if a.peer_threads:
-        try:
-            threads = sorted({int(t) for t in a.peer_threads.split(",")})
-        except ValueError:
-            ap.error(f"--peer-threads {a.peer_threads}: expected e.g. 1 or 1,2")
+        threads = sorted(set(int_list(a.peer_threads, "--peer-threads", ap)))
         if threads[0] < 1:
             ap.error(f"--peer-threads {a.peer_threads}: thread counts must be >= 1")
         for c in CONFIGS:
-            CONFIGS[c] = CONFIGS[c][:4] + (threads,)
+            CONFIGS[c] = CONFIGS[c][:4] + (threads,) + CONFIGS[c][5:]
     if a.list:
-        for k, (net, n, s, et, pt) in CONFIGS.items():
-            print(f"{k}: {net} {n} neurons, {s} s; engram threads {et}, peer threads {pt}")
+        for k, (net, n, s, et, pt, d) in CONFIGS.items():
+            print(f"{k}: {net} {n} neurons, {s} s, delay {d or 'dt'}; engram threads {et}, "
+                  f"peer threads {pt}")
         return 0
 
     if "engram" in sims and not a.no_build:
@@ -295,26 +368,33 @@ def main():
 
     results, cmds = {}, []
     for c in configs:
-        net, n, secs, e_threads, p_threads = CONFIGS[c]
-        plan = [(s, t) for s in sims for t in (e_threads if s == "engram" else p_threads)]
-        cmds += [shown(command(s, net, n, secs, t)) for s, t in plan]
+        _, _, _, e_threads, p_threads, _ = CONFIGS[c]
+        # engram has an f32 kernel for CUBA's IF_curr_exp only.
+        plan = [(prec, s, t) for prec in precisions if prec == "f64" or CONFIGS[c][0] == "cuba"
+                for s in sims if s in HAS_PRECISION[prec]
+                for t in (e_threads if s == "engram" else p_threads)]
+        cmds += [shown(command(s, c, t, prec, seeds[0])) for prec, s, t in plan]
         for r in range(a.rounds):
-            for s, t in plan:
-                print(f"side_by_side: {c} round {r + 1}/{a.rounds}: {s}, {t} thread(s)",
-                      file=sys.stderr, flush=True)
-                res = run_one(command(s, net, n, secs, t), log, a.timeout)
-                res["round"] = r + 1
-                results.setdefault((c, s, t), []).append(res)
-                if "error" in res:
-                    print(f"side_by_side:   failed: {res['error']}", file=sys.stderr, flush=True)
-                else:
-                    print(f"side_by_side:   simulate {res['simulate_s']:.3f} s, "
-                          f"{res['mean_rate_hz']:.2f} Hz", file=sys.stderr, flush=True)
-    text = report(results, configs, sims, a.rounds, mach, vers, cmds)
+            for seed in seeds:
+                for prec, s, t in plan:
+                    print(f"side_by_side: {c} round {r + 1}/{a.rounds} seed {seed}: {s} {prec}, "
+                          f"{t} thread(s)", file=sys.stderr, flush=True)
+                    res = run_one(command(s, c, t, prec, seed), log, a.timeout)
+                    res["round"] = r + 1
+                    res.setdefault("seed", seed)
+                    results.setdefault((c, prec, s, t), []).append(res)
+                    if "error" in res:
+                        print(f"side_by_side:   failed: {res['error']}", file=sys.stderr, flush=True)
+                    else:
+                        print(f"side_by_side:   simulate {res['simulate_s']:.3f} s, "
+                              f"{res['mean_rate_hz']:.2f} Hz", file=sys.stderr, flush=True)
+    text = report(results, configs, precisions, sims, a.rounds, seeds, mach, vers, cmds)
     print(text)
     if a.out:
         with open(a.out, "w") as f:
             f.write(text + "\n")
+    if a.update_benchmarks:
+        update_benchmarks(text, " ".join(shlex.quote(x) for x in sys.argv[1:]))
     failed = sum("error" in r for rs in results.values() for r in rs)
     return 1 if failed else 0
 

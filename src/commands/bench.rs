@@ -1,6 +1,8 @@
-//! `engram bench`: build and run a benchmark network without recording, and print one JSON line
-//! with the build and simulate wall times and throughput, in the same fields as the peer scripts
-//! in `bench/peers/` (so NEST, Brian2 and engram can be compared side by side).
+//! `engram bench`: build and run a benchmark network and print one JSON line with the build and
+//! simulate wall times and throughput, in the same fields as the peer scripts in `bench/peers/`
+//! (so NEST, Brian2 and engram can be compared side by side). By default every spike is recorded
+//! in memory during the timed loop, as NEST's `spike_recorder` and Brian2's `SpikeMonitor` do in
+//! the peer scripts, so that the three do the same work.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -10,7 +12,7 @@ use clap::Args;
 use models::neurons::Precision;
 use networks::benchmarks::{build_with, Benchmark, BenchmarkConfig, BuildOptions, Connectivity};
 use serde_json::json;
-use sim_core::engine::NullObserver;
+use sim_core::engine::{MemoryObserver, NullObserver, Observer};
 
 use super::{CliError, CommandError};
 
@@ -37,6 +39,13 @@ pub struct BenchArgs {
     /// Time step (ms).
     #[arg(long, default_value_t = 0.1)]
     pub dt: f64,
+    /// Synaptic delay (ms; benchmarks only; default dt).
+    #[arg(long)]
+    pub delay: Option<f64>,
+    /// What the timed loop records: every spike (step and neuron) in memory, as the peer
+    /// scripts' NEST `spike_recorder` and Brian2 `SpikeMonitor`, or nothing.
+    #[arg(long, value_enum, default_value = "spikes")]
+    pub record: RecordArg,
     #[arg(long, default_value_t = 1234)]
     pub seed: u64,
     /// State precision of CUBA's IF_curr_exp kernel: f64 (NEST's arithmetic) or f32
@@ -78,6 +87,12 @@ fn plot(inputs: &[PathBuf], out: &std::path::Path) -> Result<(), CliError> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecordArg {
+    Spikes,
+    None,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PrecisionArg {
     F64,
     F32,
@@ -94,13 +109,13 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
         .max(1);
     let rss_before = engram::sysinfo::rss_mb().unwrap_or(0.0);
     let t_build = Instant::now();
-    let (net, model_name, duration_steps) = match network.as_str() {
+    let (net, model_name, duration_steps, delay_ms) = match network.as_str() {
         "cuba" | "coba" => {
             if let Some(o) = a.overrides.first() {
                 return Err(CliError::input(CommandError::OptionValue {
                     option: "--set",
                     value: o.clone(),
-                    allowed: "applies to model files; the benchmarks take --neurons, --p, --fanout, --dt, --seed".into(),
+                    allowed: "applies to model files; the benchmarks take --neurons, --p, --fanout, --dt, --delay, --seed".into(),
                 }));
             }
             let kind = if network == "cuba" {
@@ -117,9 +132,9 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
                 neurons: a.neurons,
                 connectivity,
                 dt_ms: a.dt,
-                delay_ms: a.dt,
+                delay_ms: a.delay.unwrap_or(a.dt),
                 seed: a.seed,
-                record_spikes: false,
+                record_spikes: a.record == RecordArg::Spikes,
             };
             let opts = BuildOptions {
                 precision: match a.precision {
@@ -136,9 +151,16 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
                     allowed: e.to_string(),
                 })
             })?;
-            (net, network.clone(), steps)
+            (net, network.clone(), steps, Some(cfg.delay_ms))
         }
         path => {
+            if let Some(d) = a.delay {
+                return Err(CliError::input(CommandError::OptionValue {
+                    option: "--delay",
+                    value: d.to_string(),
+                    allowed: format!("applies to the benchmarks; {path} sets its own delays"),
+                }));
+            }
             if a.precision != PrecisionArg::F64 {
                 return Err(CliError::input(CommandError::OptionValue {
                     option: "--precision",
@@ -151,7 +173,11 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
             let spec = networks::modelfile::load(&PathBuf::from(path), &a.overrides, Some(a.seed))
                 .map_err(CliError::input)?;
             let steps = spec.duration_steps;
-            (spec.network, path.to_string(), steps)
+            let mut net = spec.network;
+            for pop in &mut net.populations {
+                pop.record.spikes = a.record == RecordArg::Spikes;
+            }
+            (net, path.to_string(), steps, None)
         }
     };
     let mut sim = CpuBackend::new(threads).instantiate(&net);
@@ -160,9 +186,15 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
     let cpu_before = engram::sysinfo::cpu_time_s();
     let t_sim = Instant::now();
     sim.set_chunk_steps(10_000);
-    sim.run_until(duration_steps, &mut NullObserver)
+    let mut memory = MemoryObserver::default();
+    let observer: &mut dyn Observer = match a.record {
+        RecordArg::Spikes => &mut memory,
+        RecordArg::None => &mut NullObserver,
+    };
+    sim.run_until(duration_steps, observer)
         .map_err(CliError::runtime)?;
     let simulate_s = t_sim.elapsed().as_secs_f64();
+    let recorded_spikes: usize = memory.spikes.iter().map(Vec::len).sum();
     let simulate_cpu_s = engram::sysinfo::cpu_time_s()
         .zip(cpu_before)
         .map(|(b, a)| b - a);
@@ -199,6 +231,10 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
         "threads": threads,
         "precision": match a.precision { PrecisionArg::F64 => "f64", PrecisionArg::F32 => "f32" },
         "dt_ms": net.grid.dt_ms(),
+        "delay_ms": delay_ms,
+        "record": match a.record { RecordArg::Spikes => "spikes", RecordArg::None => "none" },
+        "recorded_spikes": recorded_spikes,
+        "seed": a.seed,
         "seconds": bio_s,
         "machine": { "cpu_model": engram::sysinfo::cpu_model(), "cores": engram::sysinfo::cores() },
     });

@@ -2,13 +2,12 @@
 //! outlined as they tile in triads, each chip coloured by its router entries after compression
 //! against the router's capacity, links drawn with width by their traffic) and the load of each
 //! core against the real-time budget. Written by `engram export spinnaker` (traffic: multicast
-//! routes per link; load: the export's estimate) and by `--backend spinnaker` runs (traffic:
-//! packets per link; load: measured per tick).
+//! routes per link; load: the export's estimate) and by `--backend spinnaker` runs from their
+//! `spinnaker_report.json` (traffic: packets per link; load: measured per tick).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use backends::spinnaker::report::RunReport;
 use hw_export::formats::report::Report;
 use hw_export::machine::{Chip, Machine, LINK_DELTAS, ROUTER_ENTRIES, SPINN5_CHIPS};
 use hw_export::Mapping;
@@ -29,6 +28,9 @@ pub const LOAD_SIZE: (u32, u32) = (1400, 720);
 
 /// Outline of a chip whose table exceeds its router (links are drawn in `style::color(1)`).
 const OVER_CAPACITY: RGBColor = style::PALETTE[3];
+
+/// The board's report file in a run directory.
+const SPINNAKER_REPORT: &str = "spinnaker_report.json";
 
 /// Machines with more chips show only the part around the chips with tables.
 const MAX_CHIPS_DRAWN: usize = 48 * 48;
@@ -646,13 +648,60 @@ fn save_both(
     style::save(&dir.join("core_load.png"), load)
 }
 
-/// `board_map` and `core_load` (PNG and SVG) of a run on the emulated board, into its run
-/// directory.
-pub fn run_figures(dir: &Path, report: &RunReport) -> Result<(), PlotError> {
-    let machine = backends::spinnaker::machine_by_name(&report.machine).map_err(|e| PlotError {
-        path: dir.join("board_map.png").display().to_string(),
-        message: e,
-    })?;
+/// The parts of the board's `spinnaker_report.json` the figures draw
+/// (`backends::spinnaker::report::RunReport`, read back from the file as written).
+#[derive(serde::Deserialize)]
+struct BoardReport {
+    machine: String,
+    ticks: u64,
+    budget_cycles_per_tick: f64,
+    chips: Vec<ChipRow>,
+    links: Vec<LinkRow>,
+    cores: Vec<CoreRow>,
+    cores_missing_real_time: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ChipRow {
+    x: u32,
+    y: u32,
+    router_entries: usize,
+    uncompressed_entries: usize,
+    capacity: usize,
+}
+
+#[derive(serde::Deserialize)]
+struct LinkRow {
+    x: u32,
+    y: u32,
+    link: u8,
+    packets: u64,
+}
+
+#[derive(serde::Deserialize)]
+struct CoreRow {
+    x: u32,
+    y: u32,
+    p: u8,
+    population: String,
+    cycles_per_tick_mean: f64,
+    peak_load: f64,
+}
+
+/// The figures of a backend's report file, written next to it in the run directory: for the
+/// board's `spinnaker_report.json`, `board_map` (packets per link) and `core_load` (mean and
+/// worst tick); other reports have none.
+pub fn report_figures(dir: &Path, file: &str, contents: &str) -> Result<(), PlotError> {
+    if file != SPINNAKER_REPORT {
+        return Ok(());
+    }
+    let fail = |message: String| PlotError {
+        path: dir.join(file).display().to_string(),
+        message,
+    };
+    let report: BoardReport =
+        serde_json::from_str(contents).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let machine = backends::spinnaker::machine_by_name(&report.machine).map_err(fail)?;
     let chips = report
         .chips
         .iter()
