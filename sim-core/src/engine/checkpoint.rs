@@ -330,24 +330,23 @@ fn concat_states(parts: impl Iterator<Item = KernelState>) -> KernelState {
 /// Neurons `range` of a population's state (empty arrays where the state is too short; the
 /// kernel's `load` reports that).
 fn slice_state(state: &KernelState, range: std::ops::Range<usize>) -> KernelState {
-    let (a, b) = (range.start, range.end);
+    fn part<T: Clone>(values: &[T], width: usize, range: &std::ops::Range<usize>) -> Vec<T> {
+        values
+            .get(range.start * width..range.end * width)
+            .map(|v| v.to_vec())
+            .unwrap_or_default()
+    }
     state
         .iter()
         .map(|(name, arr)| {
             let sliced = match arr {
                 StateArray::F64 { width, values } => StateArray::F64 {
                     width: *width,
-                    values: values
-                        .get(a * width..b * width)
-                        .map(|v| v.to_vec())
-                        .unwrap_or_default(),
+                    values: part(values, *width, &range),
                 },
                 StateArray::U64 { width, values } => StateArray::U64 {
                     width: *width,
-                    values: values
-                        .get(a * width..b * width)
-                        .map(|v| v.to_vec())
-                        .unwrap_or_default(),
+                    values: part(values, *width, &range),
                 },
             };
             (name.clone(), sliced)
