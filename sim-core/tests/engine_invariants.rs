@@ -22,7 +22,7 @@ use sim_core::engine::split_even;
 use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StateArray};
 use sim_core::network::{Network, Projection, RecordSpec, SynapseGenerator, SynapseList};
 use sim_core::plasticity::PairRule;
-use sim_core::rng::{stream, Domain};
+use sim_core::rng::{stream, Domain, StreamRng};
 use sim_core::{
     Checkpoint, GradedProjection, MemoryObserver, Simulation, Step, StepContext, TimeGrid,
 };
@@ -414,8 +414,8 @@ fn random_synapses(
     seed: u64,
     projection: u64,
     (n_pre, n_post, p): (u32, u32, f64),
-    mut weight: impl FnMut(&mut sim_core::rng::StreamRng) -> f64,
-    mut delay: impl FnMut(&mut sim_core::rng::StreamRng) -> u16,
+    mut weight: impl FnMut(&mut StreamRng) -> f64,
+    mut delay: impl FnMut(&mut StreamRng) -> u16,
 ) -> SynapseList {
     let mut s = SynapseList::default();
     for j in 0..n_post {
@@ -447,6 +447,18 @@ fn record_all(net: &mut Network, pop: usize, vars: Vec<usize>, interval: Step) {
     .unwrap();
 }
 
+type Draw<T> = fn(&mut StreamRng) -> T;
+
+/// Name, (pre, post, receptor), connection probability, weight and delay draws, rule.
+type HeldProjection = (
+    &'static str,
+    (usize, usize, usize),
+    f64,
+    Draw<f64>,
+    Draw<u16>,
+    Option<Arc<dyn PairRule>>,
+);
+
 /// Indices of the plastic projections of [`network`].
 const PLASTIC: [usize; 2] = [2, 3];
 
@@ -466,67 +478,41 @@ fn network(seed: u64) -> Network {
     record_all(&mut net, exc, vec![0, 1], 1);
     record_all(&mut net, inh, vec![0, 1], 3);
 
-    let size = |p: usize| [30, 23, 11][p];
-    let add = |net: &mut Network,
-               name: &str,
-               (pre, post, receptor): (usize, usize, usize),
-               synapses: SynapseList,
-               plasticity: Option<Arc<dyn PairRule>>| {
-        net.add_projection(Projection {
-            name: name.into(),
-            pre,
-            post,
-            receptor,
-            synapses,
-            plasticity,
-        })
-        .unwrap()
+    let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
+    let size = |p: usize| sizes[p];
+    let plastic = |zero_lag_depresses| -> Option<Arc<dyn PairRule>> {
+        Some(Arc::new(AdditiveRule { zero_lag_depresses }))
     };
-    // 0: per-synapse delays 1..=5, mixed-magnitude weights.
-    let s = random_synapses(
-        seed,
-        0,
-        (size(src), size(exc), 0.3),
-        |r| mixed_weight(r, 0.3),
-        |r| 1 + (r.next_u64() % 5) as u16,
-    );
-    add(&mut net, "src_exc", (src, exc, 0), s, None);
-    // 1: one weight and one delay for all (the engine's compact rows).
-    let s = random_synapses(seed, 1, (size(src), size(inh), 0.3), |_| 0.35, |_| 2);
-    add(&mut net, "src_inh", (src, inh, 0), s, None);
-    // 2, 3: plastic, one delay each, both zero-lag semantics.
-    let s = random_synapses(
-        seed,
-        2,
-        (size(exc), size(exc), 0.25),
-        |r| 0.1 + 0.3 * uniform(r),
-        |_| 3,
-    );
-    let rule = AdditiveRule {
-        zero_lag_depresses: true,
-    };
-    add(&mut net, "exc_exc", (exc, exc, 0), s, Some(Arc::new(rule)));
-    let s = random_synapses(
-        seed,
-        3,
-        (size(exc), size(inh), 0.4),
-        |r| 0.1 + 0.4 * uniform(r),
-        |_| 1,
-    );
-    let rule = AdditiveRule {
-        zero_lag_depresses: false,
-    };
-    add(&mut net, "exc_inh", (exc, inh, 0), s, Some(Arc::new(rule)));
-    // 4: inhibitory, per-synapse delays 1..=4.
-    let s = random_synapses(
-        seed,
-        4,
-        (size(inh), size(exc), 0.5),
-        |r| mixed_weight(r, 0.5),
-        |r| 1 + (r.next_u64() % 4) as u16,
-    );
-    add(&mut net, "inh_exc", (inh, exc, 1), s, None);
-    // 5: generated (never held as a list).
+    #[rustfmt::skip]
+    let held: [HeldProjection; 5] = [
+        // Per-synapse delays, mixed-magnitude weights.
+        ("src_exc", (src, exc, 0), 0.3, |r| mixed_weight(r, 0.3), |r| 1 + (r.next_u64() % 5) as u16, None),
+        // One weight and one delay for all (the engine's compact rows).
+        ("src_inh", (src, inh, 0), 0.3, |_| 0.35, |_| 2, None),
+        // Plastic, one delay each, both zero-lag semantics.
+        ("exc_exc", (exc, exc, 0), 0.25, |r| 0.1 + 0.3 * uniform(r), |_| 3, plastic(true)),
+        ("exc_inh", (exc, inh, 0), 0.4, |r| 0.1 + 0.4 * uniform(r), |_| 1, plastic(false)),
+        // Inhibitory, per-synapse delays.
+        ("inh_exc", (inh, exc, 1), 0.5, |r| mixed_weight(r, 0.5), |r| 1 + (r.next_u64() % 4) as u16, None),
+    ];
+    let mut projections: Vec<Projection> = held
+        .into_iter()
+        .enumerate()
+        .map(
+            |(k, (name, (pre, post, receptor), p, weight, delay, plasticity))| {
+                let shape = (size(pre), size(post), p);
+                Projection {
+                    name: name.into(),
+                    pre,
+                    post,
+                    receptor,
+                    synapses: random_synapses(seed, k as u64, shape, weight, delay),
+                    plasticity,
+                }
+            },
+        )
+        .collect();
+    // Generated (never held as a list).
     let g = RandomColumns {
         n_pre: size(src),
         n_post: size(inh),
@@ -535,8 +521,17 @@ fn network(seed: u64) -> Network {
         weight: 0.05,
         delay: 4,
     };
-    let s = SynapseList::generated(Arc::new(g));
-    add(&mut net, "src_inh_generated", (src, inh, 1), s, None);
+    projections.push(Projection {
+        name: "src_inh_generated".into(),
+        pre: src,
+        post: inh,
+        receptor: 1,
+        synapses: SynapseList::generated(Arc::new(g)),
+        plasticity: None,
+    });
+    for proj in projections {
+        net.add_projection(proj).unwrap();
+    }
     // Graded: the potential of exc reaches inh, delays 1..=3.
     let s = random_synapses(
         seed,
