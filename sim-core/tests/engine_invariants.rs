@@ -18,6 +18,9 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use rand::Rng;
+use sim_core::describe::{
+    ModelDescription, ModelKind, RuleDescription, SourceKind, Variable, WeightDependenceKind,
+};
 use sim_core::engine::split_even;
 use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StateArray};
 use sim_core::network::{Network, Projection, RecordSpec, SynapseGenerator, SynapseList};
@@ -52,14 +55,16 @@ struct PoissonKernel {
 }
 
 impl PopulationModel for Poisson {
-    fn type_name(&self) -> &str {
-        "toy_poisson"
-    }
-    fn receptors(&self) -> &[&'static str] {
-        &[]
-    }
-    fn state_vars(&self) -> &[&'static str] {
-        &[]
+    fn describe(&self) -> ModelDescription {
+        ModelDescription {
+            kind: ModelKind::SpikeSource(SourceKind::Poisson {
+                rate_hz: self.p * 1e4,
+                start_ms: 0.0,
+                duration_ms: f64::INFINITY,
+                probability_per_step: self.p,
+            }),
+            ..ModelDescription::neuron("toy_poisson")
+        }
     }
     fn instantiate(
         &self,
@@ -132,14 +137,21 @@ const LIF_DECAY: f64 = 0.9;
 const LIF_THRESHOLD: f64 = 1.0;
 
 impl PopulationModel for Lif {
-    fn type_name(&self) -> &str {
-        "toy_lif"
-    }
-    fn receptors(&self) -> &[&'static str] {
-        &["excitatory", "inhibitory"]
-    }
-    fn state_vars(&self) -> &[&'static str] {
-        &["v", "digest"]
+    fn describe(&self) -> ModelDescription {
+        ModelDescription {
+            receptors: vec!["excitatory", "inhibitory"],
+            state: vec![
+                Variable {
+                    name: "v",
+                    unit: "",
+                },
+                Variable {
+                    name: "digest",
+                    unit: "",
+                },
+            ],
+            ..ModelDescription::neuron("toy_lif")
+        }
     }
     fn graded_outputs(&self) -> &[&'static str] {
         &["v"]
@@ -296,14 +308,15 @@ struct RecorderKernel {
 }
 
 impl PopulationModel for Recorder {
-    fn type_name(&self) -> &str {
-        "toy_recorder"
-    }
-    fn receptors(&self) -> &[&'static str] {
-        &["in"]
-    }
-    fn state_vars(&self) -> &[&'static str] {
-        &["input"]
+    fn describe(&self) -> ModelDescription {
+        ModelDescription {
+            receptors: vec!["in"],
+            state: vec![Variable {
+                name: "input",
+                unit: "",
+            }],
+            ..ModelDescription::neuron("toy_recorder")
+        }
     }
     fn instantiate(
         &self,
@@ -361,6 +374,19 @@ impl PairRule for AdditiveRule {
     }
     fn depress(&self, w: f64, y: f64) -> f64 {
         (w - 0.011 * y).max(0.0)
+    }
+    fn describe(&self) -> RuleDescription {
+        RuleDescription {
+            tau_plus: self.tau_plus(),
+            tau_minus: self.tau_minus(),
+            a_plus: 0.013,
+            a_minus: 0.011,
+            weight_dependence: WeightDependenceKind::Additive,
+            w_min: 0.0,
+            w_max: 1.0,
+            additive_amplitudes_scaled_by_w_max: false,
+            depress_at_zero_lag: self.zero_lag_depresses,
+        }
     }
 }
 
