@@ -143,6 +143,13 @@ pub trait PopulationModel: Send + Sync + Debug {
         None
     }
 
+    /// For a Poisson spike source, the probability that one of its neurons spikes in one step
+    /// (rate·dt); `None` for every other model. SpiNNaker's weight scaling reads a source's rate
+    /// through it.
+    fn poisson_spike_probability(&self) -> Option<f64> {
+        None
+    }
+
     /// Names of the continuous values each neuron sends every step through graded projections,
     /// e.g. `["SIC"]` for an astrocyte; most models have none.
     fn graded_outputs(&self) -> &[&'static str] {

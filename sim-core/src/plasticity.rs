@@ -30,6 +30,11 @@ pub trait PairRule: Send + Sync + Debug {
     fn potentiate(&self, w: f64, x: f64) -> f64;
     /// The weight after depression by a post trace value `y` (already decayed), clamped.
     fn depress(&self, w: f64, y: f64) -> f64;
+    /// The range `(w_min, w_max)` the rule keeps weights in, if it has one. SpiNNaker's weight
+    /// scaling counts a plastic synapse at `w_max`.
+    fn weight_bounds(&self) -> Option<(f64, f64)> {
+        None
+    }
     /// The concrete rule, for backends that run it in their own arithmetic; `None` by default.
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         None

@@ -81,6 +81,9 @@ impl PopulationModel for SpikeSourcePoisson {
     fn type_name(&self) -> &str {
         "SpikeSourcePoisson"
     }
+    fn poisson_spike_probability(&self) -> Option<f64> {
+        Some(self.p_spike)
+    }
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }

@@ -153,6 +153,9 @@ impl PairRule for Stdp {
         };
         w.max(self.weight.bounds().0)
     }
+    fn weight_bounds(&self) -> Option<(f64, f64)> {
+        Some(self.weight.bounds())
+    }
     fn as_any(&self) -> Option<&dyn std::any::Any> {
         Some(self)
     }
