@@ -3,21 +3,15 @@
 //! three published experiments (90 + 851 + 140 ms). The criterion is 0 differing
 //! (population column, ms) cells.
 
+#[path = "support/recordings.rs"]
+mod published;
+
 use std::collections::BTreeSet;
 
 use networks::ca3;
+use published::recordings;
 use serde_json::Value;
 use sim_core::{MemoryObserver, Simulation, Step};
-
-fn recordings() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/reference/ca3_cam_spinnaker_recordings.json"
-    );
-    let text =
-        std::fs::read_to_string(path).expect("the reference recordings are beside the checkout");
-    serde_json::from_str(&text).expect("valid JSON")
-}
 
 /// Spikes `(step, neuron)` per population.
 type Spikes = Vec<Vec<(Step, u32)>>;
@@ -31,7 +25,8 @@ fn replay(name: &str, threads: usize) -> (usize, usize, usize) {
 /// [`replay`], also returning the simulated spikes per population.
 fn replay_spikes(name: &str, threads: usize) -> (usize, usize, usize, Spikes) {
     let rec = recordings();
-    let (size, sim_time, input) = ca3::recorded_experiment(&rec["experiments"][name]).unwrap();
+    let (size, sim_time, input) =
+        published::recorded_experiment(&rec["experiments"][name]).unwrap();
     let memory = ca3::build(size, input).unwrap();
     let mut sim = Simulation::with_threads(&memory.network, threads);
     let mut obs = MemoryObserver::default();
@@ -43,13 +38,13 @@ fn replay_spikes(name: &str, threads: usize) -> (usize, usize, usize, Spikes) {
 /// Counts the (column, ms) cells where `spikes` (per population) differ from the recording.
 fn compare(rec: &Value, name: &str, spikes: &[Vec<(Step, u32)>]) -> (usize, usize, usize) {
     let e = &rec["experiments"][name];
-    let c = ca3::compare_with_recording(e, spikes);
+    let c = published::compare_with_recording(e, spikes);
     for l in &c.lines {
         eprintln!("{name}: {l}");
     }
     // Every population of the network is covered by the columns.
-    let size = ca3::recorded_experiment(e).unwrap().0;
-    let covered: BTreeSet<usize> = ca3::json_columns(size)
+    let size = published::recorded_experiment(e).unwrap().0;
+    let covered: BTreeSet<usize> = published::json_columns(size)
         .iter()
         .map(|c| c.population)
         .collect();
@@ -98,17 +93,7 @@ fn the_recordings_are_reproduced_on_two_threads_too() {
 #[test]
 fn the_example_files_reproduce_the_recordings() {
     let rec = recordings();
-    for (file, name) in [
-        (
-            "e1_functional.toml",
-            "1_learn_recall_by_cue_and_cont_forget",
-        ),
-        (
-            "e2_pyramidal_sequence.toml",
-            "2_tb2_piramidal_sequence_cont",
-        ),
-        ("e3_state_map.toml", "3_state_map_app"),
-    ] {
+    for (file, name) in published::EXAMPLE_FILES {
         let exp = ca3::load_experiment(format!(
             "{}/../examples/cam/{file}",
             env!("CARGO_MANIFEST_DIR")

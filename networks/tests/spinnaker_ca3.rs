@@ -3,21 +3,14 @@
 //! hw_export onto a SpiNN-5 board, run in sPyNNaker's fixed point with every spike routed
 //! through the compressed tables. The criterion is 0 differing (population column, ms) cells.
 
+#[path = "support/recordings.rs"]
+mod published;
+
 use backends::spinnaker::Board;
 use hw_export::machine::Machine;
 use networks::ca3;
-use serde_json::Value;
+use published::recordings;
 use sim_core::MemoryObserver;
-
-fn recordings() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/reference/ca3_cam_spinnaker_recordings.json"
-    );
-    let text =
-        std::fs::read_to_string(path).expect("the reference recordings are beside the checkout");
-    serde_json::from_str(&text).expect("valid JSON")
-}
 
 /// Runs experiment `name` on a SpiNN-5 board; returns (differing cells, cells, recorded spikes).
 fn replay(name: &str) -> (usize, usize, usize) {
@@ -28,7 +21,7 @@ fn replay(name: &str) -> (usize, usize, usize) {
 fn replay_on(name: &str, machine: Machine, one_chip: bool) -> (usize, usize, usize) {
     let rec = recordings();
     let e = &rec["experiments"][name];
-    let (size, sim_time, input) = ca3::recorded_experiment(e).unwrap();
+    let (size, sim_time, input) = published::recorded_experiment(e).unwrap();
     let memory = ca3::build(size, input).unwrap();
     let mut board = Board::new(&memory.network, &machine, "spinn5").unwrap();
     let mut obs = MemoryObserver::default();
@@ -53,7 +46,7 @@ fn replay_on(name: &str, machine: Machine, one_chip: bool) -> (usize, usize, usi
         assert!(report.chips.len() >= 5);
     }
 
-    let c = ca3::compare_with_recording(e, &obs.spikes);
+    let c = published::compare_with_recording(e, &obs.spikes);
     for l in &c.lines {
         eprintln!("{name} on the board: {l}");
     }
@@ -112,7 +105,7 @@ fn the_recordings_are_reproduced_with_the_memory_spread_over_chips() {
 fn final_weights_agree_with_the_f64_engine() {
     let rec = recordings();
     let e = &rec["experiments"]["2_tb2_piramidal_sequence_cont"];
-    let (size, sim_time, input) = ca3::recorded_experiment(e).unwrap();
+    let (size, sim_time, input) = published::recorded_experiment(e).unwrap();
     let memory = ca3::build(size, input).unwrap();
     let mut board = Board::new(&memory.network, &Machine::spinn5(), "spinn5").unwrap();
     board
