@@ -20,7 +20,6 @@ pub mod fabric;
 pub mod fixed;
 pub mod neuron;
 pub mod report;
-pub mod scaling;
 pub mod stdp;
 pub mod synapses;
 
