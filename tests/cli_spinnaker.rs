@@ -1,6 +1,7 @@
 //! `--backend spinnaker` through the command line: the CA3 memory on the board answers as the
 //! ideal CAM and writes its run report; broken routing tables fail the run (exit 1, run
-//! directory marked failed); a model at dt ≠ 1 ms is refused (exit 2).
+//! directory marked failed); a model at dt ≠ 1 ms is refused (exit 2); a model file's
+//! `[experiment]` runs its trials on the board.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -237,4 +238,85 @@ fn unsupported_models_and_delays_are_refused_with_exit_code_2() {
     );
     assert_eq!(res.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&res.stderr).contains("--machine 7x7"));
+}
+
+/// A model file's `[experiment]` runs its trials on the board too; a trial whose packets are
+/// lost (here: routers without tables) fails the run.
+#[test]
+fn a_model_file_experiment_runs_its_trials_on_the_board() {
+    let out = out_dir("spinn-run-experiment");
+    std::fs::create_dir_all(&out).unwrap();
+    let model = out.join("recall.toml");
+    std::fs::write(
+        &model,
+        r#"
+dt = 1.0
+duration = 100.0
+seed = 3
+
+[populations.units]
+cell_type = "IF_curr_exp"
+size = 40
+integration = "spynnaker"
+params = { tau_m = 10.0, cm = 0.25, v_thresh = -55.0, tau_refrac = 2.0 }
+
+[populations.noise]
+cell_type = "SpikeSourcePoisson"
+size = 40
+params = { rate = 20.0 }
+
+[projections.noise_units]
+pre = "noise"
+post = "units"
+connector = { type = "OneToOneConnector" }
+weight = 0.5
+delay = 1.0
+
+[experiment]
+type = "delayed_recall"
+readout = "units"
+items = 4
+settle = 50.0
+cue = { rate = 300.0, duration = 50.0, weight = 1.0 }
+probe = { rate = 60.0, duration = 30.0, weight = 0.8 }
+delays = [0.0, 50.0]
+trials = 4
+
+[experiment.conditions]
+base = []
+"#,
+    )
+    .unwrap();
+    let model = model.to_str().unwrap();
+    let res = engram(
+        &["run", model, "--backend", "spinnaker", "--quiet"],
+        &out.join("run"),
+    );
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(res.status.success(), "{stderr}");
+    let run = json(out.join("run/run.json"));
+    assert_eq!(run["status"], "complete");
+    assert_eq!(run["backend"], "spinnaker");
+    assert_eq!(run["extra"]["recall"].as_array().unwrap().len(), 2);
+    let csv = std::fs::read_to_string(out.join("run/recall.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+
+    let no_tables = out.join("no_tables.json");
+    save_tables(&no_tables, &[]).unwrap();
+    let res = engram(
+        &[
+            "run",
+            model,
+            "--backend",
+            "spinnaker",
+            "--quiet",
+            "--routing-tables",
+            no_tables.to_str().unwrap(),
+        ],
+        &out.join("broken"),
+    );
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("packets dropped"), "{stderr}");
+    assert_eq!(json(out.join("broken/run.json"))["status"], "failed");
 }

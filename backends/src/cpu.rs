@@ -8,7 +8,9 @@
 
 use std::ops::Range;
 
-use sim_core::{Network, Simulation};
+use sim_core::{Checkpoint, Counters, Network, Observer, Simulation, Step};
+
+use crate::backend::{Backend, BackendError, BackendReport};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CpuBackend {
@@ -66,6 +68,48 @@ impl CpuBackend {
         (0..k)
             .map(|s| per_pop.iter().map(|r| r[s].clone()).collect())
             .collect()
+    }
+}
+
+/// The engine, loaded by [`CpuBackend::instantiate`], is the CPU backend.
+impl Backend for Simulation {
+    fn step(&self) -> Step {
+        Simulation::step(self)
+    }
+
+    fn run_until(&mut self, end: Step, observer: &mut dyn Observer) -> Result<(), BackendError> {
+        Ok(Simulation::run_until(self, end, observer)?)
+    }
+
+    fn counters(&self) -> Counters {
+        Simulation::counters(self)
+    }
+
+    fn plastic_weights(&self, projection: usize) -> Option<Vec<f64>> {
+        // The engine gives a static projection no weights to read back.
+        let w = self.weights(projection);
+        (!w.is_empty()).then_some(w)
+    }
+
+    fn checkpoint(&self) -> Option<Checkpoint> {
+        Some(Simulation::checkpoint(self))
+    }
+
+    fn restore(&mut self, checkpoint: &Checkpoint) -> Result<(), BackendError> {
+        Ok(Simulation::restore(self, checkpoint)?)
+    }
+
+    fn stamps_at_emission(&self) -> bool {
+        false
+    }
+
+    fn report(&self) -> BackendReport {
+        BackendReport {
+            backend: "cpu",
+            threads: self.threads(),
+            machine: None,
+            details: None,
+        }
     }
 }
 

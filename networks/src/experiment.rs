@@ -10,16 +10,17 @@
 //! networks and inputs: the comparison between conditions is paired.
 //!
 //! A condition is a list of `--set` overrides applied to the model file, e.g. astrocyte gains
-//! set to 0. Results do not depend on the number of threads (each trial is one single-threaded
-//! simulation; threads only run trials side by side).
+//! set to 0. Trials run on the backend given (each on one thread; the backend's threads run
+//! trials side by side), so results do not depend on the number of threads.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use backends::BackendChoice;
 use rand::RngExt;
 use serde::Serialize;
 use sim_core::rng::{self, Domain};
-use sim_core::{Network, Observer, Projection, RecordSpec, Simulation, Step, SynapseList};
+use sim_core::{Network, Observer, Projection, RecordSpec, Step, SynapseList};
 
 use crate::modelfile::{parse_str, Drive, ExperimentEntry, ModelFileError, ModelSpec};
 use models::neurons::SpikeSourceArray;
@@ -163,11 +164,13 @@ pub fn check_conditions(spec: &ModelSpec) -> Result<(), ExperimentError> {
     Ok(())
 }
 
-/// Runs the `[experiment]` of `spec` (which must have one) on `threads` threads.
+/// Runs the `[experiment]` of `spec` (which must have one) on `backend`.
 pub fn run_delayed_recall(
     spec: &ModelSpec,
-    threads: usize,
+    backend: &BackendChoice,
 ) -> Result<Vec<RecallRow>, ExperimentError> {
+    let side_by_side = backend.threads();
+    let trial_backend = backend.with_threads(1);
     let exp: &ExperimentEntry = spec
         .experiment
         .as_ref()
@@ -232,7 +235,7 @@ pub fn run_delayed_recall(
         add_drive(net, "experiment_cue", readout, cue, exp.cue.weight);
         add_drive(net, "experiment_probe", readout, probe, exp.probe.weight);
         net.populations[readout].record.spikes = true;
-        let mut sim = Simulation::single(net);
+        let mut sim = trial_backend.load(net).map_err(|e| e.to_string())?;
         let mut counter = ProbeCounter {
             pop: readout,
             from: probe_start,
@@ -241,10 +244,14 @@ pub fn run_delayed_recall(
         };
         sim.run_until(probe_start + probe_steps + 1, &mut counter)
             .map_err(|e| e.to_string())?;
+        // A trial whose spikes were lost on the way (on the board) counts nothing.
+        if let Some(failure) = sim.report().details.and_then(|d| d.failure) {
+            return Err(failure);
+        }
         Ok(counter.counts)
     };
     std::thread::scope(|scope| {
-        for _ in 0..threads.max(1).min(trials.len()) {
+        for _ in 0..side_by_side.max(1).min(trials.len()) {
             scope.spawn(|| loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some(tr) = trials.get(k) else { break };

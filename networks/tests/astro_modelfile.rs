@@ -6,6 +6,8 @@
 mod astro_fixtures;
 
 use astro_fixtures::{meta, num, Csv};
+use backends::cpu::CpuBackend;
+use backends::BackendChoice;
 use networks::modelfile::{load, parse_str};
 use sim_core::{MemoryObserver, Simulation, Step};
 
@@ -209,6 +211,10 @@ fn short_retention(extra: &[&str]) -> networks::modelfile::ModelSpec {
     .unwrap()
 }
 
+fn cpu(threads: usize) -> BackendChoice {
+    BackendChoice::Cpu(CpuBackend::new(threads))
+}
+
 #[test]
 fn astro_retention_experiment_is_thread_independent() {
     let spec = short_retention(&[]);
@@ -221,8 +227,8 @@ fn astro_retention_experiment_is_thread_independent() {
         .map(|(n, _)| n.as_str())
         .collect();
     assert_eq!(names[0], "astro_off", "conditions keep the file's order");
-    let one = networks::experiment::run_delayed_recall(&spec, 1).unwrap();
-    let two = networks::experiment::run_delayed_recall(&spec, 2).unwrap();
+    let one = networks::experiment::run_delayed_recall(&spec, &cpu(1)).unwrap();
+    let two = networks::experiment::run_delayed_recall(&spec, &cpu(2)).unwrap();
     assert_eq!(one, two);
     assert_eq!(one.len(), names.len() * 2);
     for r in &one {
@@ -235,7 +241,7 @@ fn astro_retention_bad_condition_names_it() {
     let spec = short_retention(&[
         "experiment.conditions.astro_off=[\"populations.units.params.kappa_theta=-x\"]",
     ]);
-    let err = networks::experiment::run_delayed_recall(&spec, 1).unwrap_err();
+    let err = networks::experiment::run_delayed_recall(&spec, &cpu(1)).unwrap_err();
     let msg = err.to_string();
     println!("{msg}");
     assert!(matches!(

@@ -2,8 +2,12 @@
 //! recall by any fragment of content, forgetting by relearning, the timing rules, and its
 //! documented departures from an ideal content-addressable memory on random operation streams.
 
+#[path = "support/cam_run.rs"]
+mod cam_run;
+
 use std::collections::BTreeSet;
 
+use cam_run::CamRunExt;
 use networks::ca3::{self, Ca3Size, CamError, Operation, Scheduled};
 
 fn set(v: &[u32]) -> BTreeSet<u32> {

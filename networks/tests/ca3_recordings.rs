@@ -4,19 +4,24 @@
 //! criterion is on the others: every recorded non-input spike reproduced (same population,
 //! neuron and ms) and no other. The (population column, ms) cells are compared too, IN included.
 
-mod ca3_common;
+#[path = "support/recordings.rs"]
+mod published;
+#[path = "support/threshold_checks.rs"]
+mod threshold_checks;
 
-use ca3_common::{assert_reproduced, recordings, run_cpu_probed, EXPERIMENTS};
 use networks::ca3;
+use published::{assert_reproduced, recordings, EXPERIMENTS};
 use serde_json::Value;
 use sim_core::{MemoryObserver, Simulation, Step};
+use threshold_checks::run_cpu_probed;
 
 /// Spikes `(step, neuron)` per population.
 type Spikes = Vec<Vec<(Step, u32)>>;
 
 /// Runs recorded experiment `name` on `threads` threads.
 fn replay(rec: &Value, name: &str, threads: usize) -> Spikes {
-    let (size, sim_time, input) = ca3::recorded_experiment(&rec["experiments"][name]).unwrap();
+    let (size, sim_time, input) =
+        published::recorded_experiment(&rec["experiments"][name]).unwrap();
     let memory = ca3::build(size, input).unwrap();
     let mut sim = Simulation::with_threads(&memory.network, threads);
     let mut obs = MemoryObserver::default();
@@ -72,7 +77,7 @@ fn the_recorded_runs_stay_far_from_the_threshold() {
     let documented = [0.3199, 0.2218, 0.7284];
     for ((short, name), documented) in EXPERIMENTS.into_iter().zip(documented) {
         let e = &rec["experiments"][name];
-        let (size, sim_time, input) = ca3::recorded_experiment(e).unwrap();
+        let (size, sim_time, input) = published::recorded_experiment(e).unwrap();
         let memory = ca3::build(size, input).unwrap();
         let probed = run_cpu_probed(&memory.network, sim_time);
         // Probing step by step changes nothing.

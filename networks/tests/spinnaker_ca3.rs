@@ -4,12 +4,13 @@
 //! through the compressed tables. The criterion: every recorded non-input spike reproduced (same
 //! population, neuron and ms) and no other; the (population column, ms) cells are compared too.
 
-mod ca3_common;
+#[path = "support/recordings.rs"]
+mod published;
 
 use backends::spinnaker::Board;
-use ca3_common::{assert_reproduced, recordings, EXPERIMENTS};
 use hw_export::machine::Machine;
 use networks::ca3;
+use published::{assert_reproduced, recordings, EXPERIMENTS};
 use sim_core::MemoryObserver;
 
 /// Runs experiment `short` (E1, E2, E3) on a SpiNN-5 board and checks that every recorded
@@ -23,7 +24,7 @@ fn replay_on(short: &str, machine: Machine, one_chip: bool) -> usize {
     let name = EXPERIMENTS.iter().find(|e| e.0 == short).unwrap().1;
     let rec = recordings();
     let e = &rec["experiments"][name];
-    let (size, sim_time, input) = ca3::recorded_experiment(e).unwrap();
+    let (size, sim_time, input) = published::recorded_experiment(e).unwrap();
     let memory = ca3::build(size, input).unwrap();
     let mut board = Board::new(&memory.network, &machine, "spinn5").unwrap();
     let mut obs = MemoryObserver::default();
@@ -90,7 +91,7 @@ fn the_recordings_are_reproduced_with_the_memory_spread_over_chips() {
 fn final_weights_agree_with_the_f64_engine() {
     let rec = recordings();
     let e = &rec["experiments"][EXPERIMENTS[1].1];
-    let (size, sim_time, input) = ca3::recorded_experiment(e).unwrap();
+    let (size, sim_time, input) = published::recorded_experiment(e).unwrap();
     let memory = ca3::build(size, input).unwrap();
     let mut board = Board::new(&memory.network, &Machine::spinn5(), "spinn5").unwrap();
     board

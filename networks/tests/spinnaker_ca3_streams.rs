@@ -4,17 +4,21 @@
 //! each backend) together with the plastic weights that fed the neuron in that step, and the
 //! divergence is attributed to one of the board's two departures from the f64 engine.
 
-mod ca3_common;
+#[path = "support/cam_run.rs"]
+mod cam_run;
+#[path = "support/threshold_checks.rs"]
+mod threshold_checks;
 
 use std::collections::BTreeSet;
 
 use backends::spinnaker::stdp::MAX_POST_EVENTS;
 use backends::spinnaker::Board;
-use ca3_common::{run_board_probed, run_cpu_probed, Probed, Spike};
+use cam_run::{CamRunExt, Disagreements};
 use hw_export::machine::Machine;
 use models::neurons::IfCurrExp;
 use networks::ca3::{self, Ca3Network, Ca3Size, Scheduled};
 use sim_core::{MemoryObserver, Simulation, Step};
+use threshold_checks::{run_board_probed, run_cpu_probed, Probed, Spike};
 
 const SIZE: Ca3Size = Ca3Size {
     cues: 5,
@@ -71,8 +75,8 @@ struct StreamResult {
     operations: usize,
     first: Vec<Divergence>,
     /// Each backend's answers against the ideal CAM.
-    cpu: ca3::Disagreements,
-    board: ca3::Disagreements,
+    cpu: Disagreements,
+    board: Disagreements,
 }
 
 fn all_spikes(p: &Probed) -> BTreeSet<Spike> {
@@ -335,7 +339,7 @@ fn board_and_cpu_agree_until_a_full_post_history_or_weight_rounding_decides() {
     // The answers against the ideal CAM: [wrong learns, wrong recalls by cue, content queries
     // with extra cues, content queries, content queries with missing cues]. The CPU backend's
     // are those docs/CAM.md quotes.
-    let totals = |f: fn(&StreamResult) -> &ca3::Disagreements| {
+    let totals = |f: fn(&StreamResult) -> &Disagreements| {
         short.iter().map(f).fold([0; 5], |a, d| {
             [
                 a[0] + d.learn_wrong,

@@ -6,14 +6,13 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use backends::cpu::CpuBackend;
-use backends::BackendKind;
 use clap::Args;
 use engram::plot::Marker;
 use engram::rundir::{draw_raster, ModelInfo, RunDir, RunInfo};
 use networks::ca3::{self, Operation, RecallRow, POPULATIONS};
 use sim_core::npy::{write_npy_1d, write_npy_2d};
 
+use super::backend::{backend_error, finish_report, BackendArgs};
 use super::{CliError, CommandError};
 
 #[derive(Args)]
@@ -23,11 +22,8 @@ pub struct CamArgs {
     /// The run directory to write.
     #[arg(long)]
     pub out: PathBuf,
-    /// Where to run: cpu, or spinnaker (the memory on an emulated board).
-    #[arg(long, default_value = "cpu")]
-    pub backend: String,
     #[command(flatten)]
-    pub board: super::spinnaker::BoardArgs,
+    pub backend: BackendArgs,
     /// Threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -83,7 +79,7 @@ fn csv(rows: &[RecallRow]) -> String {
 }
 
 pub fn cam(a: CamArgs) -> Result<(), CliError> {
-    let backend = super::backend(&a.backend)?;
+    let choice = a.backend.choose(a.threads)?;
     let name = a.experiment.display().to_string();
     let experiment_error = |message| {
         CliError::input(ca3::CamError::Experiment {
@@ -94,41 +90,13 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
     let text = std::fs::read_to_string(&a.experiment)
         .map_err(|e| experiment_error(format!("cannot read: {e}")))?;
     let exp = ca3::parse_experiment(&text).map_err(experiment_error)?;
-    let threads = a
-        .threads
-        .unwrap_or_else(CpuBackend::available_threads)
-        .max(1);
 
     let t = Instant::now();
-    let (run, board) = match backend {
-        BackendKind::Cpu => (
-            ca3::run(exp.size, &exp.schedule, threads, exp.min_steps)
-                .map_err(|e| CliError::input_in(&name, e))?,
-            None,
-        ),
-        BackendKind::Spinnaker => {
-            let (memory, steps) = ca3::prepare(exp.size, &exp.schedule, exp.min_steps, exp.seed)
-                .map_err(|e| CliError::input_in(&name, e))?;
-            let mut board = super::spinnaker::board(&memory.network, &a.board)?;
-            let mut obs = sim_core::MemoryObserver::default();
-            board
-                .run_until(steps, &mut obs)
-                .map_err(|e| CliError::runtime_in(&name, e))?;
-            // Settled, so that the files mean what the CPU backend's mean (see
-            // docs/SPINNAKER_BACKEND.md).
-            let weights = |p| {
-                board
-                    .settled_plastic_weights(p)
-                    .expect("a plastic projection")
-            };
-            let (c2k, k2c) = (
-                weights(memory.cue_to_content),
-                weights(memory.content_to_cue),
-            );
-            let run = ca3::assemble(memory, &exp.schedule, steps, obs.spikes, c2k, k2c);
-            (run, Some(board))
-        }
-    };
+    let (memory, steps) = ca3::prepare(exp.size, &exp.schedule, exp.min_steps, exp.seed)
+        .map_err(|e| CliError::input_in(&name, e))?;
+    let mut backend = super::backend::load(&choice, &memory.network, &name)?;
+    let run = ca3::run_loaded(memory, &exp.schedule, steps, backend.as_mut())
+        .map_err(|e| backend_error(&name, e))?;
     let wall = t.elapsed().as_secs_f64();
 
     let net = &run.memory.network;
@@ -137,8 +105,8 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
         sha256: engram::rundir::sha256_hex(text.as_bytes()),
         overrides: Vec::new(),
     };
-    let mut info = RunInfo::new("cam", model, &a.backend, net);
-    info.threads = if board.is_some() { 1 } else { threads };
+    let mut info = RunInfo::new("cam", model, choice.name(), net);
+    info.threads = choice.threads();
     info.duration_ms = run.steps as f64 * ca3::DT_MS;
     info.simulate_s = wall;
     info.steps_done = run.steps;
@@ -194,6 +162,8 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
     }
     dir.info.spikes = total;
     dir.info.spikes_per_s = total as f64 / wall.max(1e-12);
+    dir.info.synaptic_events = backend.counters().synaptic_events;
+    dir.info.synaptic_events_per_s = dir.info.synaptic_events as f64 / wall.max(1e-12);
     dir.info.extra.insert("cues".into(), n.into());
     dir.info.extra.insert("content_bits".into(), m.into());
     dir.info
@@ -221,12 +191,10 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
     };
     draw_raster(&a.out, net, run.steps as f64 * ca3::DT_MS, &markers)
         .map_err(|e| CliError::runtime(CommandError::Plot(e)))?;
-    if let Some(board) = &board {
-        if let Some(failure) = super::spinnaker::finish_report(&mut dir, board, a.quiet)? {
-            let msg = format!("{name}: {failure}");
-            dir.finish(Some(msg))?;
-            return Err(CliError::runtime_in(&name, CommandError::BoardRun(failure)));
-        }
+    if let Some(failure) = finish_report(&mut dir, backend.as_ref(), a.quiet)? {
+        let err = CliError::runtime_in(&name, CommandError::BoardRun(failure));
+        dir.finish(Some(err.to_string()))?;
+        return Err(err);
     }
     dir.finish(None)?;
 

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use backends::BackendChoice;
 use engram::plot::line_plot_png;
 use engram::rundir::{ModelInfo, RunDir, RunInfo};
 use networks::experiment::{
@@ -48,20 +49,22 @@ pub fn run(
     spec: &ModelSpec,
     model_file: &str,
     out: &Path,
-    threads: usize,
+    backend: &BackendChoice,
     quiet: bool,
 ) -> Result<(), CliError> {
     let exp = spec.experiment.as_ref().expect("called for experiments");
-    // Bad conditions are bad input: report them before a run directory exists.
+    // Bad conditions, and a network the backend cannot run, are bad input: report them before
+    // a run directory exists.
     check_conditions(spec).map_err(input_error)?;
     let net = &spec.network;
+    super::backend::check(backend, net, model_file)?;
     let model = ModelInfo {
         file: model_file.to_string(),
         sha256: spec.sha256.clone(),
         overrides: spec.overrides.clone(),
     };
-    let mut info = RunInfo::new("run", model, "cpu", net);
-    info.threads = threads;
+    let mut info = RunInfo::new("run", model, backend.name(), net);
+    info.threads = backend.threads();
     info.extra
         .insert("experiment".into(), "delayed_recall".into());
     let mut dir = RunDir::create(out, info)
@@ -76,7 +79,7 @@ pub fn run(
         );
     }
     let t0 = Instant::now();
-    let rows = match run_delayed_recall(spec, threads) {
+    let rows = match run_delayed_recall(spec, backend) {
         Ok(rows) => rows,
         Err(e @ ExperimentError::Input(_)) => return Err(input_error(e)),
         Err(e) => {

@@ -1,12 +1,12 @@
 //! One module per subcommand.
 
+pub mod backend;
 pub mod bench;
 pub mod cam;
 pub mod compress;
 pub mod experiment;
 pub mod export;
 pub mod run;
-pub mod spinnaker;
 
 use std::fmt;
 
@@ -63,22 +63,6 @@ impl CliError {
         }
     }
 
-    /// The same error, reported as `context: ...` (e.g. the file it is in).
-    pub fn in_file(self, context: impl fmt::Display) -> Self {
-        match self {
-            CliError::Coded {
-                code,
-                exit_code,
-                message,
-            } => CliError::Coded {
-                code,
-                exit_code,
-                message: format!("{context}: {message}"),
-            },
-            e => e,
-        }
-    }
-
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Input(_) => INPUT,
@@ -109,10 +93,4 @@ impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         CliError::runtime(CommandError::Output(e))
     }
-}
-
-/// The `--backend` of a command.
-pub fn backend(name: &str) -> Result<backends::BackendKind, CliError> {
-    name.parse::<backends::BackendKind>()
-        .map_err(|_| CliError::input(CommandError::Backend(name.to_string())))
 }

@@ -4,14 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use backends::cpu::CpuBackend;
-use backends::BackendKind;
 use clap::Args;
 use engram::rundir::{draw_raster, ModelInfo, Recorder, RecorderPositions, RunDir, RunInfo};
 use serde::{Deserialize, Serialize};
 use sim_core::engine::CheckpointError;
-use sim_core::{Checkpoint, Simulation, Step};
+use sim_core::{Checkpoint, Step};
 
+use super::backend::{backend_error, finish_report, BackendArgs};
 use super::{CliError, CommandError};
 
 #[derive(Args)]
@@ -29,11 +28,8 @@ pub struct RunArgs {
     /// Threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Where to run: cpu, or spinnaker (the mapped network on an emulated board; dt = 1 ms).
-    #[arg(long, default_value = "cpu")]
-    pub backend: String,
     #[command(flatten)]
-    pub board: super::spinnaker::BoardArgs,
+    pub backend: BackendArgs,
     /// Overrides a model-file value, e.g. `--set populations.exc.params.tau_m=15`.
     #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
     pub set: Vec<String>,
@@ -87,9 +83,6 @@ fn read_checkpoint(dir: &Path) -> Result<RunCheckpoint, CliError> {
 }
 
 pub fn run(a: RunArgs) -> Result<(), CliError> {
-    if super::backend(&a.backend)? == BackendKind::Spinnaker {
-        return super::spinnaker::run_model(&a);
-    }
     let t_build = Instant::now();
     // A fresh run, or the pieces of an interrupted one.
     let (model_path, out, overrides, seed, resume) = match &a.resume {
@@ -111,6 +104,17 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             None,
         ),
     };
+    let choice = a
+        .backend
+        .choose(a.threads.or(resume.as_ref().map(|c| c.threads)))?;
+    if (resume.is_some() || a.checkpoint_every.is_some()) && !choice.checkpoints() {
+        return Err(CliError::input(CommandError::OptionValue {
+            option: "--backend",
+            value: choice.name().into(),
+            allowed: "--checkpoint-every and --resume are CPU-backend features; use --backend cpu"
+                .into(),
+        }));
+    }
     let spec = networks::modelfile::load(&model_path, &overrides, seed).map_err(CliError::input)?;
     // A model file with an [experiment] runs its protocol (commands/experiment.rs).
     if spec.experiment.is_some() && resume.is_none() {
@@ -126,9 +130,8 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             .out
             .clone()
             .unwrap_or_else(|| super::experiment::default_out(&model_path));
-        let threads = a.threads.unwrap_or_else(CpuBackend::available_threads);
         let file = model_path.display().to_string();
-        return super::experiment::run(&spec, &file, &out, threads.max(1), a.quiet);
+        return super::experiment::run(&spec, &file, &out, &choice, a.quiet);
     }
     if out.as_os_str().is_empty() {
         return Err(CliError::input(CommandError::Usage(
@@ -142,16 +145,16 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             }));
         }
     }
-    let threads = a
-        .threads
-        .or(resume.as_ref().map(|c| c.threads))
-        .unwrap_or_else(CpuBackend::available_threads)
-        .max(1);
     let net = &spec.network;
-    let mut sim: Simulation = CpuBackend::new(threads).instantiate(net);
+    let model_file = match &resume {
+        Some(cp) => cp.model_file.clone(),
+        None => model_path.display().to_string(),
+    };
+    let mut backend = super::backend::load(&choice, net, &model_file)?;
     if let Some(cp) = &resume {
-        sim.restore(&cp.engine)
-            .map_err(|e| CliError::input_in(out.join(CHECKPOINT).display(), e))?;
+        backend
+            .restore(&cp.engine)
+            .map_err(|e| backend_error(out.join(CHECKPOINT).display(), e))?;
     }
     let every: Option<Step> = match (&resume, a.checkpoint_every) {
         (Some(cp), _) => Some(cp.checkpoint_every_steps),
@@ -169,22 +172,18 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
     };
     let build_s = t_build.elapsed().as_secs_f64();
 
-    let model_file = match &resume {
-        Some(cp) => cp.model_file.clone(),
-        None => model_path.display().to_string(),
-    };
     let model = ModelInfo {
         file: model_file.clone(),
         sha256: spec.sha256.clone(),
         overrides: overrides.clone(),
     };
-    let mut info = RunInfo::new("run", model, &a.backend, net);
-    info.threads = threads;
+    let mut info = RunInfo::new("run", model, choice.name(), net);
+    info.threads = choice.threads();
     info.duration_ms = spec.duration_steps as f64 * net.grid.dt_ms();
     info.build_s = build_s;
     if resume.is_some() {
         info.extra
-            .insert("resumed_at_step".into(), sim.step().into());
+            .insert("resumed_at_step".into(), backend.step().into());
     }
     let mut dir = RunDir::create(&out, info)
         .map_err(|e| CliError::runtime_in(out.display(), CommandError::Output(e)))?;
@@ -195,20 +194,26 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             dir.recorder(net, spec.duration_steps, a.quiet)?
         }
     };
+    if backend.stamps_at_emission() {
+        rec.stamp_at_emission();
+    }
 
     let t_sim = Instant::now();
     let end = spec.duration_steps;
     let mut outcome = Ok(());
-    while sim.step() < end {
+    while backend.step() < end {
         let next = match every {
-            Some(k) => end.min((sim.step() / k + 1) * k),
+            Some(k) => end.min((backend.step() / k + 1) * k),
             None => end,
         };
-        outcome = sim.run_until(next, &mut rec);
+        outcome = backend.run_until(next, &mut rec);
         if outcome.is_err() {
             break;
         }
-        if let (Some(k), true) = (every, sim.step() < end) {
+        if let (Some(k), true) = (every, backend.step() < end) {
+            let engine = backend
+                .checkpoint()
+                .expect("checked above: the backend keeps checkpoints");
             write_checkpoint(
                 &out,
                 &RunCheckpoint {
@@ -216,10 +221,10 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
                     model_sha256: spec.sha256.clone(),
                     overrides: overrides.clone(),
                     seed: net.seed,
-                    threads,
+                    threads: choice.threads(),
                     checkpoint_every_steps: k,
                     positions: rec.positions(),
-                    engine: sim.checkpoint(),
+                    engine,
                 },
             )?;
         }
@@ -227,10 +232,10 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
     rec.finish()?;
     let simulate_s = t_sim.elapsed().as_secs_f64();
 
-    let c = sim.counters();
+    let c = backend.counters();
     let info = &mut dir.info;
     info.simulate_s = simulate_s;
-    info.steps_done = sim.step();
+    info.steps_done = backend.step();
     info.spikes = c.spikes;
     info.synaptic_events = c.synaptic_events;
     info.spikes_per_s = c.spikes as f64 / simulate_s.max(1e-12);
@@ -240,26 +245,27 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             p.spikes = Some(*n);
         }
     }
-    let t_stop = sim.step() as f64 * net.grid.dt_ms();
+    let failure = finish_report(&mut dir, backend.as_ref(), a.quiet)?;
+    let t_stop = backend.step() as f64 * net.grid.dt_ms();
     let raster = draw_raster(dir.path(), net, t_stop, &[]);
-    match outcome {
-        Ok(()) => {
-            dir.finish(None)?;
-            raster.map_err(|e| CliError::runtime(CommandError::Plot(e)))?;
-            if !a.quiet {
-                eprintln!(
-                    "{model_file}: {} spikes in {:.3} s simulated ({simulate_s:.3} s wall); wrote {}",
-                    c.spikes,
-                    t_stop / 1000.0,
-                    out.display()
-                );
-            }
-            Ok(())
-        }
-        Err(e) => {
-            let err = CliError::runtime_in(&model_file, e);
-            dir.finish(Some(err.to_string()))?;
-            Err(err)
-        }
+    let error = match (outcome, failure) {
+        (Err(e), _) => Some(backend_error(&model_file, e)),
+        (Ok(()), Some(f)) => Some(CliError::runtime_in(&model_file, CommandError::BoardRun(f))),
+        (Ok(()), None) => None,
+    };
+    dir.finish(error.as_ref().map(|e| e.to_string()))?;
+    if let Some(e) = error {
+        return Err(e);
     }
+    raster.map_err(|e| CliError::runtime(CommandError::Plot(e)))?;
+    if !a.quiet {
+        eprintln!(
+            "{model_file}: {} spikes in {:.3} s simulated on {} ({simulate_s:.3} s wall); wrote {}",
+            c.spikes,
+            t_stop / 1000.0,
+            choice.name(),
+            out.display()
+        );
+    }
+    Ok(())
 }

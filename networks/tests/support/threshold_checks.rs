@@ -1,141 +1,26 @@
-//! Shared by the CA3 tests: the published recordings, spike-by-spike comparison, and runs that
-//! keep every neuron's threshold check (the potential compared with the threshold) on the CPU
-//! backend and on the emulated board.
-
-// Each test file uses the part it needs.
-#![allow(dead_code)]
+//! Runs of a network that keep every neuron's threshold check (the potential compared with the
+//! threshold), on the CPU backend and on the emulated board. Included by the CA3 tests that look
+//! at how close to the threshold a run comes.
 
 use std::collections::BTreeSet;
 
 use backends::spinnaker::Board;
 use hw_export::machine::Machine;
 use models::neurons::IfCurrExp;
-use networks::ca3;
-use serde_json::Value;
 use sim_core::{MemoryObserver, Network, Simulation, Step};
-
-/// The three published experiments: (short name, key in the recordings file).
-pub const EXPERIMENTS: [(&str, &str); 3] = [
-    ("E1", "1_learn_recall_by_cue_and_cont_forget"),
-    ("E2", "2_tb2_piramidal_sequence_cont"),
-    ("E3", "3_state_map_app"),
-];
-
-pub fn recordings() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/reference/ca3_cam_spinnaker_recordings.json"
-    );
-    let text =
-        std::fs::read_to_string(path).expect("the reference recordings are beside the checkout");
-    serde_json::from_str(&text).expect("valid JSON")
-}
 
 /// A spike as (population, neuron, step).
 pub type Spike = (usize, u32, Step);
 
-/// Every spike of `spikes` (per population, `(step, neuron)`) outside the IN layer.
-pub fn non_input_spikes(spikes: &[Vec<(Step, u32)>]) -> BTreeSet<Spike> {
-    spikes
-        .iter()
-        .enumerate()
-        .filter(|&(p, _)| p != ca3::IN)
-        .flat_map(|(p, s)| s.iter().map(move |&(t, i)| (p, i, t)))
-        .collect()
-}
-
-/// Every spike of recorded experiment `e` outside the IN layer (INcue, INcont), in population
-/// neuron numbering.
-pub fn recorded_non_input_spikes(e: &Value) -> BTreeSet<Spike> {
-    let size = ca3::recorded_experiment(e)
-        .expect("a recorded experiment")
-        .0;
-    let mut out = BTreeSet::new();
-    for col in ca3::json_columns(size) {
-        if col.population == ca3::IN {
-            continue;
-        }
-        let Some(obj) = e["spinnaker_spikes"][col.name].as_object() else {
-            continue;
-        };
-        for (neuron, times) in obj {
-            let k: u32 = neuron.parse().expect("neuron indices are numbers");
-            assert!(k < col.width, "{} neuron {k}", col.name);
-            for t in times.as_array().expect("spike times").iter() {
-                let t = t.as_u64().expect("spike times are whole ms");
-                assert!(out.insert((col.population, col.first + k, t)));
-            }
-        }
-    }
-    out
-}
-
-/// A run's non-input spikes against a recording's, spike by spike.
-#[derive(Debug)]
-pub struct SpikeMatch {
-    /// Non-input spikes in the recording.
-    pub recorded: usize,
-    /// Of those, the ones the run has too (same population, neuron and ms).
-    pub matched: usize,
-    /// Recorded spikes the run lacks, and spikes of the run the recording lacks.
-    pub missing: Vec<Spike>,
-    pub extra: Vec<Spike>,
-}
-
-pub fn match_recording(e: &Value, spikes: &[Vec<(Step, u32)>]) -> SpikeMatch {
-    let recorded = recorded_non_input_spikes(e);
-    let ours = non_input_spikes(spikes);
-    SpikeMatch {
-        recorded: recorded.len(),
-        matched: recorded.intersection(&ours).count(),
-        missing: recorded.difference(&ours).copied().collect(),
-        extra: ours.difference(&recorded).copied().collect(),
-    }
-}
-
-/// Checks `spikes` against recorded experiment `name`: every recorded non-input spike
-/// reproduced and no other, and no differing (column, ms) cell; `what` names the run in
-/// messages. Returns the number of recorded non-input spikes.
-pub fn assert_reproduced(
-    rec: &Value,
-    name: &str,
-    what: &str,
-    spikes: &[Vec<(Step, u32)>],
-) -> usize {
-    let e = &rec["experiments"][name];
-    let c = ca3::compare_with_recording(e, spikes);
-    for l in &c.lines {
-        eprintln!("{what}: {l}");
-    }
-    // Every population of the network is covered by the columns.
-    let size = ca3::recorded_experiment(e).unwrap().0;
-    let covered: BTreeSet<usize> = ca3::json_columns(size)
-        .iter()
-        .map(|c| c.population)
-        .collect();
-    assert_eq!(covered.len(), ca3::POPULATIONS.len());
-    let m = match_recording(e, spikes);
-    eprintln!(
-        "{what}: {} of {} recorded non-input spikes reproduced, {} missing, {} extra; {} differing cells",
-        m.matched,
-        m.recorded,
-        m.missing.len(),
-        m.extra.len(),
-        c.differing
-    );
-    assert_eq!(m.matched, m.recorded, "{what}: missing {:?}", m.missing);
-    assert!(m.extra.is_empty(), "{what}: extra {:?}", m.extra);
-    assert_eq!(c.differing, 0, "{what}");
-    m.recorded
-}
-
 /// A run with every threshold check kept: `margins[t][pop][neuron]` is `v − v_thresh` (mV) at
 /// the check of step `t`, `None` for a refractory neuron and for spike sources.
+#[allow(dead_code)] // not every test that includes this file runs both backends
 pub struct Probed {
     pub spikes: Vec<Vec<(Step, u32)>>,
     pub margins: Vec<Vec<Vec<Option<f64>>>>,
 }
 
+#[allow(dead_code)] // not every test that includes this file reads both
 impl Probed {
     pub fn margin(&self, (pop, neuron, t): Spike) -> Option<f64> {
         self.margins[t as usize][pop][neuron as usize]
@@ -178,9 +63,9 @@ fn lif_f64(net: &Network, pop: usize) -> Option<LifF64> {
         v_rest: p.v_rest,
         v_thresh: p.v_thresh,
         r: p.tau_m / p.cm,
-        exp_tc: (-ca3::DT_MS / p.tau_m).exp(),
-        decay_e: (-ca3::DT_MS / p.tau_syn_e).exp(),
-        decay_i: (-ca3::DT_MS / p.tau_syn_i).exp(),
+        exp_tc: (-networks::ca3::DT_MS / p.tau_m).exp(),
+        decay_e: (-networks::ca3::DT_MS / p.tau_syn_e).exp(),
+        decay_i: (-networks::ca3::DT_MS / p.tau_syn_i).exp(),
         i_offset: p.i_offset,
     })
 }
@@ -191,6 +76,7 @@ fn lif_f64(net: &Network, pop: usize) -> Option<LifF64> {
 /// the currents as injected are the decayed ones over the decay factor, and the membrane relaxes
 /// from the previous step's potential, `v = alpha − exp_tc·(alpha − v_prev)`. Where the neuron
 /// did not fire the recomputed potential must equal the kept one, which checks the recomputation.
+#[allow(dead_code)] // not every test that includes this file runs both backends
 pub fn run_cpu_probed(net: &Network, steps: Step) -> Probed {
     let lif: Vec<Option<LifF64>> = (0..net.populations.len())
         .map(|p| lif_f64(net, p))
@@ -260,6 +146,7 @@ pub fn run_cpu_probed(net: &Network, steps: Step) -> Probed {
 
 /// Runs `net` on an emulated SpiNN-5 board tick by tick for `steps` ticks, keeping every
 /// threshold check as the board computed it (S16.15).
+#[allow(dead_code)] // not every test that includes this file runs both backends
 pub fn run_board_probed(net: &Network, steps: Step) -> Probed {
     let mut board = Board::new(net, &Machine::spinn5(), "spinn5").expect("the memory loads");
     let sizes: Vec<u32> = net.populations.iter().map(|p| p.size).collect();
