@@ -26,7 +26,7 @@ pub enum CommandError {
         "writing the output: {0}; check that the directory is writable and the disk has space"
     )]
     Output(std::io::Error),
-    #[error("raster.png: {0}; check that the directory is writable and the disk has space")]
+    #[error("{0}; check that the directory is writable and the disk has space")]
     Plot(String),
     #[error("{0} tables failed the equivalence check; this is a bug in the compressor: please report it with the table file")]
     Unchecked(usize),
@@ -38,6 +38,9 @@ pub enum CommandError {
         path: String,
         source: std::io::Error,
     },
+    /// A benchmark results file `engram bench --plot` cannot read.
+    #[error("{0}")]
+    BenchResults(crate::plot::bench::BenchFileError),
     #[error("the mapping does not fit or does not verify (see {0}/report.txt for each problem and its fix)")]
     Unmappable(String),
 }
@@ -54,6 +57,7 @@ sim_core::error_codes! { CommandError {
     BoardRun => "E0009",
     Read => "E0010",
     Unmappable => "E0011",
+    BenchResults => "E0012",
 } }
 
 /// (code, error type::variant) of every error the `engram` command reports. A new error enum

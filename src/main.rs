@@ -26,6 +26,8 @@ enum Command {
     Bench(commands::bench::BenchArgs),
     /// Export a network to hardware (SpiNNaker).
     Export(commands::export::ExportArgs),
+    /// List the cell types model files can use, with parameters, defaults and units.
+    Models(commands::models::ModelsArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Compress(a) => commands::compress::compress(a),
         Command::Bench(a) => commands::bench::bench(a),
         Command::Export(a) => commands::export::export(a),
+        Command::Models(a) => commands::models::models(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@
 //! <pop>.<var>.npy          f64 (n_samples, n_recorded) samples of a state variable
 //! <pop>.<var>.times.npy    f64 sample times (ms)
 //! <pop>.recorded.npy       u32 indices of the sampled neurons
-//! raster.png               spikes of every recorded population
+//! raster.png, raster.svg    spikes of every recorded population, population rates under them
 //! ```
 //!
 //! Spike and sample files are flushed after every chunk of steps and their `.npy` headers
@@ -423,9 +423,9 @@ pub fn draw_raster(
             senders: s,
         })
         .collect();
-    crate::plot::raster_png(
+    crate::plot::raster(
         &dir.join("raster.png"),
-        "spike raster",
+        "Spike raster and population rates",
         &pops,
         t_stop_ms,
         markers,

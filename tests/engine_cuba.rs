@@ -136,3 +136,35 @@ fn cuba_generated_equals_held_lists() {
         assert_eq!(sim1.checkpoint(), sim_n.checkpoint());
     }
 }
+
+/// The f32 kernel pads its state to whole chunks of 16 lanes; a checkpoint holds only the real
+/// neurons. With 1 000 neurons (800 + 200) on 1 and 3 threads no slice is a whole number of
+/// chunks, so restoring must re-pad, on another layout than the one that saved.
+#[test]
+fn cuba_f32_checkpoint_restores_slices_of_partial_chunks() {
+    let cfg = BenchmarkConfig {
+        neurons: 1000,
+        ..Default::default()
+    };
+    let opts = BuildOptions {
+        precision: Precision::F32,
+        ..Default::default()
+    };
+    let net = build_with(Benchmark::Cuba, &cfg, &opts).expect("CUBA f32 builds");
+    let (full, sim_full) = run(&net, 3, 3000);
+    let (mut first, sim_half) = run(&net, 1, 1500);
+    assert!(first.spikes.iter().map(Vec::len).sum::<usize>() > 0);
+    let cp = Checkpoint::from_bytes(&sim_half.checkpoint().to_bytes()).expect("decodes");
+    let mut resumed = Simulation::with_threads(&net, 3);
+    resumed.restore(&cp).expect("restores");
+    let mut rest = MemoryObserver::default();
+    resumed.run_until(3000, &mut rest).expect("runs");
+    for (a, b) in first.spikes.iter_mut().zip(rest.spikes) {
+        a.extend(b);
+    }
+    assert_eq!(
+        full, first,
+        "spikes after restore differ (f32, partial chunks)"
+    );
+    assert_eq!(sim_full.checkpoint(), resumed.checkpoint());
+}

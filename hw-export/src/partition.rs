@@ -10,7 +10,7 @@
 use crate::error::{HwError, Result};
 use crate::machine::SDRAM_PER_CHIP;
 use serde::Serialize;
-use sim_core::{Network, PopulationId};
+use sim_core::{ModelKind, Network, PopulationId, SourceKind};
 use std::ops::Range;
 
 /// A contiguous range of one population's neurons, simulated by one core.
@@ -298,9 +298,9 @@ fn base_limit(net: &Network, pop: PopulationId, opts: &PartitionOptions) -> u32 
         .projections
         .iter()
         .any(|pr| pr.post == pop && pr.plasticity.is_some());
-    let limit = match p.model.type_name() {
-        "SpikeSourcePoisson" => opts.poisson_per_core,
-        "SpikeSourceArray" => opts.array_per_core,
+    let limit = match p.model.describe().kind {
+        ModelKind::SpikeSource(SourceKind::Poisson { .. }) => opts.poisson_per_core,
+        ModelKind::SpikeSource(SourceKind::Array { .. }) => opts.array_per_core,
         _ if plastic_target => opts.plastic_neurons_per_core.min(opts.neurons_per_core),
         _ => opts.neurons_per_core,
     };

@@ -3,6 +3,8 @@
 //! are exactly equivalent to the uncompressed ones. A second property scatters slices over a
 //! three-board torus at random, so routes are long, meet dead links and share trunks.
 
+mod common;
+
 use std::sync::Arc;
 
 use std::collections::BTreeSet;
@@ -16,7 +18,6 @@ use hw_export::route::ner_route;
 use hw_export::tables::build_tables;
 use hw_export::verify::{verify, Source};
 use hw_export::{map_network, MapOptions, Slice};
-use models::neurons::{IfCurrExp, Integration};
 use proptest::prelude::*;
 use sim_core::{Network, Projection, SynapseList, TimeGrid};
 
@@ -68,8 +69,7 @@ fn case() -> impl Strategy<Value = Case> {
 fn build(c: &Case) -> (Network, Machine) {
     let grid = TimeGrid::new(1.0).unwrap();
     let mut net = Network::new(grid, 7);
-    let cell: Arc<dyn sim_core::PopulationModel> =
-        Arc::new(IfCurrExp::new(Default::default(), Integration::Spynnaker, None, &grid).unwrap());
+    let cell: Arc<dyn sim_core::PopulationModel> = Arc::new(common::TestCell);
     for (i, &n) in c.sizes.iter().enumerate() {
         net.add_population(&format!("p{i}"), n, cell.clone())
             .unwrap();

@@ -1,20 +1,19 @@
 //! The quantisation report against hand-computed values of sPyNNaker's weight representation
 //! (16-bit weights scaled by `2^(15 - shift)`, `shift = ceil(log2(largest summed input))`).
 
+mod common;
+
 use std::sync::Arc;
 
 use hw_export::formats::report::build_report;
 use hw_export::machine::Machine;
 use hw_export::{map_network, MapOptions};
-use models::neurons::{IfCurrExp, Integration};
 use sim_core::{Network, Projection, SynapseList, TimeGrid};
 
 fn net() -> Network {
     let grid = TimeGrid::new(1.0).unwrap();
     let mut net = Network::new(grid, 1);
-    let cell = || -> Arc<dyn sim_core::PopulationModel> {
-        Arc::new(IfCurrExp::new(Default::default(), Integration::Spynnaker, None, &grid).unwrap())
-    };
+    let cell = || -> Arc<dyn sim_core::PopulationModel> { Arc::new(common::TestCell) };
     let a = net.add_population("a", 2, cell()).unwrap();
     let b = net.add_population("b", 1, cell()).unwrap();
     let mut big_and_small = SynapseList::default();

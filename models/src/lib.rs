@@ -2,6 +2,7 @@
 //! random values and astrocytes. Whole networks built from them live in the `networks` crate.
 
 pub mod astro;
+pub mod catalogue;
 pub mod connectors;
 pub mod dist;
 pub mod neurons;

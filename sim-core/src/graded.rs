@@ -371,6 +371,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::describe::{ModelDescription, ModelKind, Variable};
     use crate::engine::{MemoryObserver, Simulation};
     use crate::model::{KernelState, ModelError, PopulationModel, StepContext};
     use crate::network::RecordSpec;
@@ -392,14 +393,11 @@ mod tests {
         step: Step,
     }
     impl PopulationModel for Source {
-        fn type_name(&self) -> &str {
-            "source"
-        }
-        fn receptors(&self) -> &[&'static str] {
-            &[]
-        }
-        fn state_vars(&self) -> &[&'static str] {
-            &[]
+        fn describe(&self) -> ModelDescription {
+            ModelDescription {
+                kind: ModelKind::Graded { unit: "" },
+                ..ModelDescription::neuron("source")
+            }
         }
         fn graded_outputs(&self) -> &[&'static str] {
             &["value"]
@@ -446,14 +444,15 @@ mod tests {
         last: Vec<f64>,
     }
     impl PopulationModel for Target {
-        fn type_name(&self) -> &str {
-            "target"
-        }
-        fn receptors(&self) -> &[&'static str] {
-            &["excitatory"]
-        }
-        fn state_vars(&self) -> &[&'static str] {
-            &["received"]
+        fn describe(&self) -> ModelDescription {
+            ModelDescription {
+                state: vec![Variable {
+                    name: "received",
+                    unit: "",
+                }],
+                receptors: vec!["excitatory"],
+                ..ModelDescription::neuron("target")
+            }
         }
         fn graded_inputs(&self) -> &[&'static str] {
             &["value"]

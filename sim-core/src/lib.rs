@@ -4,6 +4,7 @@
 //! sim-core knows no concrete neuron model: models implement [`model::PopulationModel`] and
 //! [`plasticity::PairRule`] in the `models` crate.
 
+pub mod describe;
 pub mod engine;
 pub mod errors;
 pub mod graded;
@@ -12,8 +13,13 @@ pub mod network;
 pub mod npy;
 pub mod plasticity;
 pub mod rng;
+pub mod state;
 pub mod time;
 
+pub use describe::{
+    ModelDescription, ModelKind, Quantity, RuleDescription, SourceKind, Variable,
+    WeightDependenceKind,
+};
 pub use engine::{Checkpoint, Counters, MemoryObserver, Observer, RunError, Simulation};
 pub use graded::GradedProjection;
 pub use model::{ModelError, NeuronKernel, PopulationId, PopulationModel, StepContext};

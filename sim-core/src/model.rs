@@ -18,6 +18,7 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
+use crate::describe::ModelDescription;
 use crate::time::{Step, TimeGrid};
 
 /// Index of a population in a [`crate::network::Network`].
@@ -122,25 +123,29 @@ pub trait NeuronKernel: Send {
 
 /// A homogeneous population's cell type, parameters and initial values.
 pub trait PopulationModel: Send + Sync + Debug {
+    /// The model as plain data: name, parameters, state variables, receptors, options and
+    /// kind. Exporters and backends read this, never the concrete type.
+    fn describe(&self) -> ModelDescription;
+
     /// PyNN / NEST name of the cell type, e.g. `IF_curr_exp`.
-    fn type_name(&self) -> &str;
+    fn type_name(&self) -> &str {
+        self.describe().name
+    }
 
     /// Receptor names, e.g. `["excitatory", "inhibitory"]`; sources have none.
-    fn receptors(&self) -> &[&'static str];
+    fn receptors(&self) -> Vec<&'static str> {
+        self.describe().receptors
+    }
 
     /// Recordable state variables besides spikes, e.g. `["v"]`.
-    fn state_vars(&self) -> &[&'static str];
+    fn state_vars(&self) -> Vec<&'static str> {
+        self.describe().state.iter().map(|v| v.name).collect()
+    }
 
     /// Offset, in steps, between the step in which a spike is emitted and its time stamp:
     /// 0 stamps at the start of the step (sPyNNaker), 1 at its end (NEST grid models).
     fn spike_stamp_offset(&self) -> Step {
         0
-    }
-
-    /// The concrete model, for backends that run it in their own arithmetic (the SpiNNaker
-    /// backend reads `IF_curr_exp` parameters through it); `None` for models that do not offer it.
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        None
     }
 
     /// Names of the continuous values each neuron sends every step through graded projections,

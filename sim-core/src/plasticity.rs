@@ -17,6 +17,8 @@
 
 use std::fmt::Debug;
 
+use crate::describe::RuleDescription;
+
 /// A pair-based STDP rule: timing constants plus weight dependence.
 pub trait PairRule: Send + Sync + Debug {
     /// Pre-trace time constant (ms).
@@ -30,8 +32,7 @@ pub trait PairRule: Send + Sync + Debug {
     fn potentiate(&self, w: f64, x: f64) -> f64;
     /// The weight after depression by a post trace value `y` (already decayed), clamped.
     fn depress(&self, w: f64, y: f64) -> f64;
-    /// The concrete rule, for backends that run it in their own arithmetic; `None` by default.
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        None
-    }
+    /// The rule as plain data, for exporters and backends that run it in their own
+    /// arithmetic.
+    fn describe(&self) -> RuleDescription;
 }

@@ -107,6 +107,8 @@ pub fn finish_report(
         return Ok(None);
     };
     dir.write_file(details.file, details.contents.as_bytes())?;
+    engram::plot::board::report_figures(dir.path(), details.file, &details.contents)
+        .map_err(|e| CliError::runtime(CommandError::Plot(e.to_string())))?;
     dir.info.extra.extend(details.facts);
     if !quiet || details.failure.is_some() {
         eprint!("{}", details.summary);

@@ -19,7 +19,8 @@ use super::{CliError, CommandError};
 #[derive(Args)]
 pub struct BenchArgs {
     /// `cuba`, `coba`, or a model file.
-    pub network: String,
+    #[arg(required_unless_present = "plot")]
+    pub network: Option<String>,
     /// Number of neurons (benchmarks only).
     #[arg(long, default_value_t = 4000)]
     pub neurons: u32,
@@ -57,6 +58,32 @@ pub struct BenchArgs {
     /// Print only the JSON line (otherwise a short human summary follows on stderr).
     #[arg(long)]
     pub json: bool,
+    /// Instead of timing: draw the results in FILE... (JSON lines of `engram bench --json` and
+    /// the peer scripts, or `bench/peers` Markdown reports) as a figure, to --out (PNG, and SVG
+    /// beside it).
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "out", conflicts_with = "network")]
+    pub plot: Vec<PathBuf>,
+    /// The figure `--plot` writes (a .png path).
+    #[arg(long, value_name = "FIG.png", requires = "plot")]
+    pub out: Option<PathBuf>,
+}
+
+/// `engram bench --plot FILE... --out FIG.png`.
+fn plot(inputs: &[PathBuf], out: &std::path::Path) -> Result<(), CliError> {
+    use engram::plot::bench::{bench_plot, read_results};
+    let mut records = Vec::new();
+    for input in inputs {
+        records.extend(
+            read_results(input).map_err(|e| CliError::input(CommandError::BenchResults(e)))?,
+        );
+    }
+    bench_plot(out, records).map_err(|e| CliError::runtime(CommandError::Plot(e.to_string())))?;
+    eprintln!(
+        "wrote {} and {}",
+        out.display(),
+        out.with_extension("svg").display()
+    );
+    Ok(())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -72,13 +99,17 @@ pub enum PrecisionArg {
 }
 
 pub fn bench(a: BenchArgs) -> Result<(), CliError> {
+    if let Some(out) = &a.out {
+        return plot(&a.plot, out);
+    }
+    let network = a.network.clone().expect("required by clap");
     let threads = a
         .threads
         .unwrap_or_else(CpuBackend::available_threads)
         .max(1);
     let rss_before = engram::sysinfo::rss_mb().unwrap_or(0.0);
     let t_build = Instant::now();
-    let (net, model_name, duration_steps, delay_ms) = match a.network.as_str() {
+    let (net, model_name, duration_steps, delay_ms) = match network.as_str() {
         "cuba" | "coba" => {
             if let Some(o) = a.overrides.first() {
                 return Err(CliError::input(CommandError::OptionValue {
@@ -87,7 +118,7 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
                     allowed: "applies to model files; the benchmarks take --neurons, --p, --fanout, --dt, --delay, --seed".into(),
                 }));
             }
-            let kind = if a.network == "cuba" {
+            let kind = if network == "cuba" {
                 Benchmark::Cuba
             } else {
                 Benchmark::Coba
@@ -120,7 +151,7 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
                     allowed: e.to_string(),
                 })
             })?;
-            (net, a.network.clone(), steps, Some(cfg.delay_ms))
+            (net, network.clone(), steps, Some(cfg.delay_ms))
         }
         path => {
             if let Some(d) = a.delay {

@@ -191,6 +191,13 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
     };
     draw_raster(&a.out, net, run.steps as f64 * ca3::DT_MS, &markers)
         .map_err(|e| CliError::runtime(CommandError::Plot(e)))?;
+    engram::plot::cam::recall_table(
+        &a.out.join("recall_table.png"),
+        n as u32,
+        m as u32,
+        &run.table,
+    )
+    .map_err(|e| CliError::runtime(CommandError::Plot(e.to_string())))?;
     if let Some(failure) = finish_report(&mut dir, backend.as_ref(), a.quiet)? {
         let err = CliError::runtime_in(&name, CommandError::BoardRun(failure));
         dir.finish(Some(err.to_string()))?;

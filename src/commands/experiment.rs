@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use backends::BackendChoice;
-use engram::plot::line_plot_png;
 use engram::rundir::{ModelInfo, RunDir, RunInfo};
 use networks::experiment::{
     check_conditions, recall_csv, run_delayed_recall, ExperimentError, RecallRow,
@@ -91,41 +90,9 @@ pub fn run(
     dir.write_file("recall.csv", recall_csv(&rows).as_bytes())?;
     let json = serde_json::to_string_pretty(&rows).map_err(std::io::Error::other)?;
     dir.write_file("recall.json", (json + "\n").as_bytes())?;
-    let series: Vec<(String, Vec<(f64, f64)>)> = exp
-        .conditions
-        .iter()
-        .map(|(name, _)| {
-            let pts = rows
-                .iter()
-                .filter(|r| &r.condition == name)
-                .map(|r| (r.delay_ms, r.accuracy))
-                .collect();
-            (name.clone(), pts)
-        })
-        .chain(std::iter::once((
-            "chance".to_string(),
-            exp.delays
-                .iter()
-                .map(|&d| (d, 1.0 / exp.items as f64))
-                .collect(),
-        )))
-        .collect();
-    let refs: Vec<(&str, &[(f64, f64)])> = series
-        .iter()
-        .map(|(n, p)| (n.as_str(), p.as_slice()))
-        .collect();
     let png = dir.path().join("recall.png");
-    line_plot_png(
-        &png,
-        &format!(
-            "Delayed recall: {} items, {} trials per point",
-            exp.items, exp.trials
-        ),
-        "delay between cue and probe (ms)",
-        "recall accuracy",
-        &refs,
-    )
-    .map_err(|e| CliError::runtime(CommandError::Plot(e.to_string())))?;
+    engram::plot::recall_curve(&png, exp, &rows)
+        .map_err(|e| CliError::runtime(CommandError::Plot(e.to_string())))?;
     dir.info.extra.insert(
         "recall".into(),
         serde_json::to_value(&rows).map_err(std::io::Error::other)?,
@@ -134,7 +101,7 @@ pub fn run(
     print!("{}", table(&rows));
     if !quiet {
         eprintln!(
-            "wrote {} (recall.csv, recall.json, recall.png) in {:.1} s",
+            "wrote {} (recall.csv, recall.json, recall.png, recall.svg) in {:.1} s",
             out.display(),
             dir.info.simulate_s
         );

@@ -232,6 +232,8 @@ pub fn export(a: ExportArgs) -> Result<(), CliError> {
         &opts,
     )
     .map_err(CliError::runtime)?;
+    engram::plot::board::export_figures(&a.out, &a.machine, &mapping, &report, a.rate)
+        .map_err(|e| CliError::runtime(CommandError::Plot(e.to_string())))?;
     print!("{}", summary_text(&report));
     println!(
         "mapped {} neurons, {} synapses in {map_secs:.2} s; {} files in {}",

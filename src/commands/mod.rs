@@ -6,6 +6,7 @@ pub mod cam;
 pub mod compress;
 pub mod experiment;
 pub mod export;
+pub mod models;
 pub mod run;
 
 use std::fmt;

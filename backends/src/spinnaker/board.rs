@@ -6,9 +6,12 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use hw_export::{CoreLocation, Mapping};
-use models::neurons::{IfCurrExp, SpikeSourcePoisson};
-use models::synapses::{Semantics, Stdp, WeightDependence};
-use sim_core::{Network, NeuronKernel, PopulationModel};
+use models::catalogue::Catalogue;
+use models::neurons::if_curr_exp;
+use sim_core::{
+    ModelDescription, ModelKind, Network, NeuronKernel, RuleDescription, SourceKind,
+    WeightDependenceKind,
+};
 
 use super::fixed::Accum;
 use super::neuron::{LifConstants, LifSlice, N_RECEPTORS};
@@ -78,12 +81,9 @@ pub struct Quantisation {
 
 const RECEPTOR_NAMES: [&str; N_RECEPTORS] = ["excitatory", "inhibitory"];
 
-fn lif_model(m: &dyn PopulationModel) -> Option<&IfCurrExp> {
-    m.as_any()?.downcast_ref::<IfCurrExp>()
-}
-
-fn is_source(m: &dyn PopulationModel) -> bool {
-    matches!(m.type_name(), "SpikeSourceArray" | "SpikeSourcePoisson")
+/// Whether the board runs `d` as its fixed-point LIF (sPyNNaker's `IF_curr_exp`).
+fn is_lif(d: &ModelDescription) -> bool {
+    d.kind == ModelKind::Neuron && d.name == if_curr_exp::NAME
 }
 
 /// Per receptor of `post`, the largest sum one ring-buffer slot is expected to hold, from the
@@ -110,15 +110,12 @@ fn max_slot_weights(net: &Network, post: usize, w_max: &[Option<f64>]) -> [f64; 
             Some(m) => (biggest.max(m), 0.0, biggest.max(m)),
             None => (w.mean(), w.variance(), biggest),
         };
-        let pre = net.populations[proj.pre].model.as_ref();
-        let source = match pre
-            .as_any()
-            .and_then(|a| a.downcast_ref::<SpikeSourcePoisson>())
-        {
-            Some(p) => {
-                SourceRate::poisson(p.spike_probability() * ticks_per_second, ticks_per_second)
-            }
-            None => SourceRate::default_for(ticks_per_second),
+        let source = match net.populations[proj.pre].model.describe().kind {
+            ModelKind::SpikeSource(SourceKind::Poisson {
+                probability_per_step,
+                ..
+            }) => SourceRate::poisson(probability_per_step * ticks_per_second, ticks_per_second),
+            _ => SourceRate::default_for(ticks_per_second),
         };
         stats[proj.receptor].add(&ProjectionStats {
             weight_mean: mean,
@@ -132,24 +129,34 @@ fn max_slot_weights(net: &Network, post: usize, w_max: &[Option<f64>]) -> [f64; 
     [0, 1].map(|r| stats[r].max_weight(ticks_per_second))
 }
 
+/// The cell types of the standard catalogue the board runs, for error messages.
+fn board_cell_types() -> String {
+    let names: Vec<&str> = Catalogue::standard()
+        .entries()
+        .iter()
+        .filter(|e| e.board.is_some())
+        .map(|e| e.name)
+        .collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
 /// The board rule for a model's STDP rule.
-fn board_rule(rule: &Stdp, shift: u32) -> Result<StdpRule, String> {
-    let (w_min, w_max) = rule.weight.bounds();
-    let scale = match (rule.weight, rule.semantics) {
-        (WeightDependence::Additive { .. }, Semantics::Spynnaker) => 1.0,
-        // PyNN's NEST reading scales the amplitudes by w_max; sPyNNaker takes them as weights.
-        (WeightDependence::Additive { w_max, .. }, Semantics::Nest) => w_max,
-        (WeightDependence::Multiplicative { .. }, _) => {
-            return Err("MultiplicativeWeightDependence is not implemented on this backend (AdditiveWeightDependence is)".into())
-        }
-    };
+fn board_rule(rule: &RuleDescription, shift: u32) -> Result<StdpRule, String> {
+    if rule.weight_dependence == WeightDependenceKind::Multiplicative {
+        return Err("MultiplicativeWeightDependence is not implemented on this backend (AdditiveWeightDependence is)".into());
+    }
+    // PyNN's NEST reading scales the amplitudes by w_max; sPyNNaker takes them as weights.
+    let scale = rule.additive_amplitude_scale();
     Ok(StdpRule {
-        tau_plus: DecayLut::new(rule.timing.tau_plus, 1.0),
-        tau_minus: DecayLut::new(rule.timing.tau_minus, 1.0),
-        w_min: Accum::from_f64(w_min),
-        w_max: Accum::from_f64(w_max),
-        a_plus: Accum::from_f64(rule.timing.a_plus * scale),
-        a_minus: Accum::from_f64(rule.timing.a_minus * scale),
+        tau_plus: DecayLut::new(rule.tau_plus, 1.0),
+        tau_minus: DecayLut::new(rule.tau_minus, 1.0),
+        w_min: Accum::from_f64(rule.w_min),
+        w_max: Accum::from_f64(rule.w_max),
+        a_plus: Accum::from_f64(rule.a_plus * scale),
+        a_minus: Accum::from_f64(rule.a_minus * scale),
         weight_shift: shift,
     })
 }
@@ -169,7 +176,7 @@ pub struct Loaded {
 pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> {
     let bad = |what: String| Err(SpinnakerError::Unsupported(what));
     // Checks first: models, delays, rules.
-    let mut rules: Vec<Option<&Stdp>> = Vec::with_capacity(net.projections.len());
+    let mut rules: Vec<Option<RuleDescription>> = Vec::with_capacity(net.projections.len());
     for proj in &net.projections {
         if !proj.synapses.is_empty() {
             let d = proj.synapses.max_delay();
@@ -180,34 +187,21 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
                 ));
             }
         }
-        let rule = match &proj.plasticity {
-            None => None,
-            Some(r) => match r.as_any().and_then(|a| a.downcast_ref::<Stdp>()) {
-                Some(s) => Some(s),
-                None => {
-                    return bad(format!(
-                        "projection '{}': this plasticity rule has no SpiNNaker implementation",
-                        proj.name
-                    ))
-                }
-            },
-        };
-        rules.push(rule);
+        rules.push(proj.plasticity.as_ref().map(|r| r.describe()));
     }
-    for p in &net.populations {
-        let m = p.model.as_ref();
-        if lif_model(m).is_none() && !is_source(m) {
+    let descriptions: Vec<ModelDescription> =
+        net.populations.iter().map(|p| p.model.describe()).collect();
+    for (p, d) in net.populations.iter().zip(&descriptions) {
+        if !is_lif(d) && !d.is_spike_source() {
             return bad(format!(
-                "population '{}': cell type {} is not implemented on the SpiNNaker backend (IF_curr_exp, SpikeSourceArray and SpikeSourcePoisson are)",
+                "population '{}': cell type {} is not implemented on the SpiNNaker backend ({} are)",
                 p.name,
-                m.type_name()
+                d.name,
+                board_cell_types()
             ));
         }
     }
-    let w_max: Vec<Option<f64>> = rules
-        .iter()
-        .map(|r| r.map(|s| s.weight.bounds().1))
-        .collect();
+    let w_max: Vec<Option<f64>> = rules.iter().map(|r| r.as_ref().map(|s| s.w_max)).collect();
     let shifts: Vec<[u32; N_RECEPTORS]> = (0..net.populations.len())
         .map(|p| {
             let m = max_slot_weights(net, p, &w_max);
@@ -241,7 +235,7 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
             weight_unit_na: 1.0 / scale,
             ..Default::default()
         });
-        let board = match rules[k] {
+        let board = match &rules[k] {
             Some(s) => Some(board_rule(s, shift).map_err(|e| {
                 SpinnakerError::Unsupported(format!("projection '{}': {e}", proj.name))
             })?),
@@ -300,8 +294,9 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
     for (s, slice) in mapping.slices.iter().enumerate() {
         let pop = &net.populations[slice.pop];
         let (key, mask) = mapping.keys[s];
-        let program = match lif_model(pop.model.as_ref()) {
-            Some(model) => {
+        let description = &descriptions[slice.pop];
+        let program = match is_lif(description) {
+            true => {
                 let fmt = WordFormat::for_neurons(slice.len());
                 if !fmt.fits() {
                     return bad(format!(
@@ -317,7 +312,10 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
                 let v0: Vec<f64> = (0..slice.len() as usize)
                     .map(|i| kernel.read(0, i))
                     .collect();
-                let k = LifConstants::new(model.params(), net.grid.dt_ms());
+                let k =
+                    LifConstants::new(&description.parameters, net.grid.dt_ms()).map_err(|e| {
+                        SpinnakerError::Unsupported(format!("population '{}': {e}", pop.name))
+                    })?;
                 let mut entries: HashMap<usize, PopTableEntry> = HashMap::new();
                 let mut blocks = Vec::new();
                 let mut keyed: Vec<(RowKey, Vec<Row>)> = rows[s].drain().collect();
@@ -361,7 +359,7 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
                     input: [vec![Accum::ZERO; n], vec![Accum::ZERO; n]],
                 }))
             }
-            None => CoreProgram::Source(pop.model.instantiate(
+            false => CoreProgram::Source(pop.model.instantiate(
                 slice.pop,
                 slice.neurons.clone(),
                 &net.grid,

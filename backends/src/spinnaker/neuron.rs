@@ -18,12 +18,25 @@
 //! `exp_TC = e^(−ts/tau_m)` (accum), `decay = e^(−ts/tau_syn)` and
 //! `init = (tau_syn/ts)·(1 − decay)` (u0.32), `T_refract = ceil(tau_refrac / ts)`.
 
-use models::neurons::if_curr_exp::IfCurrExpParams;
+use sim_core::Quantity;
 
 use super::fixed::{ceil_accum, div_accum, Accum, U032};
 
 /// Excitatory and inhibitory: the receptors of `IF_curr_exp`.
 pub const N_RECEPTORS: usize = 2;
+
+/// The PyNN parameters the host writes for a LIF core (ms, nF, mV, nA).
+struct LifParameters {
+    cm: f64,
+    tau_m: f64,
+    tau_refrac: f64,
+    tau_syn_e: f64,
+    tau_syn_i: f64,
+    v_rest: f64,
+    v_reset: f64,
+    v_thresh: f64,
+    i_offset: f64,
+}
 
 /// Per-population constants, as the core holds them.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,7 +58,35 @@ impl LifConstants {
     /// writes. The board evaluates `kdivk`/`expk`/`expulr` in fixed point; here the quotients and
     /// exponentials are taken exactly and rounded to nearest, which agrees to within one unit in
     /// the last place (2^-15 for accums, 2^-32 for the u0.32 factors).
-    pub fn new(p: &IfCurrExpParams, ts_ms: f64) -> Self {
+    /// `params` are the described PyNN parameters of an `IF_curr_exp` population; one
+    /// missing is an error naming it.
+    pub fn new(params: &[Quantity], ts_ms: f64) -> Result<Self, String> {
+        let get = |name: &str| {
+            params
+                .iter()
+                .find(|q| q.name == name)
+                .map(|q| q.value)
+                .ok_or_else(|| {
+                    format!(
+                        "the board's LIF needs parameter {name}, which the model does not describe"
+                    )
+                })
+        };
+        let p = LifParameters {
+            cm: get("cm")?,
+            tau_m: get("tau_m")?,
+            tau_refrac: get("tau_refrac")?,
+            tau_syn_e: get("tau_syn_E")?,
+            tau_syn_i: get("tau_syn_I")?,
+            v_rest: get("v_rest")?,
+            v_reset: get("v_reset")?,
+            v_thresh: get("v_thresh")?,
+            i_offset: get("i_offset")?,
+        };
+        Ok(Self::from_parameters(&p, ts_ms))
+    }
+
+    fn from_parameters(p: &LifParameters, ts_ms: f64) -> Self {
         let ts = Accum::from_f64(ts_ms);
         let tau_m = Accum::from_f64(p.tau_m);
         let cm = Accum::from_f64(p.cm);
@@ -144,6 +185,7 @@ impl LifSlice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use models::neurons::if_curr_exp::IfCurrExpParams;
 
     /// The slow CA3 neuron (specs/ca3-cam.md §2) and the CUBA benchmark neuron, written out
     /// here: the builders that own them sit above this crate.
@@ -180,7 +222,7 @@ mod tests {
     /// stays at reset for exactly T_refract = 1 tick.
     #[test]
     fn one_ca3_input_fires_in_its_tick_and_refracts_one_tick() {
-        let k = LifConstants::new(&ca3_slow_neuron(), 1.0);
+        let k = LifConstants::new(&ca3_slow_neuron().quantities(), 1.0).unwrap();
         assert_eq!(k.t_refract, 1);
         assert!((k.r_membrane.to_f64() - 11.1111).abs() < 1e-3);
         assert!((k.exp_tc.to_f64() - 0.716_531).abs() < 1e-4);
@@ -226,7 +268,7 @@ mod tests {
         let grid = TimeGrid::new(1.0).unwrap();
         let model = IfCurrExp::new(p.clone(), Integration::Spynnaker, None, &grid).unwrap();
         let mut kernel = model.instantiate(0, 0..1, &grid, 0);
-        let mut board = LifSlice::new(LifConstants::new(&p, 1.0), &[-60.0]);
+        let mut board = LifSlice::new(LifConstants::new(&p.quantities(), 1.0).unwrap(), &[-60.0]);
         let (mut a, mut b) = (Vec::new(), Vec::new());
         let mut worst = 0.0f64;
         for t in 0..200u64 {
@@ -255,7 +297,7 @@ mod tests {
     #[test]
     fn truncated_decay_loses_charge_of_small_currents() {
         let p = cuba_neuron();
-        let k = LifConstants::new(&p, 1.0);
+        let k = LifConstants::new(&p.quantities(), 1.0).unwrap();
         let w = Accum::from_weight(53, 0);
         let mut s = LifSlice::new(k, &[-60.0]);
         let mut input = [vec![w], vec![Accum::ZERO]];

@@ -10,7 +10,7 @@
 use crate::error::{HwError, Result};
 use crate::formats::report::cell_parameters;
 use crate::mapping::Mapping;
-use models::synapses::{Semantics, Stdp, WeightDependence};
+use sim_core::WeightDependenceKind;
 use sim_core::{Network, StepContext};
 use std::fmt::Write;
 use std::path::Path;
@@ -114,7 +114,7 @@ pub fn write_pynn(dir: &Path, input: &ScriptInput) -> Result<std::path::PathBuf>
             .unwrap_or(None)
             .unwrap_or(pop.size);
         let type_name = pop.model.type_name();
-        if type_name == "SpikeSourceArray" || type_name == "SpikeSourcePoisson" {
+        if pop.model.describe().is_spike_source() {
             let trains = realise_source(net, p, input.duration_ms);
             let file = format!("{}_spike_times.json", safe(name));
             let path = data.join(&file);
@@ -210,38 +210,22 @@ pub fn write_pynn(dir: &Path, input: &ScriptInput) -> Result<std::path::PathBuf>
             sim_core::npy::write_npy_2d(&path, 4, &rows).map_err(io_err(&path))?;
         }
         let receptor = net.populations[proj.post].model.receptors()[proj.receptor];
-        let stdp = proj
-            .plasticity
-            .as_ref()
-            .and_then(|r| r.as_any())
-            .and_then(|a| a.downcast_ref::<Stdp>());
-        let synapse = match (&proj.plasticity, stdp) {
-            (None, _) => format!(
+        let synapse = match proj.plasticity.as_ref().map(|r| r.describe()) {
+            None => format!(
                 "sim.StaticSynapse(weight={}, delay={})",
                 py_float(w0),
                 py_float(d0)
             ),
-            (Some(_), None) => {
-                return Err(HwError::Map {
-                    what: format!("projection {name}: its plasticity rule has no PyNN form"),
-                })
-            }
-            (Some(_), Some(rule)) => {
-                let (kind, w_min, w_max) = match rule.weight {
-                    WeightDependence::Additive { w_min, w_max } => {
-                        ("AdditiveWeightDependence", w_min, w_max)
-                    }
-                    WeightDependence::Multiplicative { w_min, w_max } => {
-                        ("MultiplicativeWeightDependence", w_min, w_max)
-                    }
+            Some(rule) => {
+                let kind = match rule.weight_dependence {
+                    WeightDependenceKind::Additive => "AdditiveWeightDependence",
+                    WeightDependenceKind::Multiplicative => "MultiplicativeWeightDependence",
                 };
+                let (w_min, w_max) = (rule.w_min, rule.w_max);
                 // sPyNNaker's additive amplitudes are absolute weights; NEST semantics scales
                 // them by w_max, so the same rule on the board has A = a * w_max.
-                let scale = match (rule.semantics, rule.weight) {
-                    (Semantics::Nest, WeightDependence::Additive { .. }) => w_max,
-                    _ => 1.0,
-                };
-                let t = &rule.timing;
+                let scale = rule.additive_amplitude_scale();
+                let t = &rule;
                 format!(
                     "sim.STDPMechanism(timing_dependence=sim.SpikePairRule(tau_plus={}, \
                      tau_minus={}, A_plus={}, A_minus={}), weight_dependence=sim.{kind}(w_min={}, \

@@ -110,12 +110,7 @@ pub struct Report {
 
 /// Upper bound of the weight of a synapse: its weight, or w_max when it is plastic.
 fn weight_bound(proj: &sim_core::Projection, w: f64) -> f64 {
-    let w_max = proj
-        .plasticity
-        .as_ref()
-        .and_then(|r| r.as_any())
-        .and_then(|a| a.downcast_ref::<models::synapses::Stdp>())
-        .map(|s| s.weight.bounds().1.abs());
+    let w_max = proj.plasticity.as_ref().map(|r| r.describe().w_max.abs());
     w_max.map_or(w.abs(), |m| m.max(w.abs()))
 }
 
@@ -175,27 +170,20 @@ fn weight_rows(net: &Network, proj_names: &[String], pop_names: &[String]) -> Ve
         .collect()
 }
 
-/// The PyNN parameters of the cell types the exporter knows, as (name, value).
+/// The PyNN parameters of a neuron of a PyNN standard cell type, as (name, value) sorted by
+/// name; `None` for other models and for spike sources.
 pub fn cell_parameters(model: &dyn sim_core::PopulationModel) -> Option<Vec<(String, f64)>> {
-    use models::neurons::{IfCondExp, IfCurrExp, Izhikevich};
-    let any = model.as_any()?;
-    let value = if let Some(m) = any.downcast_ref::<IfCurrExp>() {
-        serde_json::to_value(m.params())
-    } else if let Some(m) = any.downcast_ref::<IfCondExp>() {
-        serde_json::to_value(m.params())
-    } else if let Some(m) = any.downcast_ref::<Izhikevich>() {
-        serde_json::to_value(m.params())
-    } else {
+    let d = model.describe();
+    if !d.pynn_standard || d.kind != sim_core::ModelKind::Neuron {
         return None;
     }
-    .ok()?;
-    Some(
-        value
-            .as_object()?
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
-            .collect(),
-    )
+    let mut params: Vec<(String, f64)> = d
+        .parameters
+        .iter()
+        .map(|q| (q.name.to_string(), q.value))
+        .collect();
+    params.sort_by(|a, b| a.0.cmp(&b.0));
+    Some(params)
 }
 
 /// Build the report.
@@ -312,10 +300,12 @@ pub fn build_report(
                 severity: "warning",
                 kind: "integration",
                 location: format!("population {}", pop_names[p]),
-                detail: "integrated with NEST's exact propagators here; sPyNNaker integrates \
-                         IF_curr_exp its own way (input before the membrane update, S16.15), \
-                         so spike times differ"
-                    .into(),
+                detail: format!(
+                    "integrated with NEST's exact propagators here; sPyNNaker integrates \
+                     {} its own way (input before the membrane update, S16.15), so spike \
+                     times differ",
+                    pop.model.type_name()
+                ),
                 fix: "set integration = \"spynnaker\" in the model file to simulate what the \
                       board computes"
                     .into(),

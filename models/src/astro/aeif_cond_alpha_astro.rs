@@ -11,16 +11,19 @@
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
-use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::describe::{ModelDescription, Quantity};
+use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::state::StateTable;
 use sim_core::TimeGrid;
 
 use super::lr1994::{astro_model_error, astro_param_error};
 use super::{check, AstroError};
 use crate::dist::Value;
-use crate::neurons::{f64_array, initial_values, take_f64, take_u64, u64_array};
+use crate::neurons::initial_values;
 use crate::params::ParamError;
 
-const MODEL: &str = "aeif_cond_alpha_astro";
+/// The cell type's name, as model files write it.
+pub const MODEL: &str = "aeif_cond_alpha_astro";
 
 /// Parameters with NEST names and defaults (NEST 3.10).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -407,15 +410,40 @@ impl AeifCondAlphaAstroModel {
     }
 }
 
+impl AeifCondAlphaAstroParams {
+    /// The parameters under their NEST names, with units.
+    pub fn quantities(&self) -> Vec<Quantity> {
+        let q = |name, unit, value| Quantity { name, unit, value };
+        vec![
+            q("C_m", "pF", self.C_m),
+            q("g_L", "nS", self.g_L),
+            q("E_L", "mV", self.E_L),
+            q("V_th", "mV", self.V_th),
+            q("Delta_T", "mV", self.Delta_T),
+            q("V_peak", "mV", self.V_peak),
+            q("V_reset", "mV", self.V_reset),
+            q("t_ref", "ms", self.t_ref),
+            q("a", "nS", self.a),
+            q("b", "pA", self.b),
+            q("tau_w", "ms", self.tau_w),
+            q("E_ex", "mV", self.E_ex),
+            q("E_in", "mV", self.E_in),
+            q("tau_syn_ex", "ms", self.tau_syn_ex),
+            q("tau_syn_in", "ms", self.tau_syn_in),
+            q("I_e", "pA", self.I_e),
+            q("gsl_error_tol", "", self.gsl_error_tol),
+        ]
+    }
+}
+
 impl PopulationModel for AeifCondAlphaAstroModel {
-    fn type_name(&self) -> &str {
-        MODEL
-    }
-    fn receptors(&self) -> &[&'static str] {
-        &["excitatory", "inhibitory"]
-    }
-    fn state_vars(&self) -> &[&'static str] {
-        &["V_m", "w", "g_ex", "g_in", "I_SIC"]
+    fn describe(&self) -> ModelDescription {
+        ModelDescription {
+            parameters: self.params.quantities(),
+            state: STATE.recordable(),
+            receptors: vec!["excitatory", "inhibitory"],
+            ..ModelDescription::neuron(MODEL)
+        }
     }
     fn spike_stamp_offset(&self) -> sim_core::Step {
         1
@@ -477,47 +505,26 @@ impl NeuronKernel for AeifKernel {
     fn graded_input(&mut self, _port: usize, values: &[f64]) {
         self.sic_in.copy_from_slice(values);
     }
-    fn read(&self, var: usize, i: usize) -> f64 {
-        let s = &self.state;
-        match var {
-            0 => s.V_m[i],
-            1 => s.w[i],
-            2 => s.g_ex[i],
-            3 => s.g_in[i],
-            _ => s.I_SIC[i],
-        }
-    }
-    fn save(&self) -> KernelState {
-        let s = &self.state;
-        vec![
-            f64_array("V_m", &s.V_m),
-            f64_array("dg_ex", &s.dg_ex),
-            f64_array("g_ex", &s.g_ex),
-            f64_array("dg_in", &s.dg_in),
-            f64_array("g_in", &s.g_in),
-            f64_array("w", &s.w),
-            u64_array("r", &s.r),
-            f64_array("I_stim", &s.I_stim),
-            f64_array("I_SIC", &s.I_SIC),
-            f64_array("integration_step", &s.integration_step),
-        ]
-    }
-    fn load(&mut self, state: &KernelState) -> Result<(), String> {
-        let n = self.state.len();
-        let s = &mut self.state;
-        s.V_m = take_f64(state, "V_m", n)?;
-        s.dg_ex = take_f64(state, "dg_ex", n)?;
-        s.g_ex = take_f64(state, "g_ex", n)?;
-        s.dg_in = take_f64(state, "dg_in", n)?;
-        s.g_in = take_f64(state, "g_in", n)?;
-        s.w = take_f64(state, "w", n)?;
-        s.r = take_u64(state, "r", n)?;
-        s.I_stim = take_f64(state, "I_stim", n)?;
-        s.I_SIC = take_f64(state, "I_SIC", n)?;
-        s.integration_step = take_f64(state, "integration_step", n)?;
-        Ok(())
-    }
+    sim_core::state_io!(STATE, |k: &Self| k.state.len());
 }
+
+const STATE: StateTable<AeifKernel> = StateTable(&[
+    sim_core::recorded!("V_m", "mV", state.V_m),
+    sim_core::recorded!("w", "pA", state.w),
+    sim_core::recorded!("g_ex", "nS", state.g_ex),
+    sim_core::recorded!("g_in", "nS", state.g_in),
+    sim_core::recorded!("I_SIC", "pA", state.I_SIC),
+    sim_core::f64_field!("V_m", state.V_m),
+    sim_core::f64_field!("dg_ex", state.dg_ex),
+    sim_core::f64_field!("g_ex", state.g_ex),
+    sim_core::f64_field!("dg_in", state.dg_in),
+    sim_core::f64_field!("g_in", state.g_in),
+    sim_core::f64_field!("w", state.w),
+    sim_core::u64_field!("r", state.r),
+    sim_core::f64_field!("I_stim", state.I_stim),
+    sim_core::f64_field!("I_SIC", state.I_SIC),
+    sim_core::f64_field!("integration_step", state.integration_step),
+]);
 
 /// Internal adaptive steps allowed in one simulation step before the run is stopped.
 const MAX_INTERNAL_STEPS: u32 = 100_000;

@@ -20,11 +20,13 @@
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
-use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::describe::{ModelDescription, ModelKind, Quantity};
+use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::state::{StateTable, StateVar};
 use sim_core::TimeGrid;
 
 use crate::dist::Value;
-use crate::neurons::{f64_array, initial_values, take_f64, take_u64, u64_array};
+use crate::neurons::initial_values;
 use crate::params::{finite, positive, ParamError};
 
 /// Neuron part: one discrete step given the modulated input current and threshold factor.
@@ -271,15 +273,31 @@ impl AmsuNeuronModel {
     }
 }
 
+impl AmsuNeuronParams {
+    /// The parameters, with units ("" for the dimensionless ones).
+    pub fn quantities(&self) -> Vec<Quantity> {
+        let q = |name, unit, value| Quantity { name, unit, value };
+        vec![
+            q("tau_m", "ms", self.tau_m),
+            q("theta0", "", self.theta0),
+            q("kappa_I", "", self.kappa_I),
+            q("kappa_theta", "", self.kappa_theta),
+            q("kappa_W", "", self.kappa_W),
+        ]
+    }
+}
+
+/// The cell type's name, as model files write it.
+pub const NEURON_NAME: &str = "amsu_neuron";
+
 impl PopulationModel for AmsuNeuronModel {
-    fn type_name(&self) -> &str {
-        "amsu_neuron"
-    }
-    fn receptors(&self) -> &[&'static str] {
-        &["excitatory", "inhibitory"]
-    }
-    fn state_vars(&self) -> &[&'static str] {
-        &["u", "theta", "activity"]
+    fn describe(&self) -> ModelDescription {
+        ModelDescription {
+            parameters: self.params.quantities(),
+            state: NEURON_STATE.recordable(),
+            receptors: vec!["excitatory", "inhibitory"],
+            ..ModelDescription::neuron(NEURON_NAME)
+        }
     }
     fn graded_inputs(&self) -> &[&'static str] {
         &["activity"]
@@ -349,31 +367,29 @@ impl NeuronKernel for AmsuNeuronKernel {
     fn graded_input(&mut self, _port: usize, values: &[f64]) {
         self.activity.copy_from_slice(values);
     }
-    fn read(&self, var: usize, i: usize) -> f64 {
-        match var {
-            0 => self.lif.u[i],
-            1 => self.lif.theta0 * self.theta[i],
-            _ => self.activity[i],
-        }
-    }
-    fn save(&self) -> KernelState {
-        let s: Vec<u64> = self.lif.s.iter().map(|&b| b as u64).collect();
-        vec![
-            f64_array("u", &self.lif.u),
-            u64_array("s", &s),
-            f64_array("activity", &self.activity),
-            f64_array("theta", &self.theta),
-        ]
-    }
-    fn load(&mut self, state: &KernelState) -> Result<(), String> {
-        let n = self.activity.len();
-        self.lif.u = take_f64(state, "u", n)?;
-        self.lif.s = take_u64(state, "s", n)?.iter().map(|&b| b != 0).collect();
-        self.activity = take_f64(state, "activity", n)?;
-        self.theta = take_f64(state, "theta", n)?;
-        Ok(())
-    }
+    sim_core::state_io!(NEURON_STATE, |k: &Self| k.activity.len());
 }
+
+const NEURON_STATE: StateTable<AmsuNeuronKernel> = StateTable(&[
+    sim_core::recorded!("u", "", lif.u),
+    StateVar::Recorded {
+        name: "theta",
+        unit: "",
+        value: |k, i| k.lif.theta0 * k.theta[i],
+    },
+    sim_core::recorded!("activity", "", activity),
+    sim_core::f64_field!("u", lif.u),
+    StateVar::U64 {
+        name: "s",
+        save: |k| k.lif.s.iter().map(|&b| b as u64).collect(),
+        load: |k, s| {
+            k.lif.s = s.iter().map(|&b| b != 0).collect();
+            Ok(())
+        },
+    },
+    sim_core::f64_field!("activity", activity),
+    sim_core::f64_field!("theta", theta),
+]);
 
 /// Parameters of `amsu_astrocyte`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -407,15 +423,22 @@ impl AmsuAstrocyteModel {
     }
 }
 
+/// The cell type's name, as model files write it.
+pub const ASTROCYTE_NAME: &str = "amsu_astrocyte";
+
 impl PopulationModel for AmsuAstrocyteModel {
-    fn type_name(&self) -> &str {
-        "amsu_astrocyte"
-    }
-    fn receptors(&self) -> &[&'static str] {
-        &["excitatory"]
-    }
-    fn state_vars(&self) -> &[&'static str] {
-        &["activity"]
+    fn describe(&self) -> ModelDescription {
+        ModelDescription {
+            kind: ModelKind::Graded { unit: "" },
+            parameters: vec![Quantity {
+                name: "tau_a",
+                unit: "ms",
+                value: self.params.tau_a,
+            }],
+            state: ASTROCYTE_STATE.recordable(),
+            receptors: vec!["excitatory"],
+            ..ModelDescription::neuron(ASTROCYTE_NAME)
+        }
     }
     fn graded_outputs(&self) -> &[&'static str] {
         &["activity"]
@@ -451,17 +474,13 @@ impl NeuronKernel for AmsuAstrocyteKernel {
     fn graded_output(&self, _port: usize, out: &mut [f64]) {
         out.copy_from_slice(&self.trace.a);
     }
-    fn read(&self, _var: usize, i: usize) -> f64 {
-        self.trace.a[i]
-    }
-    fn save(&self) -> KernelState {
-        vec![f64_array("activity", &self.trace.a)]
-    }
-    fn load(&mut self, state: &KernelState) -> Result<(), String> {
-        self.trace.a = take_f64(state, "activity", self.trace.a.len())?;
-        Ok(())
-    }
+    sim_core::state_io!(ASTROCYTE_STATE, |k: &Self| k.trace.a.len());
 }
+
+const ASTROCYTE_STATE: StateTable<AmsuAstrocyteKernel> = StateTable(&[
+    sim_core::recorded!("activity", "", trace.a),
+    sim_core::f64_field!("activity", trace.a),
+]);
 
 #[cfg(test)]
 mod tests {

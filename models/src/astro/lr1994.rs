@@ -4,15 +4,18 @@
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
-use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::describe::{ModelDescription, ModelKind, Quantity};
+use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::state::StateTable;
 use sim_core::TimeGrid;
 
 use super::{check, AstroError};
 use crate::dist::Value;
-use crate::neurons::{f64_array, initial_values, take_f64};
+use crate::neurons::initial_values;
 use crate::params::ParamError;
 
-const MODEL: &str = "astrocyte_lr_1994";
+/// The cell type's name, as model files write it.
+pub const MODEL: &str = "astrocyte_lr_1994";
 
 /// Parameters with NEST names and defaults (NEST 3.10).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -356,15 +359,40 @@ pub(crate) fn astro_model_error(e: AstroError) -> ModelError {
     }
 }
 
+impl AstrocyteLr1994Params {
+    /// The parameters under their NEST names, with units.
+    pub fn quantities(&self) -> Vec<Quantity> {
+        let q = |name, unit, value| Quantity { name, unit, value };
+        vec![
+            q("Ca_tot", "uM", self.Ca_tot),
+            q("IP3_0", "uM", self.IP3_0),
+            q("Kd_IP3_1", "uM", self.Kd_IP3_1),
+            q("Kd_IP3_2", "uM", self.Kd_IP3_2),
+            q("Kd_act", "uM", self.Kd_act),
+            q("Kd_inh", "uM", self.Kd_inh),
+            q("Km_SERCA", "uM", self.Km_SERCA),
+            q("SIC_scale", "", self.SIC_scale),
+            q("SIC_th", "uM", self.SIC_th),
+            q("delta_IP3", "uM", self.delta_IP3),
+            q("k_IP3R", "1/(uM ms)", self.k_IP3R),
+            q("rate_IP3R", "1/ms", self.rate_IP3R),
+            q("rate_L", "1/ms", self.rate_L),
+            q("rate_SERCA", "uM/ms", self.rate_SERCA),
+            q("ratio_ER_cyt", "", self.ratio_ER_cyt),
+            q("tau_IP3", "ms", self.tau_IP3),
+        ]
+    }
+}
+
 impl PopulationModel for AstrocyteLr1994Model {
-    fn type_name(&self) -> &str {
-        MODEL
-    }
-    fn receptors(&self) -> &[&'static str] {
-        &["excitatory"]
-    }
-    fn state_vars(&self) -> &[&'static str] {
-        &["IP3", "Ca_astro", "h_IP3R", "SIC"]
+    fn describe(&self) -> ModelDescription {
+        ModelDescription {
+            kind: ModelKind::Graded { unit: "" },
+            parameters: self.params.quantities(),
+            state: STATE.recordable(),
+            receptors: vec!["excitatory"],
+            ..ModelDescription::neuron(MODEL)
+        }
     }
     fn spike_stamp_offset(&self) -> sim_core::Step {
         1
@@ -406,39 +434,23 @@ impl NeuronKernel for Lr1994Kernel {
         input.fill(0.0);
         res.map_err(astro_model_error)
     }
-    fn read(&self, var: usize, i: usize) -> f64 {
-        let s = &self.state;
-        match var {
-            0 => s.IP3[i],
-            1 => s.Ca_astro[i],
-            2 => s.h_IP3R[i],
-            _ => s.sic[i],
-        }
-    }
     fn graded_output(&self, _port: usize, out: &mut [f64]) {
         out.copy_from_slice(&self.state.sic);
     }
-    fn save(&self) -> KernelState {
-        let s = &self.state;
-        vec![
-            f64_array("IP3", &s.IP3),
-            f64_array("Ca_astro", &s.Ca_astro),
-            f64_array("h_IP3R", &s.h_IP3R),
-            f64_array("SIC", &s.sic),
-            f64_array("J_noise", &s.j_noise),
-        ]
-    }
-    fn load(&mut self, state: &KernelState) -> Result<(), String> {
-        let n = self.state.len();
-        let s = &mut self.state;
-        s.IP3 = take_f64(state, "IP3", n)?;
-        s.Ca_astro = take_f64(state, "Ca_astro", n)?;
-        s.h_IP3R = take_f64(state, "h_IP3R", n)?;
-        s.sic = take_f64(state, "SIC", n)?;
-        s.j_noise = take_f64(state, "J_noise", n)?;
-        Ok(())
-    }
+    sim_core::state_io!(STATE, |k: &Self| k.state.len());
 }
+
+const STATE: StateTable<Lr1994Kernel> = StateTable(&[
+    sim_core::recorded!("IP3", "uM", state.IP3),
+    sim_core::recorded!("Ca_astro", "uM", state.Ca_astro),
+    sim_core::recorded!("h_IP3R", "", state.h_IP3R),
+    sim_core::recorded!("SIC", "", state.sic),
+    sim_core::f64_field!("IP3", state.IP3),
+    sim_core::f64_field!("Ca_astro", state.Ca_astro),
+    sim_core::f64_field!("h_IP3R", state.h_IP3R),
+    sim_core::f64_field!("SIC", state.sic),
+    sim_core::f64_field!("J_noise", state.j_noise),
+]);
 
 #[inline]
 fn rk4_3(p: &AstrocyteLr1994Params, y: [f64; 3], dt: f64, jn: f64) -> [f64; 3] {

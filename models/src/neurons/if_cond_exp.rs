@@ -9,10 +9,12 @@
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
-use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::describe::{ModelDescription, Quantity};
+use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::state::StateTable;
 use sim_core::{Step, TimeGrid};
 
-use super::{f64_array, initial_values, non_finite, take_f64, take_u64, u64_array};
+use super::{initial_values, non_finite};
 use crate::dist::Value;
 use crate::params::{finite, non_negative, positive, ParamError};
 
@@ -34,6 +36,26 @@ pub struct IfCondExpParams {
     pub v_reset: f64,
     pub v_thresh: f64,
     pub i_offset: f64,
+}
+
+impl IfCondExpParams {
+    /// The parameters under their PyNN names, with units.
+    pub fn quantities(&self) -> Vec<Quantity> {
+        let q = |name, unit, value| Quantity { name, unit, value };
+        vec![
+            q("cm", "nF", self.cm),
+            q("tau_m", "ms", self.tau_m),
+            q("tau_refrac", "ms", self.tau_refrac),
+            q("tau_syn_E", "ms", self.tau_syn_e),
+            q("tau_syn_I", "ms", self.tau_syn_i),
+            q("e_rev_E", "mV", self.e_rev_e),
+            q("e_rev_I", "mV", self.e_rev_i),
+            q("v_rest", "mV", self.v_rest),
+            q("v_reset", "mV", self.v_reset),
+            q("v_thresh", "mV", self.v_thresh),
+            q("i_offset", "nA", self.i_offset),
+        ]
+    }
 }
 
 impl Default for IfCondExpParams {
@@ -119,18 +141,18 @@ impl IfCondExp {
     }
 }
 
+/// The cell type's name, as model files and PyNN write it.
+pub const NAME: &str = "IF_cond_exp";
+
 impl PopulationModel for IfCondExp {
-    fn type_name(&self) -> &str {
-        "IF_cond_exp"
-    }
-    fn receptors(&self) -> &[&'static str] {
-        &["excitatory", "inhibitory"]
-    }
-    fn state_vars(&self) -> &[&'static str] {
-        &["v", "gsyn_exc", "gsyn_inh"]
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
+    fn describe(&self) -> ModelDescription {
+        ModelDescription {
+            parameters: self.p.quantities(),
+            state: STATE.recordable(),
+            receptors: vec!["excitatory", "inhibitory"],
+            pynn_standard: true,
+            ..ModelDescription::neuron(NAME)
+        }
     }
     fn spike_stamp_offset(&self) -> Step {
         1
@@ -208,27 +230,15 @@ impl NeuronKernel for CondKernel {
         }
         Ok(())
     }
-    fn read(&self, var: usize, i: usize) -> f64 {
-        match var {
-            0 => self.v[i],
-            1 => self.ge[i],
-            _ => self.gi[i],
-        }
-    }
-    fn save(&self) -> KernelState {
-        vec![
-            f64_array("v", &self.v),
-            f64_array("gsyn_exc", &self.ge),
-            f64_array("gsyn_inh", &self.gi),
-            u64_array("refractory", &self.refr),
-        ]
-    }
-    fn load(&mut self, state: &KernelState) -> Result<(), String> {
-        let n = self.v.len();
-        self.v = take_f64(state, "v", n)?;
-        self.ge = take_f64(state, "gsyn_exc", n)?;
-        self.gi = take_f64(state, "gsyn_inh", n)?;
-        self.refr = take_u64(state, "refractory", n)?;
-        Ok(())
-    }
+    sim_core::state_io!(STATE, |k: &Self| k.v.len());
 }
+
+const STATE: StateTable<CondKernel> = StateTable(&[
+    sim_core::recorded!("v", "mV", v),
+    sim_core::recorded!("gsyn_exc", "uS", ge),
+    sim_core::recorded!("gsyn_inh", "uS", gi),
+    sim_core::f64_field!("v", v),
+    sim_core::f64_field!("gsyn_exc", ge),
+    sim_core::f64_field!("gsyn_inh", gi),
+    sim_core::u64_field!("refractory", refr),
+]);

@@ -22,12 +22,14 @@
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
-use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::describe::{ModelDescription, Quantity};
+use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::state::{StateTable, StateVar};
 use sim_core::{Step, TimeGrid};
 
 mod anchored;
 
-use super::{f64_array, initial_values, non_finite, take_f64, take_u64, u64_array};
+use super::{initial_values, non_finite};
 use crate::dist::Value;
 use crate::params::{non_negative, positive, ParamError};
 
@@ -75,6 +77,24 @@ pub struct IfCurrExpParams {
     pub v_thresh: f64,
     /// Constant injected current (nA).
     pub i_offset: f64,
+}
+
+impl IfCurrExpParams {
+    /// The parameters under their PyNN names, with units.
+    pub fn quantities(&self) -> Vec<Quantity> {
+        let q = |name, unit, value| Quantity { name, unit, value };
+        vec![
+            q("cm", "nF", self.cm),
+            q("tau_m", "ms", self.tau_m),
+            q("tau_refrac", "ms", self.tau_refrac),
+            q("tau_syn_E", "ms", self.tau_syn_e),
+            q("tau_syn_I", "ms", self.tau_syn_i),
+            q("v_rest", "mV", self.v_rest),
+            q("v_reset", "mV", self.v_reset),
+            q("v_thresh", "mV", self.v_thresh),
+            q("i_offset", "nA", self.i_offset),
+        ]
+    }
 }
 
 impl Default for IfCurrExpParams {
@@ -256,18 +276,39 @@ impl IfCurrExp {
     }
 }
 
+/// The cell type's name, as model files and PyNN write it.
+pub const NAME: &str = "IF_curr_exp";
+
 impl PopulationModel for IfCurrExp {
-    fn type_name(&self) -> &str {
-        "IF_curr_exp"
-    }
-    fn receptors(&self) -> &[&'static str] {
-        &["excitatory", "inhibitory"]
-    }
-    fn state_vars(&self) -> &[&'static str] {
-        &["v", "isyn_exc", "isyn_inh"]
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
+    fn describe(&self) -> ModelDescription {
+        let state = match (self.integration, self.precision) {
+            (Integration::Nest, Precision::F64) => NEST_STATE.recordable(),
+            (Integration::Nest, Precision::F32) => anchored::STATE.recordable(),
+            (Integration::Spynnaker, _) => SPYNNAKER_STATE.recordable(),
+        };
+        ModelDescription {
+            parameters: self.params.quantities(),
+            state,
+            receptors: vec!["excitatory", "inhibitory"],
+            options: vec![
+                (
+                    "integration",
+                    match self.integration {
+                        Integration::Nest => "nest",
+                        Integration::Spynnaker => "spynnaker",
+                    },
+                ),
+                (
+                    "precision",
+                    match self.precision {
+                        Precision::F64 => "f64",
+                        Precision::F32 => "f32",
+                    },
+                ),
+            ],
+            pynn_standard: true,
+            ..ModelDescription::neuron(NAME)
+        }
     }
     fn spike_stamp_offset(&self) -> Step {
         match self.integration {
@@ -374,37 +415,31 @@ impl NeuronKernel for SpynnakerKernel {
         Ok(())
     }
 
-    fn read(&self, var: usize, i: usize) -> f64 {
-        match var {
-            0 => self.v[i] + self.p.v_rest,
-            1 => self.i_e[i],
-            _ => self.i_i[i],
-        }
-    }
-
-    fn save(&self) -> KernelState {
-        let refr: Vec<u64> = self.refr.iter().map(|&r| r as u64).collect();
-        vec![
-            // Relative to v_rest, exactly as held, so a restore is bit-identical.
-            f64_array("v_minus_v_rest", &self.v),
-            f64_array("isyn_exc", &self.i_e),
-            f64_array("isyn_inh", &self.i_i),
-            u64_array("refractory", &refr),
-        ]
-    }
-
-    fn load(&mut self, state: &KernelState) -> Result<(), String> {
-        let n = self.v.len();
-        self.v = take_f64(state, "v_minus_v_rest", n)?;
-        self.i_e = take_f64(state, "isyn_exc", n)?;
-        self.i_i = take_f64(state, "isyn_inh", n)?;
-        self.refr = take_u64(state, "refractory", n)?
-            .into_iter()
-            .map(|r| r as f64)
-            .collect();
-        Ok(())
-    }
+    sim_core::state_io!(SPYNNAKER_STATE, |k: &Self| k.v.len());
 }
+
+/// Refractory steps are whole numbers; checkpoints hold them as integers.
+const SPYNNAKER_STATE: StateTable<SpynnakerKernel> = StateTable(&[
+    StateVar::Recorded {
+        name: "v",
+        unit: "mV",
+        value: |k, i| k.v[i] + k.p.v_rest,
+    },
+    sim_core::recorded!("isyn_exc", "nA", i_e),
+    sim_core::recorded!("isyn_inh", "nA", i_i),
+    // Relative to v_rest, exactly as held, so a restore is bit-identical.
+    sim_core::f64_field!("v_minus_v_rest", v),
+    sim_core::f64_field!("isyn_exc", i_e),
+    sim_core::f64_field!("isyn_inh", i_i),
+    StateVar::U64 {
+        name: "refractory",
+        save: |k| k.refr.iter().map(|&r| r as u64).collect(),
+        load: |k, r| {
+            k.refr = r.into_iter().map(|r| r as f64).collect();
+            Ok(())
+        },
+    },
+]);
 
 /// The membrane step `v·p22 + i_e·p21e + i_i·p21i + drive`, in NEST's expression and order,
 /// unfused.
@@ -651,48 +686,52 @@ impl NeuronKernel for NestKernel {
         self.check_finite(finite)
     }
 
-    fn read(&self, var: usize, i: usize) -> f64 {
-        match var {
-            0 => self.v[i] + self.v_rest,
-            1 => self.i_e[i],
-            // NEST keeps the inhibitory current signed; report it as a magnitude, like sPyNNaker.
-            _ => -self.i_i[i],
-        }
-    }
-
-    fn save(&self) -> KernelState {
-        let refr: Vec<u64> = self
-            .until
-            .iter()
-            .map(|u| (u.wrapping_sub(self.clock) as i32).max(0) as u64)
-            .collect();
-        vec![
-            // Relative to v_rest, exactly as held, so a restore is bit-identical.
-            f64_array("v_minus_v_rest", &self.v),
-            f64_array("isyn_exc", &self.i_e),
-            f64_array("isyn_inh", &self.i_i),
-            u64_array("refractory", &refr),
-        ]
-    }
-
-    fn load(&mut self, state: &KernelState) -> Result<(), String> {
-        let n = self.v.len();
-        let refr = take_u64(state, "refractory", n)?;
-        if let Some(r) = refr.iter().find(|&&r| r >= REFRACTORY_WINDOW) {
-            return Err(format!(
-                "state array 'refractory' holds {r} steps (must be < {REFRACTORY_WINDOW})"
-            ));
-        }
-        self.v = take_f64(state, "v_minus_v_rest", n)?;
-        self.i_e = take_f64(state, "isyn_exc", n)?;
-        self.i_i = take_f64(state, "isyn_inh", n)?;
-        self.until = refr
-            .into_iter()
-            .map(|r| self.clock.wrapping_add(r as u32))
-            .collect();
-        Ok(())
-    }
+    sim_core::state_io!(NEST_STATE, |k: &Self| k.v.len());
 }
+
+/// The refractory steps left per neuron, from refractory ends kept as wrapping step counts.
+fn steps_left(until: &[u32], clock: u32) -> Vec<u64> {
+    until
+        .iter()
+        .map(|u| (u.wrapping_sub(clock) as i32).max(0) as u64)
+        .collect()
+}
+
+/// Refractory periods are checkpointed as the steps left, not as the kernel's clock.
+const NEST_STATE: StateTable<NestKernel> = StateTable(&[
+    StateVar::Recorded {
+        name: "v",
+        unit: "mV",
+        value: |k, i| k.v[i] + k.v_rest,
+    },
+    sim_core::recorded!("isyn_exc", "nA", i_e),
+    // NEST keeps the inhibitory current signed; report it as a magnitude, like sPyNNaker.
+    StateVar::Recorded {
+        name: "isyn_inh",
+        unit: "nA",
+        value: |k, i| -k.i_i[i],
+    },
+    // Relative to v_rest, exactly as held, so a restore is bit-identical.
+    sim_core::f64_field!("v_minus_v_rest", v),
+    sim_core::f64_field!("isyn_exc", i_e),
+    sim_core::f64_field!("isyn_inh", i_i),
+    StateVar::U64 {
+        name: "refractory",
+        save: |k| steps_left(&k.until, k.clock),
+        load: |k, refr| {
+            if let Some(r) = refr.iter().find(|&&r| r >= REFRACTORY_WINDOW) {
+                return Err(format!(
+                    "state array 'refractory' holds {r} steps (must be < {REFRACTORY_WINDOW})"
+                ));
+            }
+            k.until = refr
+                .into_iter()
+                .map(|r| k.clock.wrapping_add(r as u32))
+                .collect();
+            Ok(())
+        },
+    },
+]);
 
 #[cfg(test)]
 mod tests {

@@ -6,10 +6,12 @@
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
-use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::describe::{ModelDescription, Quantity};
+use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::state::StateTable;
 use sim_core::TimeGrid;
 
-use super::{f64_array, initial_values, non_finite, take_f64};
+use super::{initial_values, non_finite};
 use crate::dist::Value;
 use crate::params::{finite, ParamError};
 
@@ -25,6 +27,20 @@ pub struct IzhikevichParams {
     pub c: f64,
     pub d: f64,
     pub i_offset: f64,
+}
+
+impl IzhikevichParams {
+    /// The parameters under their PyNN names, with units.
+    pub fn quantities(&self) -> Vec<Quantity> {
+        let q = |name, unit, value| Quantity { name, unit, value };
+        vec![
+            q("a", "1/ms", self.a),
+            q("b", "1/ms", self.b),
+            q("c", "mV", self.c),
+            q("d", "mV/ms", self.d),
+            q("i_offset", "nA", self.i_offset),
+        ]
+    }
 }
 
 impl Default for IzhikevichParams {
@@ -69,25 +85,18 @@ impl Izhikevich {
     }
 }
 
-impl Izhikevich {
-    /// The PyNN parameters (for exporters).
-    pub fn params(&self) -> &IzhikevichParams {
-        &self.p
-    }
-}
+/// The cell type's name, as model files and PyNN write it.
+pub const NAME: &str = "Izhikevich";
 
 impl PopulationModel for Izhikevich {
-    fn type_name(&self) -> &str {
-        "Izhikevich"
-    }
-    fn receptors(&self) -> &[&'static str] {
-        &["excitatory", "inhibitory"]
-    }
-    fn state_vars(&self) -> &[&'static str] {
-        &["v", "u"]
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
+    fn describe(&self) -> ModelDescription {
+        ModelDescription {
+            parameters: self.p.quantities(),
+            state: STATE.recordable(),
+            receptors: vec!["excitatory", "inhibitory"],
+            pynn_standard: true,
+            ..ModelDescription::neuron(NAME)
+        }
     }
     fn spike_stamp_offset(&self) -> sim_core::Step {
         1
@@ -141,20 +150,12 @@ impl NeuronKernel for IzhKernel {
         }
         Ok(())
     }
-    fn read(&self, var: usize, i: usize) -> f64 {
-        if var == 0 {
-            self.v[i]
-        } else {
-            self.u[i]
-        }
-    }
-    fn save(&self) -> KernelState {
-        vec![f64_array("v", &self.v), f64_array("u", &self.u)]
-    }
-    fn load(&mut self, state: &KernelState) -> Result<(), String> {
-        let n = self.v.len();
-        self.v = take_f64(state, "v", n)?;
-        self.u = take_f64(state, "u", n)?;
-        Ok(())
-    }
+    sim_core::state_io!(STATE, |k: &Self| k.v.len());
 }
+
+const STATE: StateTable<IzhKernel> = StateTable(&[
+    sim_core::recorded!("v", "mV", v),
+    sim_core::recorded!("u", "mV/ms", u),
+    sim_core::f64_field!("v", v),
+    sim_core::f64_field!("u", u),
+]);

@@ -9,7 +9,6 @@ pub mod spike_source_poisson;
 
 use std::ops::Range;
 
-use sim_core::model::{KernelState, StateArray};
 use sim_core::rng::{self, Domain};
 
 use crate::dist::Value;
@@ -40,43 +39,6 @@ pub(crate) fn initial_values(
             }
         })
         .collect()
-}
-
-/// Finds a named array in a checkpointed kernel state.
-pub(crate) fn take_f64(state: &KernelState, name: &str, n: usize) -> Result<Vec<f64>, String> {
-    match state.iter().find(|(k, _)| k == name) {
-        Some((_, StateArray::F64 { values, .. })) if values.len() == n => Ok(values.clone()),
-        Some(_) => Err(format!("state array '{name}' has the wrong type or length")),
-        None => Err(format!("state array '{name}' is missing")),
-    }
-}
-
-pub(crate) fn take_u64(state: &KernelState, name: &str, n: usize) -> Result<Vec<u64>, String> {
-    match state.iter().find(|(k, _)| k == name) {
-        Some((_, StateArray::U64 { values, .. })) if values.len() == n => Ok(values.clone()),
-        Some(_) => Err(format!("state array '{name}' has the wrong type or length")),
-        None => Err(format!("state array '{name}' is missing")),
-    }
-}
-
-pub(crate) fn f64_array(name: &str, values: &[f64]) -> (String, StateArray) {
-    (
-        name.to_string(),
-        StateArray::F64 {
-            width: 1,
-            values: values.to_vec(),
-        },
-    )
-}
-
-pub(crate) fn u64_array(name: &str, values: &[u64]) -> (String, StateArray) {
-    (
-        name.to_string(),
-        StateArray::U64 {
-            width: 1,
-            values: values.to_vec(),
-        },
-    )
 }
 
 /// The NaN/inf guard every kernel applies to its membrane potential.

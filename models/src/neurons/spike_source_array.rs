@@ -2,12 +2,12 @@
 
 use std::ops::Range;
 
-use serde::{Deserialize, Serialize};
-use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StepContext};
-use sim_core::{Step, TimeGrid};
-
-use super::{take_u64, u64_array};
 use crate::params::ParamError;
+use serde::{Deserialize, Serialize};
+use sim_core::describe::{ModelDescription, ModelKind, SourceKind};
+use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::state::{StateTable, StateVar};
+use sim_core::{Step, TimeGrid};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -58,15 +58,19 @@ impl SpikeSourceArray {
     }
 }
 
+/// The cell type's name, as model files and PyNN write it.
+pub const NAME: &str = "SpikeSourceArray";
+
 impl PopulationModel for SpikeSourceArray {
-    fn type_name(&self) -> &str {
-        "SpikeSourceArray"
-    }
-    fn receptors(&self) -> &[&'static str] {
-        &[]
-    }
-    fn state_vars(&self) -> &[&'static str] {
-        &[]
+    fn describe(&self) -> ModelDescription {
+        ModelDescription {
+            kind: ModelKind::SpikeSource(SourceKind::Array {
+                spike_steps: self.steps.clone(),
+            }),
+            state: STATE.recordable(),
+            pynn_standard: true,
+            ..ModelDescription::neuron(NAME)
+        }
     }
     fn instantiate(
         &self,
@@ -125,29 +129,30 @@ impl NeuronKernel for ArrayKernel {
         }
         Ok(())
     }
-    fn read(&self, _var: usize, _i: usize) -> f64 {
-        f64::NAN
-    }
-    fn save(&self) -> KernelState {
-        // Per-neuron arrays only: store the cursor as "spikes already emitted" per neuron.
-        let mut emitted = vec![0u64; self.n];
-        for &(_, i) in &self.schedule[..self.cursor] {
+    sim_core::state_io!(STATE, |k: &Self| k.n);
+}
+
+/// Per-neuron arrays only: the cursor is kept as "spikes already emitted" per neuron.
+const STATE: StateTable<ArrayKernel> = StateTable(&[StateVar::U64 {
+    name: "emitted",
+    save: |k| {
+        let mut emitted = vec![0u64; k.n];
+        for &(_, i) in &k.schedule[..k.cursor] {
             emitted[i as usize] += 1;
         }
-        vec![u64_array("emitted", &emitted)]
-    }
-    fn load(&mut self, state: &KernelState) -> Result<(), String> {
-        let emitted = take_u64(state, "emitted", self.n)?;
+        emitted
+    },
+    load: |k, emitted| {
         // The schedule is sorted by step: the emitted spikes are a prefix of it, and a
         // consistent state has exactly the per-neuron counts of that prefix.
         let cursor = emitted.iter().sum::<u64>() as usize;
-        if cursor > self.schedule.len() {
+        if cursor > k.schedule.len() {
             return Err(format!(
                 "state array 'emitted' counts {cursor} spikes, more than the {} scheduled",
-                self.schedule.len()
+                k.schedule.len()
             ));
         }
-        self.cursor = cursor;
+        k.cursor = cursor;
         Ok(())
-    }
-}
+    },
+}]);

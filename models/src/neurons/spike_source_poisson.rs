@@ -7,14 +7,14 @@
 
 use std::ops::Range;
 
+use crate::params::{non_negative, ParamError};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
-use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StepContext};
+use sim_core::describe::{ModelDescription, ModelKind, Quantity, SourceKind};
+use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
 use sim_core::rng::{self, Domain};
+use sim_core::state::StateTable;
 use sim_core::{Step, TimeGrid};
-
-use super::{take_u64, u64_array};
-use crate::params::{non_negative, ParamError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -25,6 +25,18 @@ pub struct SpikeSourcePoissonParams {
     pub start: f64,
     /// Duration (ms).
     pub duration: f64,
+}
+
+impl SpikeSourcePoissonParams {
+    /// The parameters under their PyNN names, with units.
+    pub fn quantities(&self) -> Vec<Quantity> {
+        let q = |name, unit, value| Quantity { name, unit, value };
+        vec![
+            q("rate", "Hz", self.rate),
+            q("start", "ms", self.start),
+            q("duration", "ms", self.duration),
+        ]
+    }
 }
 
 impl Default for SpikeSourcePoissonParams {
@@ -39,6 +51,7 @@ impl Default for SpikeSourcePoissonParams {
 
 #[derive(Debug, Clone)]
 pub struct SpikeSourcePoisson {
+    params: SpikeSourcePoissonParams,
     p_spike: f64,
     start: Step,
     end: Step,
@@ -65,6 +78,7 @@ impl SpikeSourcePoisson {
             ));
         }
         Ok(Self {
+            params: params.clone(),
             p_spike,
             start,
             end,
@@ -77,18 +91,24 @@ impl SpikeSourcePoisson {
     }
 }
 
+/// The cell type's name, as model files and PyNN write it.
+pub const NAME: &str = "SpikeSourcePoisson";
+
 impl PopulationModel for SpikeSourcePoisson {
-    fn type_name(&self) -> &str {
-        "SpikeSourcePoisson"
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
-    }
-    fn receptors(&self) -> &[&'static str] {
-        &[]
-    }
-    fn state_vars(&self) -> &[&'static str] {
-        &[]
+    fn describe(&self) -> ModelDescription {
+        let p = &self.params;
+        ModelDescription {
+            kind: ModelKind::SpikeSource(SourceKind::Poisson {
+                rate_hz: p.rate,
+                start_ms: p.start,
+                duration_ms: p.duration,
+                probability_per_step: self.p_spike,
+            }),
+            parameters: p.quantities(),
+            state: STATE.recordable(),
+            pynn_standard: true,
+            ..ModelDescription::neuron(NAME)
+        }
     }
     fn instantiate(
         &self,
@@ -166,19 +186,10 @@ impl NeuronKernel for PoissonKernel {
         }
         Ok(())
     }
-    fn read(&self, _var: usize, _i: usize) -> f64 {
-        f64::NAN
-    }
-    fn save(&self) -> KernelState {
-        vec![
-            u64_array("next", &self.next),
-            u64_array("draws", &self.draws),
-        ]
-    }
-    fn load(&mut self, state: &KernelState) -> Result<(), String> {
-        let n = self.next.len();
-        self.next = take_u64(state, "next", n)?;
-        self.draws = take_u64(state, "draws", n)?;
-        Ok(())
-    }
+    sim_core::state_io!(STATE, |k: &Self| k.next.len());
 }
+
+const STATE: StateTable<PoissonKernel> = StateTable(&[
+    sim_core::u64_field!("next", next),
+    sim_core::u64_field!("draws", draws),
+]);

@@ -14,6 +14,7 @@
 //! by the synaptic delay (engine, `sim_core::plasticity`).
 
 use serde::{Deserialize, Serialize};
+use sim_core::describe::{RuleDescription, WeightDependenceKind};
 use sim_core::plasticity::PairRule;
 
 use crate::params::{non_negative, positive, ParamError};
@@ -153,7 +154,22 @@ impl PairRule for Stdp {
         };
         w.max(self.weight.bounds().0)
     }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        Some(self)
+    fn describe(&self) -> RuleDescription {
+        let (w_min, w_max) = self.weight.bounds();
+        RuleDescription {
+            tau_plus: self.timing.tau_plus,
+            tau_minus: self.timing.tau_minus,
+            a_plus: self.timing.a_plus,
+            a_minus: self.timing.a_minus,
+            weight_dependence: match self.weight {
+                WeightDependence::Additive { .. } => WeightDependenceKind::Additive,
+                WeightDependence::Multiplicative { .. } => WeightDependenceKind::Multiplicative,
+            },
+            w_min,
+            w_max,
+            // PyNN's NEST backend sets lambda = A_plus and alpha = A_minus / A_plus.
+            additive_amplitudes_scaled_by_w_max: self.semantics == Semantics::Nest,
+            depress_at_zero_lag: self.depress_at_zero_lag(),
+        }
     }
 }

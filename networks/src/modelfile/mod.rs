@@ -6,10 +6,10 @@
 //! seed = 1234
 //!
 //! [populations.exc]
-//! cell_type = "IF_curr_exp"        # IF_curr_exp, IF_cond_exp, Izhikevich,
-//! size = 3200                      # SpikeSourcePoisson, SpikeSourceArray
-//! integration = "nest"             # IF_curr_exp only: "nest" or "spynnaker"
-//! precision = "f64"                # IF_curr_exp with nest integration: "f64" or "f32"
+//! cell_type = "IF_curr_exp"        # a type of the catalogue (`engram models` lists them)
+//! size = 3200
+//! integration = "nest"             # an option of the cell type (IF_curr_exp: "nest" or
+//! precision = "f64"                #   "spynnaker"; "f64" or "f32" with nest integration)
 //! params = { tau_m = 20.0, cm = 0.02 }
 //! initial_values = { v = { distribution = "uniform", low = -60.0, high = -50.0 } }
 //! record = ["spikes", "v"]
@@ -60,21 +60,20 @@ use sim_core::network::{Network, Projection, RecordSpec};
 use sim_core::{PopulationModel, Step, TimeGrid};
 use toml::{Table, Value as Toml};
 
-use models::astro::aeif_cond_alpha_astro::AeifCondAlphaAstroModel;
-use models::astro::amsu::{AmsuAstrocyteModel, AmsuNeuronModel};
-use models::astro::lr1994::{AstrocyteLr1994Model, LR1994_INITIAL};
 use models::astro::tripartite::ThirdFactorBernoulliWithPool;
+use models::astro::{aeif_cond_alpha_astro, lr1994};
+use models::catalogue::{BuildContext, Catalogue};
 use models::connectors::ConnectContext;
 use models::connectors::Connector;
 use models::dist::Value;
-use models::neurons::{IfCondExp, IfCurrExp, Izhikevich, SpikeSourceArray, SpikeSourcePoisson};
+use models::neurons::if_cond_exp;
 use models::params::ParamError;
 use models::synapses::Stdp;
-use schema::{
-    CellType, GradedEntry, GradedKind, LinkEntry, ModelFile, PopulationEntry, ProjectionEntry,
-    RecordNeurons, SynapseEntry, TripartiteEntry,
-};
 pub use schema::{Drive, ExperimentEntry};
+use schema::{
+    GradedEntry, GradedKind, LinkEntry, ModelFile, PopulationEntry, ProjectionEntry, RecordNeurons,
+    SynapseEntry, TripartiteEntry,
+};
 use sim_core::network::SynapseList;
 use sim_core::GradedProjection;
 
@@ -221,11 +220,22 @@ impl std::fmt::Display for ModelFileError {
 
 impl std::error::Error for ModelFileError {}
 
-/// Loads `path`, applies `overrides` (`key.path=value`) and an optional seed.
+/// Loads `path`, applies `overrides` (`key.path=value`) and an optional seed; cell types come
+/// from the standard catalogue.
 pub fn load(
     path: &Path,
     overrides: &[String],
     seed: Option<u64>,
+) -> Result<ModelSpec, ModelFileError> {
+    load_with(path, overrides, seed, &Catalogue::standard())
+}
+
+/// [`load`] with the cell types of `catalogue`.
+pub fn load_with(
+    path: &Path,
+    overrides: &[String],
+    seed: Option<u64>,
+    catalogue: &Catalogue,
 ) -> Result<ModelSpec, ModelFileError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| ModelFileError {
@@ -242,15 +252,27 @@ pub fn load(
         line: None,
         kind: ModelFileErrorKind::NotUtf8,
     })?;
-    parse_str(&name, &text, overrides, seed)
+    parse_str_with(&name, &text, overrides, seed, catalogue)
 }
 
-/// Parses a model file's text; `name` is used in errors.
+/// Parses a model file's text; `name` is used in errors. Cell types come from the standard
+/// catalogue.
 pub fn parse_str(
     name: &str,
     text: &str,
     overrides: &[String],
     seed: Option<u64>,
+) -> Result<ModelSpec, ModelFileError> {
+    parse_str_with(name, text, overrides, seed, &Catalogue::standard())
+}
+
+/// [`parse_str`] with the cell types of `catalogue`.
+pub fn parse_str_with(
+    name: &str,
+    text: &str,
+    overrides: &[String],
+    seed: Option<u64>,
+    catalogue: &Catalogue,
 ) -> Result<ModelSpec, ModelFileError> {
     let plain = |kind, message: String| ModelFileError {
         file: name.to_string(),
@@ -305,8 +327,8 @@ pub fn parse_str(
         })?;
         set_paths.push((path, o.as_str()));
     }
-    let mut file =
-        schema::parse(table).map_err(|e| fail(ModelFileErrorKind::Schema, e, &set_paths))?;
+    let mut file = schema::parse(table, catalogue)
+        .map_err(|e| fail(ModelFileErrorKind::Schema, e, &set_paths))?;
     // File order (the TOML tree is sorted by name).
     file.populations
         .sort_by_key(|(n, _)| index.offset_of(&format!("populations.{n}")));
@@ -324,7 +346,7 @@ pub fn parse_str(
         .map(|b| format!("{b:02x}"))
         .collect();
     let population_names = file.populations.iter().map(|(n, _)| n.clone()).collect();
-    build(file, seed)
+    build(file, seed, catalogue)
         .map(|(network, dt_ms, duration_steps, seed)| ModelSpec {
             projection_names: network.projections.iter().map(|p| p.name.clone()).collect(),
             graded_names: network.graded.iter().map(|p| p.name.clone()).collect(),
@@ -445,7 +467,7 @@ fn param_err(prefix: &str, e: ParamError) -> (String, String) {
     (key, format!(" = {}: {}", e.value, e.allowed))
 }
 
-fn build(file: ModelFile, seed_override: Option<u64>) -> BuildResult {
+fn build(file: ModelFile, seed_override: Option<u64>, catalogue: &Catalogue) -> BuildResult {
     let grid = TimeGrid::new(file.dt).map_err(|_| {
         (
             "dt".to_string(),
@@ -484,7 +506,7 @@ fn build(file: ModelFile, seed_override: Option<u64>) -> BuildResult {
                 BuildFailure::too_large(e)
             });
         }
-        let model = make_model(pop, &grid).map_err(|(k, m)| {
+        let model = make_model(pop, &grid, catalogue).map_err(|(k, m)| {
             if k.is_empty() {
                 (prefix.clone(), m)
             } else {
@@ -587,83 +609,41 @@ fn check_memory(net: &Network, file: &ModelFile) -> Result<(), (String, String)>
 fn make_model(
     pop: &PopulationEntry,
     grid: &TimeGrid,
+    catalogue: &Catalogue,
 ) -> Result<Arc<dyn PopulationModel>, (String, String)> {
-    let init = |k: &str| pop.initial_values.get(k).cloned();
-    let p = |e: ParamError| {
-        // Initial-value errors name the variable; everything else is a parameter.
-        let in_init = pop.initial_values.contains_key(&e.param);
-        param_err(if in_init { "initial_values" } else { "params" }, e)
+    let cell_type = &pop.cell.cell_type;
+    let ctx = BuildContext {
+        grid,
+        size: pop.size as u32,
+        initial_values: &pop.initial_values,
+        options: &pop.options,
     };
-    let model: Arc<dyn PopulationModel> = match &pop.cell_type {
-        CellType::IfCurrExp(params) => Arc::new(
-            IfCurrExp::new(
-                params.clone(),
-                pop.integration.unwrap_or_default(),
-                init("v"),
-                grid,
-            )
-            .map_err(p)?
-            .with_precision(pop.precision.unwrap_or_default())
-            // `precision` itself, or the parameter that the f32 kernel cannot take.
-            .map_err(|e| param_err(if e.param == "precision" { "" } else { "params" }, e))?,
-        ),
-        CellType::IfCondExp(params) => Arc::new(
-            IfCondExp::new(
-                params.clone(),
-                init("v"),
-                init("gsyn_exc"),
-                init("gsyn_inh"),
-                grid,
-            )
-            .map_err(p)?,
-        ),
-        CellType::Izhikevich(params) => {
-            Arc::new(Izhikevich::new(params.clone(), init("v"), init("u")).map_err(p)?)
+    let model = pop.cell.params.build(&ctx).map_err(|e| {
+        // An initial value or an option (set at the population) names itself; everything
+        // else is a parameter.
+        let prefix = if pop.initial_values.contains_key(&e.param) {
+            "initial_values"
+        } else if catalogue.option(&e.param).is_some() {
+            ""
+        } else {
+            "params"
+        };
+        param_err(prefix, e)
+    })?;
+    for option in pop.options.keys() {
+        if !cell_type.options.iter().any(|o| o.name == *option) {
+            let owners = catalogue.option(option).map(|(_, o)| o).unwrap_or_default();
+            return Err((
+                option.to_string(),
+                format!(
+                    ": only {} has a choice of {option}, not {}",
+                    owners.join(" and "),
+                    model.type_name()
+                ),
+            ));
         }
-        CellType::SpikeSourcePoisson(params) => {
-            Arc::new(SpikeSourcePoisson::new(params, grid).map_err(p)?)
-        }
-        CellType::SpikeSourceArray(params) => {
-            Arc::new(SpikeSourceArray::new(&params.spike_times, pop.size as u32, grid).map_err(p)?)
-        }
-        CellType::AstrocyteLr1994(params) => {
-            Arc::new(AstrocyteLr1994Model::new(*params, LR1994_INITIAL.map(init)).map_err(p)?)
-        }
-        CellType::AeifCondAlphaAstro(params) => Arc::new(
-            AeifCondAlphaAstroModel::new(*params, init("V_m"), init("w"), grid).map_err(p)?,
-        ),
-        CellType::AmsuNeuron(params) => {
-            Arc::new(AmsuNeuronModel::new(*params, init("u")).map_err(p)?)
-        }
-        CellType::AmsuAstrocyte(params) => {
-            Arc::new(AmsuAstrocyteModel::new(*params, init("activity")).map_err(p)?)
-        }
-    };
-    // Variables that can be given initial values (all recordable ones, unless listed here).
-    let settable: &[&str] = match &pop.cell_type {
-        CellType::AstrocyteLr1994(_) => &LR1994_INITIAL,
-        CellType::AeifCondAlphaAstro(_) => &["V_m", "w"],
-        CellType::AmsuNeuron(_) => &["u"],
-        _ => model.state_vars(),
-    };
-    if pop.integration.is_some() && !matches!(pop.cell_type, CellType::IfCurrExp(_)) {
-        return Err((
-            "integration".into(),
-            format!(
-                ": only IF_curr_exp has a choice of integration, not {}",
-                model.type_name()
-            ),
-        ));
     }
-    if pop.precision.is_some() && !matches!(pop.cell_type, CellType::IfCurrExp(_)) {
-        return Err((
-            "precision".into(),
-            format!(
-                ": only IF_curr_exp has a choice of precision, not {}",
-                model.type_name()
-            ),
-        ));
-    }
+    let settable: Vec<&str> = cell_type.initial_values.iter().map(|v| v.name).collect();
     for var in pop.initial_values.keys() {
         if !settable.contains(&var.as_str()) {
             return Err((
@@ -803,13 +783,11 @@ fn check_weight_sign(
     key: &str,
 ) -> Result<bool, (String, String)> {
     let post_model = &net.populations[post].model;
-    let conductance = matches!(
-        post_model.type_name(),
-        "IF_cond_exp" | "aeif_cond_alpha_astro"
-    );
+    let name = post_model.type_name();
+    let conductance = name == if_cond_exp::NAME || name == aeif_cond_alpha_astro::MODEL;
     let astrocyte = matches!(
-        post_model.type_name(),
-        "astrocyte_lr_1994" | "amsu_astrocyte"
+        post_model.describe().kind,
+        sim_core::ModelKind::Graded { .. }
     );
     let inhibitory = post_model.receptors()[receptor] == "inhibitory";
     let (wmin, wmax) = weight.bounds();
@@ -1002,7 +980,7 @@ fn graded_ports(
 ) -> Result<(usize, usize), (String, String)> {
     let (pm, qm) = (&net.populations[pre].model, &net.populations[post].model);
     if g.kind == GradedKind::Sic
-        && (pm.type_name() != "astrocyte_lr_1994" || qm.type_name() != "aeif_cond_alpha_astro")
+        && (pm.type_name() != lr1994::MODEL || qm.type_name() != aeif_cond_alpha_astro::MODEL)
     {
         return Err((
             format!("{prefix}.synapse.type"),

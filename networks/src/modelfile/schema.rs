@@ -6,18 +6,10 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use toml::{Table, Value as Toml};
 
-use models::astro::aeif_cond_alpha_astro::AeifCondAlphaAstroParams;
-use models::astro::amsu::{AmsuAstrocyteParams, AmsuNeuronParams};
-use models::astro::lr1994::AstrocyteLr1994Params;
 use models::astro::tripartite::PoolType;
+use models::catalogue::{Catalogue, CellType, ParsedParams};
 use models::connectors::Connector;
 use models::dist::Value;
-use models::neurons::if_cond_exp::IfCondExpParams;
-use models::neurons::if_curr_exp::IfCurrExpParams;
-use models::neurons::izhikevich::IzhikevichParams;
-use models::neurons::spike_source_array::SpikeSourceArrayParams;
-use models::neurons::spike_source_poisson::SpikeSourcePoissonParams;
-use models::neurons::{Integration, Precision};
 use models::synapses::{Semantics, SpikePairRule, WeightDependence};
 
 /// (key path, message starting with ": " or " = value: ").
@@ -36,38 +28,24 @@ pub struct ModelFile {
     pub experiment: Option<ExperimentEntry>,
 }
 
-#[derive(Debug)]
-pub enum CellType {
-    IfCurrExp(IfCurrExpParams),
-    IfCondExp(IfCondExpParams),
-    Izhikevich(IzhikevichParams),
-    SpikeSourcePoisson(SpikeSourcePoissonParams),
-    SpikeSourceArray(SpikeSourceArrayParams),
-    AstrocyteLr1994(AstrocyteLr1994Params),
-    AeifCondAlphaAstro(AeifCondAlphaAstroParams),
-    AmsuNeuron(AmsuNeuronParams),
-    AmsuAstrocyte(AmsuAstrocyteParams),
+/// A population's cell type from the catalogue and its parameters as read.
+pub struct Cell {
+    pub cell_type: CellType,
+    pub params: Box<dyn ParsedParams>,
 }
 
-pub const CELL_TYPES: &[&str] = &[
-    "IF_curr_exp",
-    "IF_cond_exp",
-    "Izhikevich",
-    "SpikeSourcePoisson",
-    "SpikeSourceArray",
-    "astrocyte_lr_1994",
-    "aeif_cond_alpha_astro",
-    "amsu_neuron",
-    "amsu_astrocyte",
-];
+impl std::fmt::Debug for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Cell({})", self.cell_type.name)
+    }
+}
 
 #[derive(Debug)]
 pub struct PopulationEntry {
-    pub cell_type: CellType,
+    pub cell: Cell,
     pub size: u64,
-    pub integration: Option<Integration>,
-    /// IF_curr_exp with NEST integration only: f64 (default) or f32 state.
-    pub precision: Option<Precision>,
+    /// Options given (`integration = "nest"`), whichever cell types accept them.
+    pub options: BTreeMap<&'static str, &'static str>,
     pub initial_values: BTreeMap<String, Value>,
     pub record: Vec<String>,
     pub record_neurons: Option<RecordNeurons>,
@@ -291,8 +269,17 @@ pub fn show(v: &Toml) -> String {
 }
 
 fn de<T: DeserializeOwned>(path: &str, v: Toml) -> Result<T, SchemaError> {
+    de_with(path, v, T::deserialize)
+}
+
+/// Reads `v` with `read` (a deserialiser), turning its error into ours.
+fn de_with<T, E: std::fmt::Display>(
+    path: &str,
+    v: Toml,
+    read: impl FnOnce(Toml) -> Result<T, E>,
+) -> Result<T, SchemaError> {
     let copy = v.clone();
-    T::deserialize(v).map_err(|e| {
+    read(v).map_err(|e| {
         let e = e.to_string();
         // toml appends where below `v` the problem is: "…\nin `tau_m`", "…\nin timing_dependence".
         let (msg, inner) = match e.trim().rsplit_once("\nin ") {
@@ -393,7 +380,7 @@ fn check_name(name: &str, section: &str) -> Result<(), SchemaError> {
 }
 
 /// Reads the whole file.
-pub fn parse(mut t: Table) -> Result<ModelFile, SchemaError> {
+pub fn parse(mut t: Table, catalogue: &Catalogue) -> Result<ModelFile, SchemaError> {
     let dt = number(&mut t, "", "dt", Some(0.1), "ms")?;
     if dt <= 0.0 {
         return Err(("dt".into(), format!(" = {dt}: must be > 0 (ms)")));
@@ -453,7 +440,10 @@ pub fn parse(mut t: Table) -> Result<ModelFile, SchemaError> {
     for (name, v) in pops {
         check_name(&name, "populations")?;
         let path = format!("populations.{name}");
-        populations.push((name.clone(), population(table(v, &path)?, &path)?));
+        populations.push((
+            name.clone(),
+            population(table(v, &path)?, &path, catalogue)?,
+        ));
     }
     let mut projections = Vec::new();
     for (name, v) in projs {
@@ -478,19 +468,24 @@ pub fn parse(mut t: Table) -> Result<ModelFile, SchemaError> {
     })
 }
 
-fn population(mut t: Table, path: &str) -> Result<PopulationEntry, SchemaError> {
+fn population(
+    mut t: Table,
+    path: &str,
+    catalogue: &Catalogue,
+) -> Result<PopulationEntry, SchemaError> {
+    let cell_types = catalogue.names().join(", ");
     let cell = match t.remove("cell_type") {
         Some(Toml::String(s)) => s,
         Some(v) => {
             return Err((
                 join(path, "cell_type"),
-                format!(" = {}: must be one of {}", show(&v), CELL_TYPES.join(", ")),
+                format!(" = {}: must be one of {cell_types}", show(&v)),
             ))
         }
         None => {
             return Err((
                 join(path, "cell_type"),
-                format!(": missing; one of {}", CELL_TYPES.join(", ")),
+                format!(": missing; one of {cell_types}"),
             ))
         }
     };
@@ -517,34 +512,24 @@ fn population(mut t: Table, path: &str) -> Result<PopulationEntry, SchemaError> 
             ),
         )
     };
-    let cell_type = match cell.as_str() {
-        "IF_curr_exp" => CellType::IfCurrExp(de(&ppath, params).map_err(named)?),
-        "IF_cond_exp" => CellType::IfCondExp(de(&ppath, params).map_err(named)?),
-        "Izhikevich" => CellType::Izhikevich(de(&ppath, params).map_err(named)?),
-        "SpikeSourcePoisson" => CellType::SpikeSourcePoisson(de(&ppath, params).map_err(named)?),
-        "SpikeSourceArray" => CellType::SpikeSourceArray(de(&ppath, params).map_err(named)?),
-        "astrocyte_lr_1994" => CellType::AstrocyteLr1994(de(&ppath, params).map_err(named)?),
-        "aeif_cond_alpha_astro" => CellType::AeifCondAlphaAstro(de(&ppath, params).map_err(named)?),
-        "amsu_neuron" => CellType::AmsuNeuron(de(&ppath, params).map_err(named)?),
-        "amsu_astrocyte" => CellType::AmsuAstrocyte(de(&ppath, params).map_err(named)?),
-        other => {
-            return Err((
-                join(path, "cell_type"),
-                format!(
-                    " = \"{other}\": unknown cell type; expected one of {}",
-                    CELL_TYPES.join(", ")
-                ),
-            ))
-        }
+    let Some(cell_type) = catalogue.get(&cell) else {
+        return Err((
+            join(path, "cell_type"),
+            format!(" = \"{cell}\": unknown cell type; expected one of {cell_types}"),
+        ));
     };
-    let integration = t
-        .remove("integration")
-        .map(|v| de(&join(path, "integration"), v))
-        .transpose()?;
-    let precision = t
-        .remove("precision")
-        .map(|v| de(&join(path, "precision"), v))
-        .transpose()?;
+    let params = de_with(&ppath, params, |v| cell_type.parse(v)).map_err(named)?;
+    let cell = Cell {
+        cell_type: cell_type.clone(),
+        params,
+    };
+    let mut options = BTreeMap::new();
+    for name in catalogue.option_names() {
+        if let Some(v) = t.remove(name) {
+            let (spec, _) = catalogue.option(name).expect("a catalogue option");
+            options.insert(name, option_value(&join(path, name), v, spec.values)?);
+        }
+    }
     let initial_values = match t.remove("initial_values") {
         None => BTreeMap::new(),
         Some(v) => {
@@ -577,22 +562,21 @@ fn population(mut t: Table, path: &str) -> Result<PopulationEntry, SchemaError> 
         &t,
         path,
         &[
-            "cell_type",
-            "size",
-            "params",
-            "integration",
-            "precision",
-            "initial_values",
-            "record",
-            "record_neurons",
-            "sampling_interval",
-        ],
+            &["cell_type", "size", "params"][..],
+            &catalogue.option_names(),
+            &[
+                "initial_values",
+                "record",
+                "record_neurons",
+                "sampling_interval",
+            ],
+        ]
+        .concat(),
     )?;
     Ok(PopulationEntry {
-        cell_type,
+        cell,
         size,
-        integration,
-        precision,
+        options,
         initial_values,
         record,
         record_neurons,
@@ -643,6 +627,26 @@ fn projection(mut t: Table, path: &str) -> Result<ProjectionEntry, SchemaError> 
         weight,
         delay,
         synapse,
+    })
+}
+
+/// An option's value: one of `allowed`, as serde words the error for an enum.
+fn option_value(
+    path: &str,
+    v: Toml,
+    allowed: &'static [&'static str],
+) -> Result<&'static str, SchemaError> {
+    use serde::de::Error;
+    de_with(path, v, |v| match &v {
+        Toml::String(s) => allowed
+            .iter()
+            .find(|a| **a == s.as_str())
+            .copied()
+            .ok_or_else(|| toml::de::Error::unknown_variant(s, allowed)),
+        other => Err(toml::de::Error::invalid_type(
+            serde::de::Unexpected::Other(other.type_str()),
+            &format!("one of {}", allowed.join(", ")).as_str(),
+        )),
     })
 }
 

@@ -32,10 +32,11 @@
 //! they are deterministic: the same inputs in the same order give the same bits, whatever the
 //! number of threads.
 
-use sim_core::model::{KernelState, ModelError, NeuronKernel, StepContext};
+use sim_core::model::{KernelState, ModelError, NeuronKernel, StateArray, StepContext};
+use sim_core::state::{StateTable, StateVar};
 
-use super::{IfCurrExp, REFRACTORY_WINDOW};
-use crate::neurons::{f64_array, non_finite, take_f64, take_u64, u64_array};
+use super::{steps_left, IfCurrExp, REFRACTORY_WINDOW};
+use crate::neurons::non_finite;
 
 /// An epoch ends when the fastest decay of the state (a current or the membrane) has reached
 /// 1/EPOCH_DECAY; rounding errors are amplified by at most this factor.
@@ -645,103 +646,173 @@ impl NeuronKernel for AnchoredKernel {
     }
 
     fn read(&self, var: usize, i: usize) -> f64 {
-        let k = &self.table[self.m];
-        match var {
-            0 => self.v(i) as f64 + self.v_rest,
-            1 => (k.e * self.x_e[i]) as f64,
-            // Reported as a magnitude, as the NEST kernel does.
-            _ => -((k.i * self.x_i[i]) as f64),
-        }
+        STATE.read(self, var, i)
     }
 
     fn save(&self) -> KernelState {
-        let n = self.n;
-        let k = &self.table[self.m];
-        let v: Vec<f64> = (0..n).map(|j| self.v(j) as f64).collect();
-        let i_e: Vec<f64> = (0..n).map(|j| (k.e * self.x_e[j]) as f64).collect();
-        let i_i: Vec<f64> = (0..n).map(|j| (k.i * self.x_i[j]) as f64).collect();
-        let refr: Vec<u64> = self
-            .until
-            .iter()
-            .map(|u| (u.wrapping_sub(self.clock) as i32).max(0) as u64)
-            .collect();
-        let widen = |x: &[f32]| x.iter().map(|&v| v as f64).collect::<Vec<f64>>();
-        vec![
-            // The state NEST's kernel keeps, for readers of the checkpoint ...
-            f64_array("v_minus_v_rest", &v),
-            f64_array("isyn_exc", &i_e),
-            f64_array("isyn_inh", &i_i),
-            u64_array("refractory", &refr),
-            // ... and the anchored values themselves, so that a restore is bit-identical.
-            f64_array("anchor_u", &widen(&self.u[..n])),
-            f64_array("anchor_x_exc", &widen(&self.x_e[..n])),
-            f64_array("anchor_x_inh", &widen(&self.x_i[..n])),
-            u64_array("anchor_epoch_step", &vec![self.m as u64; n]),
-            // 1 for a neuron whose refractory period has just ended: anchored at v_reset, and
-            // read as v_reset until its next update.
-            u64_array(
-                "anchor_held_at_reset",
-                &self
-                    .until
-                    .iter()
-                    .map(|&u| (u == self.clock) as u64)
-                    .collect::<Vec<_>>(),
-            ),
-        ]
+        STATE.save(self)
     }
 
     fn load(&mut self, state: &KernelState) -> Result<(), String> {
-        let n = self.u.len();
-        let refr = take_u64(state, "refractory", n)?;
-        if let Some(r) = refr.iter().find(|&&r| r > self.refractory_steps as u64) {
-            return Err(format!(
-                "state array 'refractory' holds {r} steps (the refractory period is {} steps)",
-                self.refractory_steps
-            ));
-        }
-        let narrow = |x: Vec<f64>| x.into_iter().map(|v| v as f32).collect::<Vec<f32>>();
-        let mut held = vec![0u64; n];
         if state.iter().any(|(k, _)| k == "anchor_u") {
-            held = take_u64(state, "anchor_held_at_reset", n)?;
-            let steps = take_u64(state, "anchor_epoch_step", n)?;
-            let m = steps.first().copied().unwrap_or(0);
-            if steps.iter().any(|&s| s != m) || m as usize > self.epoch() {
-                return Err(format!(
-                    "state array 'anchor_epoch_step' must hold one value <= {} for every neuron",
-                    self.epoch()
-                ));
-            }
-            self.u = narrow(take_f64(state, "anchor_u", n)?);
-            self.x_e = narrow(take_f64(state, "anchor_x_exc", n)?);
-            self.x_i = narrow(take_f64(state, "anchor_x_inh", n)?);
-            self.m = m as usize;
-        } else {
-            self.u = narrow(take_f64(state, "v_minus_v_rest", n)?);
-            self.x_e = narrow(take_f64(state, "isyn_exc", n)?);
-            self.x_i = narrow(take_f64(state, "isyn_inh", n)?);
-            self.m = 0;
+            return STATE.load(self, state, self.n);
         }
-        let period = self.refractory_steps as usize + 1;
-        for bucket in &mut self.ends {
-            bucket.clear();
+        // A checkpoint of the f64 kernel holds the state NEST's kernel keeps: that is the
+        // anchored state at the start of an epoch, with no neuron held at reset.
+        let mut with_anchors = state.clone();
+        for (from, to) in [
+            ("v_minus_v_rest", "anchor_u"),
+            ("isyn_exc", "anchor_x_exc"),
+            ("isyn_inh", "anchor_x_inh"),
+        ] {
+            let values = sim_core::state::take_f64(state, from, self.n)?;
+            with_anchors.push((to.into(), StateArray::F64 { width: 1, values }));
         }
-        // Nothing evaluated before the restore is used after it.
-        self.ahead_valid = false;
-        self.reanchored.clear();
-        for (j, &r) in refr.iter().enumerate() {
-            if r > 0 {
-                let end = self.clock.wrapping_add(r as u32);
-                self.until[j] = end;
-                self.ends[end as usize % period].push(j as u32);
-            } else if held[j] == 1 {
-                self.until[j] = self.clock;
-            } else {
-                self.until[j] = self.clock.wrapping_sub(1);
-            }
+        for name in ["anchor_epoch_step", "anchor_held_at_reset"] {
+            let values = vec![0; self.n];
+            with_anchors.push((name.into(), StateArray::U64 { width: 1, values }));
         }
-        Ok(())
+        STATE.load(self, &with_anchors, self.n)
     }
 }
+
+impl AnchoredKernel {
+    /// The current of each receptor as held in step `self.m` of the epoch.
+    fn current_exc(&self, j: usize) -> f64 {
+        (self.table[self.m].e * self.x_e[j]) as f64
+    }
+
+    fn current_inh(&self, j: usize) -> f64 {
+        (self.table[self.m].i * self.x_i[j]) as f64
+    }
+
+    /// Restores anchored values, padded to whole chunks as the kernel keeps them.
+    fn restore_padded(&self, values: Vec<f64>) -> Vec<f32> {
+        let mut out: Vec<f32> = values.into_iter().map(|v| v as f32).collect();
+        out.resize(self.u.len(), 0.0);
+        out
+    }
+}
+
+/// `v` is evaluated from the anchored values; the checkpoint holds the state NEST's kernel keeps,
+/// for readers of the checkpoint, and the anchored values themselves, so that a restore is
+/// bit-identical. The NEST-state arrays are not read back: the anchored ones hold the same.
+pub(super) const STATE: StateTable<AnchoredKernel> = StateTable(&[
+    StateVar::Recorded {
+        name: "v",
+        unit: "mV",
+        value: |k, j| k.v(j) as f64 + k.v_rest,
+    },
+    StateVar::Recorded {
+        name: "isyn_exc",
+        unit: "nA",
+        value: |k, j| k.current_exc(j),
+    },
+    // Reported as a magnitude, as the NEST kernel does.
+    StateVar::Recorded {
+        name: "isyn_inh",
+        unit: "nA",
+        value: |k, j| -k.current_inh(j),
+    },
+    StateVar::F64 {
+        name: "v_minus_v_rest",
+        save: |k| (0..k.n).map(|j| k.v(j) as f64).collect(),
+        load: |_, _| Ok(()),
+    },
+    StateVar::F64 {
+        name: "isyn_exc",
+        save: |k| (0..k.n).map(|j| k.current_exc(j)).collect(),
+        load: |_, _| Ok(()),
+    },
+    StateVar::F64 {
+        name: "isyn_inh",
+        save: |k| (0..k.n).map(|j| k.current_inh(j)).collect(),
+        load: |_, _| Ok(()),
+    },
+    StateVar::U64 {
+        name: "refractory",
+        save: |k| steps_left(&k.until, k.clock),
+        load: |k, refr| {
+            if let Some(r) = refr.iter().find(|&&r| r > k.refractory_steps as u64) {
+                return Err(format!(
+                    "state array 'refractory' holds {r} steps (the refractory period is {} steps)",
+                    k.refractory_steps
+                ));
+            }
+            let period = k.refractory_steps as usize + 1;
+            for bucket in &mut k.ends {
+                bucket.clear();
+            }
+            // Nothing evaluated before the restore is used after it.
+            k.ahead_valid = false;
+            k.reanchored.clear();
+            for (j, &r) in refr.iter().enumerate() {
+                if r > 0 {
+                    let end = k.clock.wrapping_add(r as u32);
+                    k.until[j] = end;
+                    k.ends[end as usize % period].push(j as u32);
+                } else {
+                    k.until[j] = k.clock.wrapping_sub(1);
+                }
+            }
+            Ok(())
+        },
+    },
+    StateVar::F64 {
+        name: "anchor_u",
+        save: |k| k.u[..k.n].iter().map(|&v| v as f64).collect(),
+        load: |k, values| {
+            k.u = k.restore_padded(values);
+            Ok(())
+        },
+    },
+    StateVar::F64 {
+        name: "anchor_x_exc",
+        save: |k| k.x_e[..k.n].iter().map(|&v| v as f64).collect(),
+        load: |k, values| {
+            k.x_e = k.restore_padded(values);
+            Ok(())
+        },
+    },
+    StateVar::F64 {
+        name: "anchor_x_inh",
+        save: |k| k.x_i[..k.n].iter().map(|&v| v as f64).collect(),
+        load: |k, values| {
+            k.x_i = k.restore_padded(values);
+            Ok(())
+        },
+    },
+    StateVar::U64 {
+        name: "anchor_epoch_step",
+        save: |k| vec![k.m as u64; k.n],
+        load: |k, steps| {
+            let m = steps.first().copied().unwrap_or(0);
+            if steps.iter().any(|&s| s != m) || m as usize > k.epoch() {
+                return Err(format!(
+                    "state array 'anchor_epoch_step' must hold one value <= {} for every neuron",
+                    k.epoch()
+                ));
+            }
+            k.m = m as usize;
+            Ok(())
+        },
+    },
+    // 1 for a neuron whose refractory period has just ended: anchored at v_reset, and read as
+    // v_reset until its next update.
+    StateVar::U64 {
+        name: "anchor_held_at_reset",
+        save: |k| k.until.iter().map(|&u| (u == k.clock) as u64).collect(),
+        load: |k, held| {
+            for (j, &h) in held.iter().enumerate() {
+                // Only a neuron that is not refractory any more can be held.
+                if h == 1 && k.until[j] == k.clock.wrapping_sub(1) {
+                    k.until[j] = k.clock;
+                }
+            }
+            Ok(())
+        },
+    },
+]);
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,355 @@
+//! Checkpoints: the complete dynamic state of a simulation in a layout of its own (global
+//! neuron and synapse order), so a run restored into any shard count continues exactly as the
+//! uninterrupted one.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Counters, Simulation};
+use crate::graded;
+use crate::model::{KernelState, StateArray};
+use crate::time::Step;
+
+/// 2: graded inputs in flight were added.
+pub const CHECKPOINT_FORMAT: u32 = 2;
+
+/// Plastic-projection state in a checkpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlasticState {
+    /// In the network's synapse order.
+    pub weights: Vec<f64>,
+    pub x: Vec<f64>,
+    pub tx: Vec<i64>,
+    pub y: Vec<f64>,
+    pub y_before: Vec<f64>,
+    pub ty: Vec<i64>,
+}
+
+/// The full dynamic state of a simulation, independent of its thread count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub format: u32,
+    /// Next step to simulate.
+    pub step: Step,
+    pub dt_ms: f64,
+    pub sizes: Vec<u32>,
+    pub synapses: Vec<usize>,
+    pub kernels: Vec<KernelState>,
+    /// Per population, inputs in flight: `[k][receptor][neuron]` for step `step + k`.
+    pub rings: Vec<Vec<f64>>,
+    /// Per population, recent spikes (global indices) still to be back-propagated.
+    pub post_history: Vec<Vec<(Step, Vec<u32>)>>,
+    pub plastic: Vec<Option<PlasticState>>,
+    pub counters: Counters,
+    /// Per population, graded inputs in flight: `[k][port][neuron]` for step `step + k`.
+    pub graded: Vec<Vec<f64>>,
+}
+
+impl Checkpoint {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        bincode::serde::encode_to_vec(self, bincode::config::standard())
+            .expect("checkpoint encodes")
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CheckpointError> {
+        decode_bounded(bytes).map_err(|e| CheckpointError::Decode(e.to_string()))
+    }
+}
+
+/// Decodes bincode (standard configuration) with allocations bounded by the input's size, so
+/// that a corrupt length (a string said to be 4 GiB long in a 3 kB file) is an error, not an
+/// allocation. Decoded values take at most a few times their encoded size (a varint of one
+/// byte becomes an 8-byte integer), so the bound is 64 times the input, rounded up to a power
+/// of two (bincode's limit is a constant), and at least 1 MiB.
+pub fn decode_bounded<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<T, bincode::error::DecodeError> {
+    fn with<const LIMIT: usize, T: serde::de::DeserializeOwned>(
+        bytes: &[u8],
+    ) -> Result<T, bincode::error::DecodeError> {
+        let cfg = bincode::config::standard().with_limit::<LIMIT>();
+        bincode::serde::decode_from_slice(bytes, cfg).map(|(v, _)| v)
+    }
+    let bound = bytes.len().saturating_mul(64).max(1 << 20);
+    macro_rules! by_power {
+        ($($p:literal)*) => {
+            match bound.next_power_of_two().trailing_zeros() {
+                $($p => with::<{ 1usize << $p }, T>(bytes),)*
+                _ => with::<{ 1usize << 44 }, T>(bytes),
+            }
+        };
+    }
+    by_power!(20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("checkpoint does not match this network: {0}; resume with the model the run was started with, or start a new run")]
+    Mismatch(String),
+    #[error("checkpoint is unreadable: {0}; the file is damaged or from another engram version: start a new run")]
+    Decode(String),
+}
+
+crate::error_codes! { CheckpointError {
+    Mismatch => "E0401",
+    Decode => "E0402",
+} }
+
+impl Simulation {
+    /// The complete dynamic state, independent of the shard layout.
+    pub fn checkpoint(&self) -> Checkpoint {
+        let n_pops = self.pops.len();
+        let mut kernels = Vec::with_capacity(n_pops);
+        let mut rings = Vec::with_capacity(n_pops);
+        let mut post_history = Vec::with_capacity(n_pops);
+        for p in 0..n_pops {
+            let parts = self.shards.iter().map(|sh| sh.pops[p].kernel.save());
+            let merged = concat_states(parts);
+            kernels.push(merged);
+            // Rings normalised to "slot k holds input for step (now + k)", layout [k][r][i].
+            let r0 = &self.shards[0].pops[p].ring;
+            let (slots, n_rec) = (r0.slots, r0.n_rec);
+            let mut ring = Vec::with_capacity(slots * n_rec * self.pops[p].size as usize);
+            for k in 0..slots as u64 {
+                for r in 0..n_rec {
+                    for sh in &self.shards {
+                        ring.extend_from_slice(sh.pops[p].ring.block(self.step + k, r));
+                    }
+                }
+            }
+            rings.push(ring);
+            // Post history, global indices, merged per step.
+            let mut hist: Vec<(Step, Vec<u32>)> = Vec::new();
+            for sh in &self.shards {
+                let sp = &sh.pops[p];
+                for (k, (t, local)) in sp.post_history.iter().enumerate() {
+                    if hist.len() <= k {
+                        hist.push((*t, Vec::new()));
+                    }
+                    hist[k].1.extend(local.iter().map(|&i| i + sp.range.start));
+                }
+            }
+            post_history.push(hist);
+        }
+        let plastic = (0..self.proj_len.len())
+            .map(|k| {
+                let st0 = self.shards[0].projs[k].stdp.as_ref()?;
+                let mut ps = PlasticState {
+                    weights: self.weights(k),
+                    x: st0.x.clone(),
+                    tx: st0.tx.clone(),
+                    ..Default::default()
+                };
+                for sh in &self.shards {
+                    let st = sh.projs[k].stdp.as_ref()?;
+                    ps.y.extend_from_slice(&st.y);
+                    ps.y_before.extend_from_slice(&st.y_before);
+                    ps.ty.extend_from_slice(&st.ty);
+                }
+                Some(ps)
+            })
+            .collect();
+        Checkpoint {
+            format: CHECKPOINT_FORMAT,
+            step: self.step,
+            dt_ms: self.grid.dt_ms(),
+            sizes: self.pops.iter().map(|p| p.size).collect(),
+            synapses: self.proj_len.clone(),
+            kernels,
+            rings,
+            post_history,
+            plastic,
+            counters: self.counters,
+            graded: graded::save(
+                &self.shards.iter().map(|sh| &sh.graded).collect::<Vec<_>>(),
+                self.step,
+            ),
+        }
+    }
+
+    /// Restores a [`Checkpoint`] taken from a simulation of the same network (any shard layout).
+    pub fn restore(&mut self, cp: &Checkpoint) -> Result<(), CheckpointError> {
+        let mism = |s: String| CheckpointError::Mismatch(s);
+        if cp.format != CHECKPOINT_FORMAT {
+            return Err(mism(format!(
+                "format {} (expected {CHECKPOINT_FORMAT})",
+                cp.format
+            )));
+        }
+        if cp.dt_ms != self.grid.dt_ms() {
+            return Err(mism(format!(
+                "dt {} ms vs {} ms",
+                cp.dt_ms,
+                self.grid.dt_ms()
+            )));
+        }
+        let sizes: Vec<u32> = self.pops.iter().map(|p| p.size).collect();
+        if cp.sizes != sizes || cp.synapses != self.proj_len {
+            return Err(mism("population sizes or synapse counts differ".into()));
+        }
+        if cp.kernels.len() != sizes.len()
+            || cp.rings.len() != sizes.len()
+            || cp.post_history.len() != sizes.len()
+            || cp.plastic.len() != self.proj_len.len()
+        {
+            return Err(mism("section lengths differ".into()));
+        }
+        // Check every section against the network before touching any state.
+        for (p, hist) in cp.post_history.iter().enumerate() {
+            let history = self.shards[0].pops[p].history;
+            for (t, neurons) in hist {
+                if *t >= cp.step || cp.step - *t > history || neurons.iter().any(|&i| i >= sizes[p])
+                {
+                    return Err(mism(format!(
+                        "recent spikes of '{}' are inconsistent with step {}",
+                        self.pops[p].name, cp.step
+                    )));
+                }
+            }
+        }
+        for (k, ps) in cp.plastic.iter().enumerate() {
+            let sh0 = &self.shards[0].projs[k];
+            match (ps, &sh0.stdp) {
+                (None, None) => {}
+                (Some(ps), Some(st)) => {
+                    let n_post = sizes[sh0.post] as usize;
+                    let n_pre = st.x.len();
+                    if ps.weights.len() != self.proj_len[k]
+                        || ps.x.len() != n_pre
+                        || ps.tx.len() != n_pre
+                        || ps.y.len() != n_post
+                        || ps.y_before.len() != n_post
+                        || ps.ty.len() != n_post
+                        || ps.weights.iter().any(|w| !w.is_finite())
+                    {
+                        return Err(mism(format!("plastic state of projection {k}")));
+                    }
+                }
+                _ => return Err(mism(format!("plasticity of projection {k}"))),
+            }
+        }
+        graded::check(&self.shards[0].graded, &cp.graded, &sizes).map_err(mism)?;
+        self.step = cp.step;
+        self.counters = cp.counters;
+        for sh in &mut self.shards {
+            sh.graded.load(&cp.graded, cp.step, &sizes);
+        }
+        for (p, info) in self.pops.iter().enumerate() {
+            let size = info.size as usize;
+            for sh in &mut self.shards {
+                let sp = &mut sh.pops[p];
+                let (a, b) = (sp.range.start as usize, sp.range.end as usize);
+                let part = slice_state(&cp.kernels[p], a..b);
+                sp.kernel
+                    .load(&part)
+                    .map_err(|e| mism(format!("population '{}': {e}", info.name)))?;
+                let rg = &mut sp.ring;
+                if cp.rings[p].len() != rg.slots * rg.n_rec * size {
+                    return Err(mism(format!("ring buffer of '{}'", info.name)));
+                }
+                for k in 0..rg.slots as u64 {
+                    for r in 0..rg.n_rec {
+                        let src = (k as usize * rg.n_rec + r) * size + a;
+                        let n = rg.n;
+                        rg.block_mut(cp.step + k, r)
+                            .copy_from_slice(&cp.rings[p][src..src + n]);
+                    }
+                }
+                rg.retouch();
+                sp.post_history = cp.post_history[p]
+                    .iter()
+                    .map(|(t, g)| {
+                        let local = g
+                            .iter()
+                            .filter(|&&i| sp.range.contains(&i))
+                            .map(|&i| i - sp.range.start)
+                            .collect();
+                        (*t, local)
+                    })
+                    .collect();
+            }
+        }
+        for (k, ps) in cp.plastic.iter().enumerate() {
+            for sh in &mut self.shards {
+                let post = sh.projs[k].post;
+                let range = sh.pops[post].range.clone();
+                let sp = &mut sh.projs[k];
+                match (ps, sp.stdp.as_mut()) {
+                    (None, None) => {}
+                    (Some(ps), Some(st)) => {
+                        if ps.weights.len() != self.proj_len[k] || ps.x.len() != st.x.len() {
+                            return Err(mism(format!("plastic state of projection {k}")));
+                        }
+                        for (l, &c) in st.canonical.iter().enumerate() {
+                            sp.weight[l] = ps.weights[c];
+                        }
+                        st.x.clone_from(&ps.x);
+                        st.tx.clone_from(&ps.tx);
+                        let (a, b) = (range.start as usize, range.end as usize);
+                        st.y = ps.y[a..b].to_vec();
+                        st.y_before = ps.y_before[a..b].to_vec();
+                        st.ty = ps.ty[a..b].to_vec();
+                    }
+                    _ => return Err(mism(format!("plasticity of projection {k}"))),
+                }
+            }
+        }
+        let mut per_shard = vec![Counters::default(); self.shards.len()];
+        per_shard[0] = cp.counters;
+        for (sh, c) in self.shards.iter_mut().zip(per_shard) {
+            sh.spikes = c.spikes;
+            sh.events = c.synaptic_events;
+        }
+        Ok(())
+    }
+}
+
+/// The state of a population from the states of its slices, in slice order (arrays are
+/// neuron-major, so they concatenate).
+fn concat_states(parts: impl Iterator<Item = KernelState>) -> KernelState {
+    let mut merged: KernelState = Vec::new();
+    for st in parts {
+        if merged.is_empty() {
+            merged = st;
+            continue;
+        }
+        for ((_, acc), (_, part)) in merged.iter_mut().zip(st) {
+            match (acc, part) {
+                (StateArray::F64 { values: a, .. }, StateArray::F64 { values: b, .. }) => {
+                    a.extend(b)
+                }
+                (StateArray::U64 { values: a, .. }, StateArray::U64 { values: b, .. }) => {
+                    a.extend(b)
+                }
+                _ => {}
+            }
+        }
+    }
+    merged
+}
+
+/// Neurons `range` of a population's state (empty arrays where the state is too short; the
+/// kernel's `load` reports that).
+fn slice_state(state: &KernelState, range: std::ops::Range<usize>) -> KernelState {
+    fn part<T: Clone>(values: &[T], width: usize, range: &std::ops::Range<usize>) -> Vec<T> {
+        values
+            .get(range.start * width..range.end * width)
+            .map(|v| v.to_vec())
+            .unwrap_or_default()
+    }
+    state
+        .iter()
+        .map(|(name, arr)| {
+            let sliced = match arr {
+                StateArray::F64 { width, values } => StateArray::F64 {
+                    width: *width,
+                    values: part(values, *width, &range),
+                },
+                StateArray::U64 { width, values } => StateArray::U64 {
+                    width: *width,
+                    values: part(values, *width, &range),
+                },
+            };
+            (name.clone(), sliced)
+        })
+        .collect()
+}

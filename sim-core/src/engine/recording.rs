@@ -1,0 +1,197 @@
+//! Recording: what each shard keeps of its spikes and sampled variables during a chunk of
+//! steps, and how the chunk reaches the [`Observer`] merged into one order, the same for any
+//! shard layout.
+
+use super::shard::ShardPopulation;
+use super::{Counters, PopInfo, RunError, Simulation};
+use crate::model::ModelError;
+use crate::time::Step;
+
+/// Receives what the engine records, in deterministic order, once per chunk of steps.
+pub trait Observer {
+    /// Spikes of population `pop`: parallel arrays of emission steps and neuron indices, sorted
+    /// by step, then neuron.
+    fn spikes(&mut self, pop: usize, steps: &[Step], neurons: &[u32]) -> std::io::Result<()>;
+    /// Samples of state variable `var` of population `pop`: one row per entry of `steps`, one
+    /// column per recorded neuron (row-major).
+    fn samples(
+        &mut self,
+        pop: usize,
+        var: usize,
+        steps: &[Step],
+        values: &[f64],
+    ) -> std::io::Result<()>;
+    /// Called after each chunk, with the next step to simulate.
+    fn chunk_done(&mut self, _next_step: Step) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An observer that keeps nothing.
+pub struct NullObserver;
+impl Observer for NullObserver {
+    fn spikes(&mut self, _: usize, _: &[Step], _: &[u32]) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn samples(&mut self, _: usize, _: usize, _: &[Step], _: &[f64]) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An observer that keeps every recorded spike and sample in memory (tests, small runs).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct MemoryObserver {
+    /// Per population: (step, neuron).
+    pub spikes: Vec<Vec<(Step, u32)>>,
+    /// Per (population, var): steps and row-major values.
+    pub samples: std::collections::BTreeMap<(usize, usize), (Vec<Step>, Vec<f64>)>,
+}
+
+impl Observer for MemoryObserver {
+    fn spikes(&mut self, pop: usize, steps: &[Step], neurons: &[u32]) -> std::io::Result<()> {
+        if self.spikes.len() <= pop {
+            self.spikes.resize(pop + 1, Vec::new());
+        }
+        self.spikes[pop].extend(steps.iter().copied().zip(neurons.iter().copied()));
+        Ok(())
+    }
+    fn samples(
+        &mut self,
+        pop: usize,
+        var: usize,
+        steps: &[Step],
+        values: &[f64],
+    ) -> std::io::Result<()> {
+        let e = self.samples.entry((pop, var)).or_default();
+        e.0.extend_from_slice(steps);
+        e.1.extend_from_slice(values);
+        Ok(())
+    }
+}
+
+/// What one shard recorded since the last flush.
+pub(super) struct ShardRecording {
+    /// Per population: (step, global neuron) of each recorded spike.
+    spikes: Vec<Vec<(Step, u32)>>,
+    /// Per population, per recorded variable: rows of local recorded neurons.
+    samples: Vec<Vec<Vec<f64>>>,
+    /// Per population: the steps of those rows.
+    sample_steps: Vec<Vec<Step>>,
+}
+
+impl ShardRecording {
+    pub(super) fn new(pops: &[PopInfo]) -> Self {
+        Self {
+            spikes: vec![Vec::new(); pops.len()],
+            samples: pops
+                .iter()
+                .map(|pi| vec![Vec::new(); pi.vars.len()])
+                .collect(),
+            sample_steps: vec![Vec::new(); pops.len()],
+        }
+    }
+
+    /// Records step `t` of population `p` (`info`), whose slice `sp` has just emitted `spikes`
+    /// (global indices): the spikes if they are recorded, the variables at a sampling step.
+    #[inline]
+    pub(super) fn record(
+        &mut self,
+        p: usize,
+        info: &PopInfo,
+        t: Step,
+        spikes: &[u32],
+        sp: &ShardPopulation,
+    ) {
+        if info.record_spikes {
+            self.spikes[p].extend(spikes.iter().map(|&i| (t, i)));
+        }
+        if !info.vars.is_empty() && t.is_multiple_of(info.interval) {
+            self.sample_steps[p].push(t);
+            for (v, &var) in info.vars.iter().enumerate() {
+                let buf = &mut self.samples[p][v];
+                for &i in &sp.sample_neurons {
+                    buf.push(sp.kernel.read(var, i));
+                }
+            }
+        }
+    }
+}
+
+impl Simulation {
+    /// Hands the chunk's recordings to the observer; returns the first model error, if any.
+    pub(super) fn flush(
+        &mut self,
+        observer: &mut dyn Observer,
+    ) -> Result<Option<(usize, ModelError, Step)>, RunError> {
+        // A failed step is only partly recorded, in a way that depends on which shard failed:
+        // nothing of it is kept, for any thread count.
+        let stop = if self.shards.iter().any(|sh| sh.error.is_some()) {
+            self.step
+        } else {
+            Step::MAX
+        };
+        for p in 0..self.pops.len() {
+            if self.pops[p].record_spikes {
+                // Shards hold ascending neuron ranges: a stable merge by step keeps neuron order.
+                let mut all: Vec<(Step, u32)> = Vec::new();
+                for sh in &mut self.shards {
+                    all.append(&mut sh.recording.spikes[p]);
+                }
+                all.retain(|&(t, _)| t < stop);
+                all.sort_by_key(|&(t, _)| t);
+                let steps: Vec<Step> = all.iter().map(|x| x.0).collect();
+                let neurons: Vec<u32> = all.iter().map(|x| x.1).collect();
+                observer.spikes(p, &steps, &neurons)?;
+            }
+            let mut steps: Vec<Step> =
+                std::mem::take(&mut self.shards[0].recording.sample_steps[p]);
+            steps.retain(|&t| t < stop);
+            for sh in &mut self.shards[1..] {
+                sh.recording.sample_steps[p].clear();
+            }
+            for v in 0..self.pops[p].vars.len() {
+                let rows: Vec<Vec<f64>> = self
+                    .shards
+                    .iter_mut()
+                    .map(|sh| std::mem::take(&mut sh.recording.samples[p][v]))
+                    .collect();
+                let widths: Vec<usize> = self
+                    .shards
+                    .iter()
+                    .map(|sh| sh.pops[p].sample_neurons.len())
+                    .collect();
+                let n_rows = steps.len();
+                if n_rows == 0 {
+                    continue;
+                }
+                let mut values = Vec::with_capacity(n_rows * widths.iter().sum::<usize>());
+                for r in 0..n_rows {
+                    for (sh, &w) in rows.iter().zip(&widths) {
+                        values.extend_from_slice(&sh[r * w..(r + 1) * w]);
+                    }
+                }
+                observer.samples(p, self.pops[p].vars[v], &steps, &values)?;
+            }
+        }
+        let mut counters = Counters::default();
+        for sh in &self.shards {
+            counters.spikes += sh.spikes;
+            counters.synaptic_events += sh.events;
+        }
+        self.counters = counters;
+        // The first error in (population, neuron) order, for a deterministic report.
+        let mut first: Option<(usize, ModelError)> = None;
+        for sh in &mut self.shards {
+            if let Some((p, e)) = sh.error.take() {
+                let better = match &first {
+                    None => true,
+                    Some((fp, fe)) => (p, e.neuron) < (*fp, fe.neuron),
+                };
+                if better {
+                    first = Some((p, e));
+                }
+            }
+        }
+        Ok(first.map(|(p, e)| (p, e, self.step)))
+    }
+}

@@ -1,0 +1,140 @@
+//! The step loop. One body, [`run_shard`], runs a shard through a chunk of steps, whether it
+//! is the only shard (on the calling thread) or one of N (one thread each): only the
+//! [`Rendezvous`] between its phases differs, and the single-shard one compiles to nothing.
+
+use std::ops::Range;
+
+use super::shard::Shard;
+use super::sync::{Alone, Outbox, Rendezvous, Together};
+use super::{PopInfo, Simulation};
+use crate::graded::GradedOutbox;
+use crate::model::{ModelError, StepContext};
+use crate::time::Step;
+
+/// What every shard's thread reads during a chunk.
+#[derive(Clone, Copy)]
+struct StepEnv<'a> {
+    pops: &'a [PopInfo],
+    dt: f64,
+    outboxes: &'a [Outbox],
+    graded_outboxes: &'a [GradedOutbox],
+}
+
+/// Runs shard `me` through `steps`; returns the step at which the run stopped on a model error
+/// (its own or, with N shards, another's), or `None`.
+#[inline(always)]
+fn run_shard<R: Rendezvous>(
+    shard: &mut Shard,
+    me: usize,
+    steps: Range<Step>,
+    env: StepEnv<'_>,
+    sync: &R,
+) -> Option<Step> {
+    sync.enter(me);
+    for t in steps {
+        // Graded coupling (graded.rs): feed, update, publish | barrier | deliver.
+        shard
+            .graded
+            .feed(t, shard.pops.iter_mut().map(|sp| &mut sp.kernel));
+        shard.update(env.pops, t, env.dt, &env.outboxes[me]);
+        if !sync.updated(t, shard.error.is_some()) {
+            return Some(t);
+        }
+        let kernels = shard.pops.iter().map(|sp| &sp.kernel);
+        shard.graded.publish(t, kernels, &env.graded_outboxes[me]);
+        if !sync.exchange(me, t) {
+            return Some(t);
+        }
+        shard.deliver(t, env.dt, env.outboxes);
+        shard.graded.deliver(t, env.graded_outboxes);
+    }
+    None
+}
+
+impl Simulation {
+    /// Simulates steps `start..end` (fewer if a model fails; `self.step` says where it stopped).
+    pub(super) fn run_chunk(&mut self, start: Step, end: Step) {
+        let env = StepEnv {
+            pops: &self.pops,
+            dt: self.grid.dt_ms(),
+            outboxes: &self.outboxes,
+            graded_outboxes: &self.graded_outboxes,
+        };
+        if let [shard] = self.shards.as_mut_slice() {
+            self.step = run_shard(shard, 0, start..end, env, &Alone).unwrap_or(end);
+            return;
+        }
+        let together = Together::new(self.shards.len());
+        std::thread::scope(|scope| {
+            for (s, shard) in self.shards.iter_mut().enumerate() {
+                let together = &together;
+                scope.spawn(move || run_shard(shard, s, start..end, env, together));
+            }
+        });
+        self.step = end.min(together.failed_at());
+    }
+}
+
+impl Shard {
+    /// Phases A and B: post spikes back-propagated to `t`, then every kernel's update; the
+    /// spikes go to this shard's outbox.
+    fn update(&mut self, pops: &[PopInfo], t: Step, dt: f64, outbox: &Outbox) {
+        self.potentiate_arrivals(t, dt);
+
+        let ctx = StepContext { step: t, dt_ms: dt };
+        // SAFETY: this is shard's own outbox, in its update of step t.
+        let out = unsafe { outbox.write(t) };
+        for (p, sp) in self.pops.iter_mut().enumerate() {
+            self.spike_buf.clear();
+            let (input, touched) = sp.ring.slot(t);
+            let res = if touched.is_empty() {
+                sp.kernel.update(&ctx, input, &mut self.spike_buf)
+            } else {
+                let res = sp
+                    .kernel
+                    .update_sparse(&ctx, input, touched, &mut self.spike_buf);
+                touched.iter_mut().for_each(Vec::clear);
+                res
+            };
+            if let Err(e) = res {
+                let e = ModelError {
+                    neuron: e.neuron + sp.range.start,
+                    ..e
+                };
+                self.error = Some((p, e));
+                return;
+            }
+            let start = sp.range.start;
+            let o = &mut out[p];
+            o.clear();
+            o.extend(self.spike_buf.iter().map(|&i| i + start));
+            self.spikes += self.spike_buf.len() as u64;
+            sp.remember_spikes(t, &self.spike_buf);
+            self.recording.record(p, &pops[p], t, o, sp);
+        }
+    }
+
+    /// Phase C and delivery: all spikes of step `t`, in global order, into this shard's rows.
+    fn deliver(&mut self, t: Step, dt: f64, outboxes: &[Outbox]) {
+        for p in 0..self.by_pre.len() {
+            if self.by_pre[p].is_empty() {
+                continue;
+            }
+            // Projection, then shard, then neuron: each target then receives its inputs in the
+            // same order (projection, pre neuron) whatever the number of shards.
+            for &k in &self.by_pre[p] {
+                for ob in outboxes {
+                    // SAFETY: delivery of step t, after its barrier.
+                    let out = unsafe { ob.read(t) };
+                    let spikes = &out[p];
+                    if spikes.is_empty() {
+                        continue;
+                    }
+                    let sp = &mut self.projs[k];
+                    let ring = &mut self.pops[sp.post].ring;
+                    self.events += sp.deliver(spikes, t, dt, ring);
+                }
+            }
+        }
+    }
+}
