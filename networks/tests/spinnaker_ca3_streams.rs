@@ -15,10 +15,9 @@ use backends::spinnaker::stdp::MAX_POST_EVENTS;
 use backends::spinnaker::Board;
 use cam_run::{CamRunExt, Disagreements};
 use hw_export::machine::Machine;
-use models::neurons::IfCurrExp;
 use networks::ca3::{self, Ca3Network, Ca3Size, Scheduled};
 use sim_core::{MemoryObserver, Simulation, Step};
-use threshold_checks::{run_board_probed, run_cpu_probed, Probed, Spike};
+use threshold_checks::{lif_f64, run_board_probed, run_cpu_probed, Probed, Spike};
 
 const SIZE: Ca3Size = Ca3Size {
     cues: 5,
@@ -87,19 +86,6 @@ fn all_spikes(p: &Probed) -> BTreeSet<Spike> {
         .collect()
 }
 
-/// mV at the threshold check per nA injected in the same step into a resting neuron of `pop`:
-/// `init·R·(1 − exp_tc)`.
-fn gain(memory: &Ca3Network, pop: usize) -> f64 {
-    let model = &memory.network.populations[pop].model;
-    let p = model
-        .as_any()
-        .and_then(|a| a.downcast_ref::<IfCurrExp>())
-        .expect("an IF_curr_exp population")
-        .params();
-    let init = p.tau_syn_e * (1.0 - (-1.0 / p.tau_syn_e).exp());
-    init * p.tau_m / p.cm * (1.0 - (-1.0 / p.tau_m).exp())
-}
-
 fn plastic_input(
     memory: &Ca3Network,
     cpu_spikes: &[Vec<(Step, u32)>],
@@ -154,7 +140,9 @@ fn plastic_input(
         synapses,
         most_post_spikes_between_pre_spikes: most_post,
         unit: 2f64.powi(board.shifts()[pop][0] as i32 - 15),
-        gain: gain(memory, pop),
+        gain: lif_f64(&memory.network, pop)
+            .expect("an IF_curr_exp population")
+            .gain(),
     }
 }
 

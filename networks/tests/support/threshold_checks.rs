@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 
 use backends::spinnaker::Board;
 use hw_export::machine::Machine;
-use models::neurons::IfCurrExp;
 use sim_core::{MemoryObserver, Network, Simulation, Step};
 
 /// A spike as (population, neuron, step).
@@ -45,29 +44,46 @@ impl Probed {
 }
 
 /// The sPyNNaker-order constants of an `IF_curr_exp` population (dt = 1 ms), as the f64 kernel
-/// derives them; `None` for other models.
-struct LifF64 {
+/// derives them.
+pub struct LifF64 {
     v_rest: f64,
     v_thresh: f64,
     r: f64,
     exp_tc: f64,
+    init_e: f64,
     decay_e: f64,
     decay_i: f64,
     i_offset: f64,
 }
 
-fn lif_f64(net: &Network, pop: usize) -> Option<LifF64> {
-    let m = net.populations[pop].model.as_any()?;
-    let p = m.downcast_ref::<IfCurrExp>()?.params();
+/// The constants of population `pop` if it is an `IF_curr_exp` one (read off its description).
+pub fn lif_f64(net: &Network, pop: usize) -> Option<LifF64> {
+    let d = net.populations[pop].model.describe();
+    if d.name != "IF_curr_exp" {
+        return None;
+    }
+    let p = |name: &str| d.parameter(name).expect("an IF_curr_exp parameter");
+    let h = networks::ca3::DT_MS;
+    let decay_e = (-h / p("tau_syn_E")).exp();
     Some(LifF64 {
-        v_rest: p.v_rest,
-        v_thresh: p.v_thresh,
-        r: p.tau_m / p.cm,
-        exp_tc: (-networks::ca3::DT_MS / p.tau_m).exp(),
-        decay_e: (-networks::ca3::DT_MS / p.tau_syn_e).exp(),
-        decay_i: (-networks::ca3::DT_MS / p.tau_syn_i).exp(),
-        i_offset: p.i_offset,
+        v_rest: p("v_rest"),
+        v_thresh: p("v_thresh"),
+        r: p("tau_m") / p("cm"),
+        exp_tc: (-h / p("tau_m")).exp(),
+        init_e: p("tau_syn_E") / h * (1.0 - decay_e),
+        decay_e,
+        decay_i: (-h / p("tau_syn_I")).exp(),
+        i_offset: p("i_offset"),
     })
+}
+
+#[allow(dead_code)] // not every test that includes this file reads it
+impl LifF64 {
+    /// mV at the threshold check per nA of excitatory input injected in the same step into a
+    /// resting neuron: `init·R·(1 − exp_tc)`.
+    pub fn gain(&self) -> f64 {
+        self.init_e * self.r * (1.0 - self.exp_tc)
+    }
 }
 
 /// Runs `net` on the CPU backend (one thread) step by step for `steps` steps, keeping every
