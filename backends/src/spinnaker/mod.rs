@@ -21,7 +21,6 @@ pub mod fixed;
 pub mod neuron;
 pub mod probe;
 pub mod report;
-pub mod scaling;
 pub mod stdp;
 pub mod synapses;
 
