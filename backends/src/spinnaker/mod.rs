@@ -19,6 +19,7 @@ pub mod board;
 pub mod fabric;
 pub mod fixed;
 pub mod neuron;
+pub mod probe;
 pub mod report;
 pub mod stdp;
 pub mod synapses;
