@@ -15,6 +15,7 @@ pub mod machine;
 pub mod mapping;
 pub mod partition;
 pub mod place;
+pub mod quantise;
 pub mod route;
 pub mod table;
 pub mod tables;

@@ -80,3 +80,41 @@ impl sim_core::PopulationModel for TestCell {
         Box::new(QuietKernel)
     }
 }
+
+/// An additive pair rule that describes itself (sPyNNaker's reading: amplitudes are weights),
+/// with weights kept in `[0, w_max]`: what the quantiser reads of a plastic projection.
+#[derive(Debug)]
+pub struct TestRule {
+    pub w_max: f64,
+}
+
+impl sim_core::plasticity::PairRule for TestRule {
+    fn tau_plus(&self) -> f64 {
+        20.0
+    }
+    fn tau_minus(&self) -> f64 {
+        20.0
+    }
+    fn depress_at_zero_lag(&self) -> bool {
+        true
+    }
+    fn potentiate(&self, w: f64, x: f64) -> f64 {
+        (w + 0.01 * x).min(self.w_max)
+    }
+    fn depress(&self, w: f64, y: f64) -> f64 {
+        (w - 0.012 * y).max(0.0)
+    }
+    fn describe(&self) -> sim_core::RuleDescription {
+        sim_core::RuleDescription {
+            tau_plus: 20.0,
+            tau_minus: 20.0,
+            a_plus: 0.01,
+            a_minus: 0.012,
+            weight_dependence: sim_core::WeightDependenceKind::Additive,
+            w_min: 0.0,
+            w_max: self.w_max,
+            additive_amplitudes_scaled_by_w_max: false,
+            depress_at_zero_lag: true,
+        }
+    }
+}

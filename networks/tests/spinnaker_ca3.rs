@@ -1,7 +1,8 @@
 //! The CA3 content-addressable memory on the emulated SpiNNaker board against the spike trains
 //! its authors recorded on SpiNNaker (reference/ca3_cam_spinnaker_recordings.json): mapped by
 //! hw_export onto a SpiNN-5 board, run in sPyNNaker's fixed point with every spike routed
-//! through the compressed tables. The criterion is 0 differing (population column, ms) cells.
+//! through the compressed tables. The criterion: every recorded non-input spike reproduced (same
+//! population, neuron and ms) and no other; the (population column, ms) cells are compared too.
 
 #[path = "../../models/tests/compare/mod.rs"]
 mod compare;
@@ -12,16 +13,18 @@ use backends::spinnaker::Board;
 use compare::{max_abs_diff, zip_equal};
 use hw_export::machine::Machine;
 use networks::ca3;
-use published::recordings;
+use published::{assert_reproduced, recordings, EXPERIMENTS};
 use sim_core::MemoryObserver;
 
-/// Runs experiment `name` on a SpiNN-5 board; returns (differing cells, cells, recorded spikes).
-fn replay(name: &str) -> (usize, usize, usize) {
-    replay_on(name, Machine::spinn5(), true)
+/// Runs experiment `short` (E1, E2, E3) on a SpiNN-5 board and checks that every recorded
+/// non-input spike is reproduced and no other; returns the number of recorded non-input spikes.
+fn reproduce(short: &str) -> usize {
+    replay_on(short, Machine::spinn5(), true)
 }
 
-/// [`replay`] on `machine`; `one_chip`: whether the memory is expected to fit on one chip.
-fn replay_on(name: &str, machine: Machine, one_chip: bool) -> (usize, usize, usize) {
+/// [`reproduce`] on `machine`; `one_chip`: whether the memory is expected to fit on one chip.
+fn replay_on(short: &str, machine: Machine, one_chip: bool) -> usize {
+    let name = EXPERIMENTS.iter().find(|e| e.0 == short).unwrap().1;
     let rec = recordings();
     let e = &rec["experiments"][name];
     let (size, sim_time, input) = published::recorded_experiment(e).unwrap();
@@ -49,38 +52,27 @@ fn replay_on(name: &str, machine: Machine, one_chip: bool) -> (usize, usize, usi
         assert!(report.chips.len() >= 5);
     }
 
-    let c = published::compare_with_recording(e, &obs.spikes);
-    for l in &c.lines {
-        eprintln!("{name} on the board: {l}");
-    }
-    (c.differing, c.cells, c.recorded_spikes)
+    let what = if one_chip {
+        "on one chip"
+    } else {
+        "over chips"
+    };
+    assert_reproduced(&rec, name, &format!("{short} {what}"), &obs.spikes)
 }
 
 #[test]
 fn e1_functional_matches_the_recording_exactly() {
-    let (d, cells, spikes) = replay("1_learn_recall_by_cue_and_cont_forget");
-    eprintln!(
-        "E1 on the board: {d} differing of {cells} (column, ms) cells; {spikes} recorded spikes"
-    );
-    assert_eq!(d, 0);
+    assert_eq!(reproduce("E1"), 262);
 }
 
 #[test]
 fn e2_pyramidal_sequence_matches_the_recording_exactly() {
-    let (d, cells, spikes) = replay("2_tb2_piramidal_sequence_cont");
-    eprintln!(
-        "E2 on the board: {d} differing of {cells} (column, ms) cells; {spikes} recorded spikes"
-    );
-    assert_eq!(d, 0);
+    assert_eq!(reproduce("E2"), 1567);
 }
 
 #[test]
 fn e3_state_map_matches_the_recording_exactly() {
-    let (d, cells, spikes) = replay("3_state_map_app");
-    eprintln!(
-        "E3 on the board: {d} differing of {cells} (column, ms) cells; {spikes} recorded spikes"
-    );
-    assert_eq!(d, 0);
+    assert_eq!(reproduce("E3"), 402);
 }
 
 /// The same recordings with only two application cores per chip (sixteen of eighteen cores
@@ -88,15 +80,9 @@ fn e3_state_map_matches_the_recording_exactly() {
 /// compressed tables of the chips on its way.
 #[test]
 fn the_recordings_are_reproduced_with_the_memory_spread_over_chips() {
-    for name in [
-        "1_learn_recall_by_cue_and_cont_forget",
-        "2_tb2_piramidal_sequence_cont",
-        "3_state_map_app",
-    ] {
+    for (short, _) in EXPERIMENTS {
         let machine = Machine::spinn5().with_monitor_cores(16);
-        let (d, cells, _) = replay_on(name, machine, false);
-        eprintln!("{name} over chips: {d} differing of {cells} (column, ms) cells");
-        assert_eq!(d, 0, "{name}");
+        replay_on(short, machine, false);
     }
 }
 
@@ -107,7 +93,7 @@ fn the_recordings_are_reproduced_with_the_memory_spread_over_chips() {
 #[test]
 fn final_weights_agree_with_the_f64_engine() {
     let rec = recordings();
-    let e = &rec["experiments"]["2_tb2_piramidal_sequence_cont"];
+    let e = &rec["experiments"][EXPERIMENTS[1].1];
     let (size, sim_time, input) = published::recorded_experiment(e).unwrap();
     let memory = ca3::build(size, input).unwrap();
     let mut board = Board::new(&memory.network, &Machine::spinn5(), "spinn5").unwrap();

@@ -5,22 +5,18 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use hw_export::quantise::{weight_unit, Rounding, WeightScaling};
 use hw_export::{CoreLocation, Mapping};
 use models::catalogue::Catalogue;
 use models::neurons::if_curr_exp;
 use sim_core::{
-    ModelDescription, ModelKind, Network, NeuronKernel, RuleDescription, SourceKind,
-    WeightDependenceKind,
+    ModelDescription, ModelKind, Network, NeuronKernel, RuleDescription, WeightDependenceKind,
 };
 
 use super::fixed::Accum;
 use super::neuron::{LifConstants, LifSlice, N_RECEPTORS};
-use super::scaling::{ring_buffer_shift, ProjectionStats, ReceptorStats, RunningStats, SourceRate};
 use super::stdp::{DecayLut, StdpRule};
-use super::synapses::{
-    quantise_weight, weight_scale, PlasticRow, PopTableEntry, Row, SynapticMatrix, WordFormat,
-    MAX_DELAY,
-};
+use super::synapses::{PlasticRow, PopTableEntry, Row, SynapticMatrix, WordFormat, MAX_DELAY};
 use super::SpinnakerError;
 
 /// An `IF_curr_exp` slice with its synaptic matrix.
@@ -84,49 +80,6 @@ const RECEPTOR_NAMES: [&str; N_RECEPTORS] = ["excitatory", "inhibitory"];
 /// Whether the board runs `d` as its fixed-point LIF (sPyNNaker's `IF_curr_exp`).
 fn is_lif(d: &ModelDescription) -> bool {
     d.kind == ModelKind::Neuron && d.name == if_curr_exp::NAME
-}
-
-/// Per receptor of `post`, the largest sum one ring-buffer slot is expected to hold, from the
-/// statistics sPyNNaker's host gathers (see [`super::scaling`]).
-fn max_slot_weights(net: &Network, post: usize, w_max: &[Option<f64>]) -> [f64; N_RECEPTORS] {
-    let ticks_per_second = 1000.0 / net.grid.dt_ms();
-    let size = net.populations[post].size as usize;
-    let mut stats: [ReceptorStats; N_RECEPTORS] = Default::default();
-    for (k, proj) in net.projections.iter().enumerate() {
-        if proj.post != post || proj.synapses.is_empty() {
-            continue;
-        }
-        let mut fan_in = vec![0u64; size];
-        let (mut w, mut d) = (RunningStats::default(), RunningStats::default());
-        let mut biggest = 0.0f64;
-        for (_, j, wt, delay) in proj.synapses.iter() {
-            fan_in[j as usize] += 1;
-            w.add_items(wt.abs(), 0.0, 1);
-            d.add_items(delay as f64, 0.0, 1);
-            biggest = biggest.max(wt.abs());
-        }
-        // A plastic projection counts as all at its maximum, with no spread.
-        let (mean, variance, max) = match w_max[k] {
-            Some(m) => (biggest.max(m), 0.0, biggest.max(m)),
-            None => (w.mean(), w.variance(), biggest),
-        };
-        let source = match net.populations[proj.pre].model.describe().kind {
-            ModelKind::SpikeSource(SourceKind::Poisson {
-                probability_per_step,
-                ..
-            }) => SourceRate::poisson(probability_per_step * ticks_per_second, ticks_per_second),
-            _ => SourceRate::default_for(ticks_per_second),
-        };
-        stats[proj.receptor].add(&ProjectionStats {
-            weight_mean: mean,
-            weight_variance: variance,
-            weight_max: max,
-            n_connections: fan_in.iter().copied().max().unwrap_or(0),
-            delay_variance: d.variance(),
-            source,
-        });
-    }
-    [0, 1].map(|r| stats[r].max_weight(ticks_per_second))
 }
 
 /// The cell types of the standard catalogue the board runs, for error messages.
@@ -201,12 +154,10 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
             ));
         }
     }
-    let w_max: Vec<Option<f64>> = rules.iter().map(|r| r.as_ref().map(|s| s.w_max)).collect();
+    // The shifts and 16-bit weights are hw_export's, the same the export report gives.
+    let scaling = WeightScaling::of(net);
     let shifts: Vec<[u32; N_RECEPTORS]> = (0..net.populations.len())
-        .map(|p| {
-            let m = max_slot_weights(net, p, &w_max);
-            [ring_buffer_shift(m[0]), ring_buffer_shift(m[1])]
-        })
+        .map(|p| [0, 1].map(|r| scaling.shift(p, r)))
         .collect();
 
     // Where each (population, neuron) lives.
@@ -218,7 +169,7 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
     // Rows: per post slice, per (projection, pre slice), one row per pre neuron.
     type RowKey = (usize, usize); // (projection, pre slice)
     let mut rows: Vec<HashMap<RowKey, Vec<Row>>> = vec![HashMap::new(); mapping.slices.len()];
-    let mut quant: HashMap<(usize, usize), Quantisation> = HashMap::new();
+    let mut quant: HashMap<(usize, usize), (Quantisation, Rounding)> = HashMap::new();
     let mut plastic_slots: Vec<Option<Vec<PlasticSlot>>> = vec![None; net.projections.len()];
     // Post-slice rule indices per projection.
     let mut core_rules: Vec<Vec<StdpRule>> = vec![Vec::new(); mapping.slices.len()];
@@ -227,13 +178,15 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
     for (k, proj) in net.projections.iter().enumerate() {
         let r = proj.receptor;
         let shift = shifts[proj.post][r];
-        let scale = weight_scale(shift);
-        let q = quant.entry((proj.post, r)).or_insert_with(|| Quantisation {
-            population: net.populations[proj.post].name.clone(),
-            receptor: RECEPTOR_NAMES[r],
-            left_shift: shift,
-            weight_unit_na: 1.0 / scale,
-            ..Default::default()
+        let (_, rounding) = quant.entry((proj.post, r)).or_insert_with(|| {
+            let q = Quantisation {
+                population: net.populations[proj.post].name.clone(),
+                receptor: RECEPTOR_NAMES[r],
+                left_shift: shift,
+                weight_unit_na: weight_unit(shift),
+                ..Default::default()
+            };
+            (q, Rounding::default())
         });
         let board = match &rules[k] {
             Some(s) => Some(board_rule(s, shift).map_err(|e| {
@@ -244,17 +197,9 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
         for (pre, post, w, d) in proj.synapses.iter() {
             let src = slice_of(proj.pre, pre);
             let dst = slice_of(proj.post, post);
-            let (w16, sat) = quantise_weight(w, scale);
-            if sat {
-                q.saturated += 1;
-            }
-            if w != 0.0 {
-                if w16 == 0 {
-                    q.rounded_to_zero += 1;
-                }
-                let err = ((w16 as f64 / scale) - w.abs()).abs() / w.abs();
-                q.max_relative_error = q.max_relative_error.max(err);
-            }
+            let fixed = scaling.quantise(proj, w);
+            rounding.add(w, fixed, shift);
+            let w16 = fixed.units;
             let dst_slice = &mapping.slices[dst];
             let fmt = WordFormat::for_neurons(dst_slice.len());
             let control = fmt.control(d as u32, r as u32, post - dst_slice.neurons.start);
@@ -383,7 +328,15 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
             .get_or_insert_with(Vec::new)
             .push((dst, b, row, pos));
     }
-    let mut quantisation: Vec<Quantisation> = quant.into_values().collect();
+    let mut quantisation: Vec<Quantisation> = quant
+        .into_values()
+        .map(|(q, rounding)| Quantisation {
+            rounded_to_zero: rounding.rounded_to_zero,
+            saturated: rounding.saturated,
+            max_relative_error: rounding.max_relative_error,
+            ..q
+        })
+        .collect();
     quantisation.sort_by(|a, b| (&a.population, a.receptor).cmp(&(&b.population, b.receptor)));
     Ok(Loaded {
         cores,

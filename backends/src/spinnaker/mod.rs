@@ -19,8 +19,8 @@ pub mod board;
 pub mod fabric;
 pub mod fixed;
 pub mod neuron;
+pub mod probe;
 pub mod report;
-pub mod scaling;
 pub mod stdp;
 pub mod synapses;
 

@@ -120,6 +120,10 @@ pub struct LifSlice {
     /// Synaptic currents per receptor (positive magnitudes; inhibition is subtracted).
     pub isyn: [Vec<Accum>; N_RECEPTORS],
     pub refract: Vec<i32>,
+    /// The potential each neuron's threshold check compared in the last tick; `None` where the
+    /// neuron was refractory (its membrane was not integrated). Kept for comparing the board's
+    /// arithmetic with the f64 engine's near the threshold.
+    pub v_at_check: Vec<Option<Accum>>,
 }
 
 impl LifSlice {
@@ -131,6 +135,7 @@ impl LifSlice {
             v: v_init.iter().map(|&v| Accum::from_f64(v)).collect(),
             isyn: [vec![Accum::ZERO; n], vec![Accum::ZERO; n]],
             refract: vec![0; n],
+            v_at_check: vec![None; n],
         }
     }
 
@@ -160,8 +165,10 @@ impl LifSlice {
                 let drive = self.isyn[0][i] - self.isyn[1][i] + k.i_offset;
                 let alpha = drive.mul_round(k.r_membrane) + k.v_rest;
                 self.v[i] = alpha - k.exp_tc.mul_round(alpha - self.v[i]);
+                self.v_at_check[i] = Some(self.v[i]);
             } else {
                 self.refract[i] -= 1;
+                self.v_at_check[i] = None;
             }
             if self.v[i] >= k.v_thresh {
                 self.v[i] = k.v_reset;
@@ -230,11 +237,14 @@ mod tests {
             "{:?}",
             s.v[0].to_f64()
         );
+        assert_eq!(s.v_at_check[0], Some(s.v[0]));
         // Supra-threshold: 6 nA.
         let mut s = LifSlice::new(k, &[-60.0]);
         let mut input = [vec![Accum::from_f64(6.0)], vec![Accum::ZERO]];
         s.tick(&mut input, &mut spikes);
         assert_eq!(spikes, vec![0]);
+        // The check saw the integrated potential, not the reset one.
+        assert!(s.v_at_check[0].unwrap() >= k.v_thresh);
         assert_eq!(s.v[0], k.v_reset);
         assert_eq!(s.refract[0], 1);
         // A second input during the refractory tick is injected but not integrated.
@@ -243,6 +253,7 @@ mod tests {
         s.tick(&mut input, &mut spikes);
         assert!(spikes.is_empty());
         assert_eq!(s.v[0], k.v_reset);
+        assert_eq!(s.v_at_check[0], None);
     }
 
     /// With a constant drive the board's neuron follows the f64 kernel with sPyNNaker's

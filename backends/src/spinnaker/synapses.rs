@@ -10,8 +10,8 @@
 //! * The master population table maps `(key, mask)` of a source slice to the row blocks of the
 //!   projections from it (one row per source neuron, indexed by `key & !mask`), searched by
 //!   binary search as `population_table_binary_search_impl.c` does.
-//! * Weights are stored as `rint(|w| · 2^(15 − shift))`, the shift chosen per receptor by
-//!   [`super::scaling`].
+//! * Weights are stored as `rint(|w| · 2^(15 − shift))`, the shift chosen per receptor
+//!   (`hw_export::quantise`, shared with the export report).
 //! * Ring buffers: 16 delay slots × receptors × neurons of 16-bit sums; an addition that
 //!   overflows saturates at `0xFFFF` and is counted (`synapses.c`, `synapses_saturation_count`).
 //!   At the start of tick `t`, slot `t mod 16` becomes the neurons' input.
@@ -300,35 +300,15 @@ impl Ring<'_> {
     }
 }
 
-/// The scale from nA to 16-bit weight units for a shift (`__get_weight_scale`):
-/// `2^(16 − (shift + 1))`.
-pub fn weight_scale(shift: u32) -> f64 {
-    2f64.powi(16 - (shift as i32 + 1))
-}
-
-/// A weight in 16-bit units: `rint(|w|·scale)` (round half to even, as numpy does), saturated.
-/// Returns the value and whether it saturated.
-pub fn quantise_weight(w: f64, scale: f64) -> (u16, bool) {
-    let x = (w.abs() * scale).round_ties_even();
-    if x > u16::MAX as f64 {
-        (u16::MAX, true)
-    } else {
-        (x as u16, false)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn weights_scale_with_the_shift() {
-        assert_eq!(weight_scale(7), 256.0);
-        assert_eq!(weight_scale(0), 32768.0);
-        // A weight times its scale, shifted back, is the weight again.
-        let (w, sat) = quantise_weight(6.0, weight_scale(7));
-        assert!(!sat);
-        assert_eq!(Accum::from_weight(w as u32, 7).to_f64(), 6.0);
+    fn a_quantised_weight_shifted_into_an_accum_is_the_weight_again() {
+        let w = hw_export::quantise::quantise(6.0, 7);
+        assert_eq!((w.units, w.saturated), (1536, false));
+        assert_eq!(Accum::from_weight(w.units as u32, 7).to_f64(), 6.0);
     }
 
     #[test]

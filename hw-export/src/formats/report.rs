@@ -4,9 +4,10 @@
 
 use crate::formats::placements_json::slice_label;
 use crate::mapping::{MapOptions, Mapping};
+use crate::quantise::{plastic_w_max, weight_unit, FixedWeight, Rounding, WeightScaling};
 use serde::Serialize;
 use sim_core::Network;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 /// Ring-buffer depth in time steps without delay extensions (4 delay bits).
@@ -53,22 +54,52 @@ pub struct CoreRow {
     pub load: f64,
 }
 
-/// Weight representation of one projection on the board.
+/// Weight representation of one projection on the board ([`crate::quantise`], the rule the
+/// emulated board loads).
 #[derive(Clone, Debug, Serialize)]
 pub struct WeightRow {
     pub projection: String,
     pub post: String,
     pub receptor: String,
-    /// Ring-buffer left shift of (post population, receptor): the smallest `s >= 0` with
-    /// `2^s >=` the largest input one neuron can receive in one step.
-    pub shift: i32,
+    /// Ring-buffer left shift of (post population, receptor), from sPyNNaker's bound on the
+    /// input one ring-buffer slot is expected to hold.
+    pub shift: u32,
     /// Weight of one 16-bit unit, `2^(shift - 15)`.
     pub lsb: f64,
+    /// A plastic projection's w_max, counted for the shift instead of its weights.
+    pub plastic_w_max: Option<f64>,
     pub synapses: usize,
     pub rounded_to_zero: usize,
     pub saturated: usize,
     /// Largest |w_board - w| / |w| over nonzero weights.
     pub max_relative_error: f64,
+    /// Every distinct weight with its 16-bit value, when there are at most
+    /// [`MAX_LISTED_WEIGHTS`]; empty otherwise.
+    pub values: Vec<WeightValue>,
+}
+
+/// Distinct weights a projection may have for the report to list them.
+pub const MAX_LISTED_WEIGHTS: usize = 16;
+
+/// One distinct weight of a projection and how the board stores it.
+#[derive(Clone, Debug, Serialize)]
+pub struct WeightValue {
+    pub weight: f64,
+    /// `rint(|weight| / lsb)`, saturated at 65535.
+    pub units: u16,
+    pub synapses: usize,
+}
+
+/// The ring-buffer left shift of one receptor on one core.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShiftRow {
+    pub label: String,
+    pub x: u32,
+    pub y: u32,
+    pub p: u8,
+    pub receptor: String,
+    pub shift: u32,
+    pub lsb: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -105,69 +136,93 @@ pub struct Report {
     pub chips: Vec<ChipRow>,
     pub cores: Vec<CoreRow>,
     pub weights: Vec<WeightRow>,
+    /// Per core and receptor: the left shift (every core of a population has its population's).
+    pub shifts: Vec<ShiftRow>,
     pub delays: Vec<DelayRow>,
 }
 
-/// Upper bound of the weight of a synapse: its weight, or w_max when it is plastic.
-fn weight_bound(proj: &sim_core::Projection, w: f64) -> f64 {
-    let w_max = proj.plasticity.as_ref().map(|r| r.describe().w_max.abs());
-    w_max.map_or(w.abs(), |m| m.max(w.abs()))
+fn receptor_name(net: &Network, pop: usize, receptor: usize) -> String {
+    net.populations[pop]
+        .model
+        .receptors()
+        .get(receptor)
+        .unwrap_or(&"?")
+        .to_string()
 }
 
-fn weight_rows(net: &Network, proj_names: &[String], pop_names: &[String]) -> Vec<WeightRow> {
-    // Largest per-step input per (post population, receptor): every synapse arriving at once.
-    let mut sums: BTreeMap<(usize, usize), Vec<f64>> = BTreeMap::new();
-    for proj in &net.projections {
-        let acc = sums
-            .entry((proj.post, proj.receptor))
-            .or_insert_with(|| vec![0.0; net.populations[proj.post].size as usize]);
-        for (_, post, w, _) in proj.synapses.iter() {
-            acc[post as usize] += weight_bound(proj, w);
-        }
-    }
-    let shift_of = |key: &(usize, usize)| -> i32 {
-        let max = sums[key].iter().copied().fold(0.0, f64::max);
-        if max <= 1.0 {
-            0
-        } else {
-            max.log2().ceil() as i32
-        }
-    };
+fn weight_rows(
+    net: &Network,
+    scaling: &WeightScaling,
+    proj_names: &[String],
+    pop_names: &[String],
+) -> Vec<WeightRow> {
     net.projections
         .iter()
         .enumerate()
         .map(|(i, proj)| {
-            let shift = shift_of(&(proj.post, proj.receptor));
-            let lsb = 2f64.powi(shift - ACCUM_FRAC_BITS);
-            let (mut zero, mut sat, mut err) = (0, 0, 0.0f64);
+            let shift = scaling.shift(proj.post, proj.receptor);
+            let mut rounding = Rounding::default();
+            let mut distinct: HashMap<u64, (f64, FixedWeight, usize)> = HashMap::new();
             for (_, _, w, _) in proj.synapses.iter() {
-                let units = (w.abs() / lsb).round();
-                if w != 0.0 && units == 0.0 {
-                    zero += 1;
-                } else if units > u16::MAX as f64 {
-                    sat += 1;
-                } else if w != 0.0 {
-                    err = err.max((units * lsb - w.abs()).abs() / w.abs());
+                let fixed = scaling.quantise(proj, w);
+                rounding.add(w, fixed, shift);
+                if distinct.len() <= MAX_LISTED_WEIGHTS || distinct.contains_key(&w.to_bits()) {
+                    distinct.entry(w.to_bits()).or_insert((w, fixed, 0)).2 += 1;
                 }
             }
+            let mut values: Vec<WeightValue> = if distinct.len() <= MAX_LISTED_WEIGHTS {
+                distinct
+                    .into_values()
+                    .map(|(weight, fixed, synapses)| WeightValue {
+                        weight,
+                        units: fixed.units,
+                        synapses,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            values.sort_by(|a, b| a.weight.total_cmp(&b.weight));
             WeightRow {
                 projection: proj_names[i].clone(),
                 post: pop_names[proj.post].clone(),
-                receptor: net.populations[proj.post]
-                    .model
-                    .receptors()
-                    .get(proj.receptor)
-                    .unwrap_or(&"?")
-                    .to_string(),
+                receptor: receptor_name(net, proj.post, proj.receptor),
                 shift,
-                lsb,
+                lsb: weight_unit(shift),
+                plastic_w_max: plastic_w_max(proj),
                 synapses: proj.synapses.len(),
-                rounded_to_zero: zero,
-                saturated: sat,
-                max_relative_error: err,
+                rounded_to_zero: rounding.rounded_to_zero as usize,
+                saturated: rounding.saturated as usize,
+                max_relative_error: rounding.max_relative_error,
+                values,
             }
         })
         .collect()
+}
+
+fn shift_rows(
+    net: &Network,
+    scaling: &WeightScaling,
+    pop_names: &[String],
+    mapping: &Mapping,
+) -> Vec<ShiftRow> {
+    let mut rows = Vec::new();
+    for (s, slice) in mapping.slices.iter().enumerate() {
+        let c = mapping.placements[s];
+        for r in 0..net.populations[slice.pop].model.receptors().len() {
+            let shift = scaling.shift(slice.pop, r);
+            rows.push(ShiftRow {
+                label: slice_label(pop_names, mapping, s),
+                x: c.x,
+                y: c.y,
+                p: c.p,
+                receptor: receptor_name(net, slice.pop, r),
+                shift,
+                lsb: weight_unit(shift),
+            });
+        }
+    }
+    rows
 }
 
 /// The PyNN parameters of a neuron of a PyNN standard cell type, as (name, value) sorted by
@@ -334,7 +389,9 @@ pub fn build_report(
             }
         }
     }
-    let weights = weight_rows(net, proj_names, pop_names);
+    let scaling = WeightScaling::of(net);
+    let weights = weight_rows(net, &scaling, proj_names, pop_names);
+    let shifts = shift_rows(net, &scaling, pop_names, mapping);
     for w in &weights {
         if w.rounded_to_zero > 0 {
             problems.push(Problem {
@@ -343,7 +400,7 @@ pub fn build_report(
                 location: format!("projection {}", w.projection),
                 detail: format!(
                     "{} of {} weights are below half a 16-bit unit ({:e}; the {} input of {} \
-                     needs shift {} for its largest summed input)",
+                     has left shift {}, for the largest input sPyNNaker expects in one step)",
                     w.rounded_to_zero, w.synapses, w.lsb, w.receptor, w.post, w.shift
                 ),
                 fix: "move the large and the small weights onto different receptors or \
@@ -362,7 +419,7 @@ pub fn build_report(
                     w.max_relative_error * 100.0
                 ),
                 fix: "keep weights of very different size on different receptors; the unit \
-                      follows the largest summed input of the receptor"
+                      follows the largest input the receptor is expected to sum in one step"
                     .into(),
             });
         }
@@ -440,6 +497,7 @@ pub fn build_report(
         chips,
         cores,
         weights,
+        shifts,
         delays,
     }
 }
@@ -552,6 +610,25 @@ pub fn report_text(r: &Report) -> String {
             w.saturated,
             w.max_relative_error
         );
+        if !w.values.is_empty() {
+            let listed: Vec<String> = w
+                .values
+                .iter()
+                .map(|v| format!("{} -> {} (x{})", v.weight, v.units, v.synapses))
+                .collect();
+            let _ = writeln!(t, "      weight -> units: {}", listed.join(", "));
+        }
     }
+    // One line per core: its receptors' shifts (rows of one core are adjacent).
+    let _ = write!(t, "\nleft shift per core and receptor:");
+    let mut last_core = None;
+    for s in &r.shifts {
+        if last_core != Some((s.x, s.y, s.p)) {
+            last_core = Some((s.x, s.y, s.p));
+            let _ = write!(t, "\n  {} ({},{},{}):", s.label, s.x, s.y, s.p);
+        }
+        let _ = write!(t, " {} {} ({:e})", s.receptor, s.shift, s.lsb);
+    }
+    let _ = writeln!(t);
     t
 }

@@ -25,6 +25,7 @@ pub struct Disagreements {
 }
 
 /// What the tests read off a finished run.
+#[allow(dead_code)] // not every test that includes this file reads weights
 pub trait CamRunExt {
     /// Counts the recall table's departures from the oracle.
     fn disagreements(&self) -> Disagreements;

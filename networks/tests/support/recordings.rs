@@ -1,12 +1,12 @@
 //! The authors' SpiNNaker recordings of the CA3 memory (`ca3_cam_spinnaker_recordings.json`):
-//! their column layout, one recorded experiment's inputs, and a cell-by-cell comparison of a
-//! run's spikes with a recording. Included by the tests that compare with them.
+//! their column layout, one recorded experiment's inputs, and a spike-by-spike and cell-by-cell
+//! comparison of a run's spikes with a recording. Included by the tests that compare with them.
 
 use std::collections::BTreeSet;
 
 use networks::ca3::{
     Ca3Size, COND_INT, CONT_COND, CONT_CONT, CONT_CUE, CUE_CONT, CUE_CUE, IN, MERGE_CONT,
-    MERGE_CUE, OUT,
+    MERGE_CUE, OUT, POPULATIONS,
 };
 use serde_json::Value;
 use sim_core::Step;
@@ -25,6 +25,113 @@ pub const EXAMPLE_FILES: [(&str, &str); 3] = [
     ),
     ("e3_state_map.toml", "3_state_map_app"),
 ];
+
+/// The three published experiments: (short name, key in the recordings file).
+#[allow(dead_code)] // not every test that includes this file compares spike by spike
+pub const EXPERIMENTS: [(&str, &str); 3] = [
+    ("E1", "1_learn_recall_by_cue_and_cont_forget"),
+    ("E2", "2_tb2_piramidal_sequence_cont"),
+    ("E3", "3_state_map_app"),
+];
+
+/// A spike as (population, neuron, step).
+#[allow(dead_code)] // not every test that includes this file compares spike by spike
+pub type Spike = (usize, u32, Step);
+
+/// Every spike of `spikes` (per population, `(step, neuron)`) outside the IN layer.
+#[allow(dead_code)] // not every test that includes this file compares spike by spike
+pub fn non_input_spikes(spikes: &[Vec<(Step, u32)>]) -> BTreeSet<Spike> {
+    spikes
+        .iter()
+        .enumerate()
+        .filter(|&(p, _)| p != IN)
+        .flat_map(|(p, s)| s.iter().map(move |&(t, i)| (p, i, t)))
+        .collect()
+}
+
+/// Every spike of recorded experiment `e` outside the IN layer (INcue, INcont), in population
+/// neuron numbering.
+#[allow(dead_code)] // not every test that includes this file compares spike by spike
+pub fn recorded_non_input_spikes(e: &Value) -> BTreeSet<Spike> {
+    let size = recorded_experiment(e).expect("a recorded experiment").0;
+    let mut out = BTreeSet::new();
+    for col in json_columns(size) {
+        if col.population == IN {
+            continue;
+        }
+        let Some(obj) = e["spinnaker_spikes"][col.name].as_object() else {
+            continue;
+        };
+        for (neuron, times) in obj {
+            let k: u32 = neuron.parse().expect("neuron indices are numbers");
+            assert!(k < col.width, "{} neuron {k}", col.name);
+            for t in times.as_array().expect("spike times").iter() {
+                let t = t.as_u64().expect("spike times are whole ms");
+                assert!(out.insert((col.population, col.first + k, t)));
+            }
+        }
+    }
+    out
+}
+
+/// A run's non-input spikes against a recording's, spike by spike.
+#[allow(dead_code)] // not every test that includes this file compares spike by spike
+#[derive(Debug)]
+pub struct SpikeMatch {
+    /// Non-input spikes in the recording.
+    pub recorded: usize,
+    /// Of those, the ones the run has too (same population, neuron and ms).
+    pub matched: usize,
+    /// Recorded spikes the run lacks, and spikes of the run the recording lacks.
+    pub missing: Vec<Spike>,
+    pub extra: Vec<Spike>,
+}
+
+#[allow(dead_code)] // not every test that includes this file compares spike by spike
+pub fn match_recording(e: &Value, spikes: &[Vec<(Step, u32)>]) -> SpikeMatch {
+    let recorded = recorded_non_input_spikes(e);
+    let ours = non_input_spikes(spikes);
+    SpikeMatch {
+        recorded: recorded.len(),
+        matched: recorded.intersection(&ours).count(),
+        missing: recorded.difference(&ours).copied().collect(),
+        extra: ours.difference(&recorded).copied().collect(),
+    }
+}
+
+/// Checks `spikes` against recorded experiment `name`: every recorded non-input spike
+/// reproduced and no other, and no differing (column, ms) cell; `what` names the run in
+/// messages. Returns the number of recorded non-input spikes.
+#[allow(dead_code)] // not every test that includes this file compares spike by spike
+pub fn assert_reproduced(
+    rec: &Value,
+    name: &str,
+    what: &str,
+    spikes: &[Vec<(Step, u32)>],
+) -> usize {
+    let e = &rec["experiments"][name];
+    let c = compare_with_recording(e, spikes);
+    for l in &c.lines {
+        eprintln!("{what}: {l}");
+    }
+    // Every population of the network is covered by the columns.
+    let size = recorded_experiment(e).unwrap().0;
+    let covered: BTreeSet<usize> = json_columns(size).iter().map(|c| c.population).collect();
+    assert_eq!(covered.len(), POPULATIONS.len());
+    let m = match_recording(e, spikes);
+    eprintln!(
+        "{what}: {} of {} recorded non-input spikes reproduced, {} missing, {} extra; {} differing cells",
+        m.matched,
+        m.recorded,
+        m.missing.len(),
+        m.extra.len(),
+        c.differing
+    );
+    assert_eq!(m.matched, m.recorded, "{what}: missing {:?}", m.missing);
+    assert!(m.extra.is_empty(), "{what}: extra {:?}", m.extra);
+    assert_eq!(c.differing, 0, "{what}");
+    m.recorded
+}
 
 /// The recordings, read from the reference data beside the checkout.
 pub fn recordings() -> Value {

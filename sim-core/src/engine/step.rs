@@ -66,9 +66,19 @@ impl Simulation {
         }
         let together = Together::new(self.shards.len());
         std::thread::scope(|scope| {
-            for (s, shard) in self.shards.iter_mut().enumerate() {
-                let together = &together;
-                scope.spawn(move || run_shard(shard, s, start..end, env, together));
+            let workers: Vec<_> = (self.shards.iter_mut().enumerate())
+                .map(|(s, shard)| {
+                    let together = &together;
+                    scope.spawn(move || run_shard(shard, s, start..end, env, together))
+                })
+                .collect();
+            // Joined explicitly rather than by the end of the scope: a join is a pthread_join,
+            // which a thread sanitizer sees, so the recording read after the chunk is ordered
+            // after the shards' writes in its model too.
+            for worker in workers {
+                if let Err(panic) = worker.join() {
+                    std::panic::resume_unwind(panic);
+                }
             }
         });
         self.step = end.min(together.failed_at());

@@ -1,17 +1,28 @@
-//! How sPyNNaker chooses each receptor's ring-buffer left shift, and so the scale of its 16-bit
-//! weights (`PopulationVertex._get_ring_buffer_shifts` with its `_Stats` helper,
-//! `_ring_buffer_expected_upper_bound`, `utilities/running_stats.py`).
+//! SpiNNaker's 16-bit synaptic weights: the one rule that the export report describes and the
+//! emulated board loads.
 //!
-//! For every projection onto a population the host notes, per receptor: the mean, variance and
-//! maximum of the weights (a plastic projection counts as all at its maximum, with no variance),
-//! the largest number of synapses onto one post neuron, the variance of the delays, and how
-//! often the source spikes (30 spikes/s and one per tick for neurons, sPyNNaker's defaults; a
-//! Poisson source's rate, and per tick its 99.9 % quantile plus one). Then, per receptor, the
-//! largest sum one ring-buffer slot is expected to hold is:
+//! A core sums the weights arriving for each delay slot, receptor and neuron in 16-bit ring
+//! buffers and turns a slot's sum into the neuron's S16.15 input by a left shift chosen per
+//! (population, receptor); every core of a population uses its population's shifts. One weight
+//! unit is therefore `2^(shift − 15)` (nA for current inputs), and a synapse's weight is stored
+//! as `rint(|w| · 2^(15 − shift))` — round half to even, as numpy's `rint` in sPyNNaker's host —
+//! saturated at 65535. A weight that is not 0 but becomes 0 is *rounded to zero*.
+//!
+//! The shift is sPyNNaker's (`PopulationVertex._get_ring_buffer_shifts` with its `_Stats` helper,
+//! `_ring_buffer_expected_upper_bound`, `utilities/running_stats.py`). For every projection onto
+//! a population the host notes, per receptor: the mean, variance and maximum of the weights (a
+//! plastic projection counts as all at its rule's `w_max`, with no variance), the largest number
+//! of synapses onto one post neuron, the variance of the delays, and how often the source spikes
+//! (30 spikes/s and one per tick for neurons and spike arrays, sPyNNaker's defaults; a Poisson
+//! source's rate, and per tick its 99.9 % quantile plus one). Then, per receptor, the largest sum
+//! one ring-buffer slot is expected to hold is:
 //! * if no projection's delays vary: `max(Σ spikes_per_tick · w_max · n, biggest w_max)`;
 //! * otherwise the Poisson bound `mean + 5 σ` of the summed input, capped by that sum.
 //!
 //! The shift is the smallest power of two above it.
+
+use serde::Serialize;
+use sim_core::{ModelKind, Network, Projection, SourceKind};
 
 /// sPyNNaker's `[Simulation] spikes_per_second` default.
 pub const DEFAULT_SPIKES_PER_SECOND: f64 = 30.0;
@@ -218,6 +229,159 @@ pub fn ring_buffer_shift(max_weight: f64) -> u32 {
     p
 }
 
+/// Weight units per unit of weight at `shift` (`__get_weight_scale`): `2^(15 − shift)`.
+pub fn weight_scale(shift: u32) -> f64 {
+    2f64.powi(15 - shift as i32)
+}
+
+/// The weight of one 16-bit unit at `shift`: `2^(shift − 15)`.
+pub fn weight_unit(shift: u32) -> f64 {
+    2f64.powi(shift as i32 - 15)
+}
+
+/// A weight as the board stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedWeight {
+    /// `rint(|w| · 2^(15 − shift))`, at most 65535.
+    pub units: u16,
+    /// Whether `|w|` needed more than 65535 units.
+    pub saturated: bool,
+}
+
+/// `w` in 16-bit units at `shift` (round half to even, saturating).
+pub fn quantise(w: f64, shift: u32) -> FixedWeight {
+    let x = (w.abs() * weight_scale(shift)).round_ties_even();
+    if x > u16::MAX as f64 {
+        FixedWeight {
+            units: u16::MAX,
+            saturated: true,
+        }
+    } else {
+        FixedWeight {
+            units: x as u16,
+            saturated: false,
+        }
+    }
+}
+
+/// What quantisation did to a group of synapses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Rounding {
+    pub synapses: u64,
+    /// Synapses with a non-zero weight stored as 0.
+    pub rounded_to_zero: u64,
+    /// Synapses whose weight did not fit in 16 bits.
+    pub saturated: u64,
+    /// Largest |stored − exact| / |exact| over the non-zero weights.
+    pub max_relative_error: f64,
+}
+
+impl Rounding {
+    /// Counts one synapse of weight `w` stored as `q` at `shift`.
+    pub fn add(&mut self, w: f64, q: FixedWeight, shift: u32) {
+        self.synapses += 1;
+        if q.saturated {
+            self.saturated += 1;
+        }
+        if w != 0.0 {
+            if q.units == 0 {
+                self.rounded_to_zero += 1;
+            }
+            let err = (q.units as f64 * weight_unit(shift) - w.abs()).abs() / w.abs();
+            self.max_relative_error = self.max_relative_error.max(err);
+        }
+    }
+}
+
+/// The ring-buffer left shift of every (population, receptor) of a network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightScaling {
+    /// Per population, per receptor.
+    shifts: Vec<Vec<u32>>,
+}
+
+impl WeightScaling {
+    /// sPyNNaker's shifts for `net` (see the module documentation).
+    pub fn of(net: &Network) -> Self {
+        let ticks_per_second = 1000.0 / net.grid.dt_ms();
+        let mut stats: Vec<Vec<ReceptorStats>> = net
+            .populations
+            .iter()
+            .map(|p| vec![ReceptorStats::default(); p.model.receptors().len()])
+            .collect();
+        for proj in &net.projections {
+            if proj.synapses.is_empty() {
+                continue;
+            }
+            let receptors = &mut stats[proj.post];
+            if receptors.len() <= proj.receptor {
+                receptors.resize(proj.receptor + 1, ReceptorStats::default());
+            }
+            let p = projection_stats(net, proj, ticks_per_second);
+            receptors[proj.receptor].add(&p);
+        }
+        WeightScaling {
+            shifts: stats
+                .iter()
+                .map(|receptors| {
+                    receptors
+                        .iter()
+                        .map(|r| ring_buffer_shift(r.max_weight(ticks_per_second)))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// The left shift of `receptor` of population `pop` (0 for a receptor nothing projects to).
+    pub fn shift(&self, pop: usize, receptor: usize) -> u32 {
+        self.shifts[pop].get(receptor).copied().unwrap_or(0)
+    }
+
+    /// How the board stores weight `w` of projection `proj`.
+    pub fn quantise(&self, proj: &Projection, w: f64) -> FixedWeight {
+        quantise(w, self.shift(proj.post, proj.receptor))
+    }
+}
+
+/// The `w_max` a plastic projection's rule keeps its weights below, if it has one.
+pub fn plastic_w_max(proj: &Projection) -> Option<f64> {
+    proj.plasticity.as_ref().map(|rule| rule.describe().w_max)
+}
+
+/// What the host notes about one projection.
+fn projection_stats(net: &Network, proj: &Projection, ticks_per_second: f64) -> ProjectionStats {
+    let mut fan_in = vec![0u64; net.populations[proj.post].size as usize];
+    let (mut w, mut d) = (RunningStats::default(), RunningStats::default());
+    let mut biggest = 0.0f64;
+    for (_, j, wt, delay) in proj.synapses.iter() {
+        fan_in[j as usize] += 1;
+        w.add_items(wt.abs(), 0.0, 1);
+        d.add_items(delay as f64, 0.0, 1);
+        biggest = biggest.max(wt.abs());
+    }
+    // A plastic projection counts as all at its maximum, with no spread.
+    let (mean, variance, max) = match plastic_w_max(proj) {
+        Some(m) => (biggest.max(m), 0.0, biggest.max(m)),
+        None => (w.mean(), w.variance(), biggest),
+    };
+    let source = match net.populations[proj.pre].model.describe().kind {
+        ModelKind::SpikeSource(SourceKind::Poisson {
+            probability_per_step,
+            ..
+        }) => SourceRate::poisson(probability_per_step * ticks_per_second, ticks_per_second),
+        _ => SourceRate::default_for(ticks_per_second),
+    };
+    ProjectionStats {
+        weight_mean: mean,
+        weight_variance: variance,
+        weight_max: max,
+        n_connections: fan_in.iter().copied().max().unwrap_or(0),
+        delay_variance: d.variance(),
+        source,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +447,27 @@ mod tests {
         // 100 Hz: λ = 0.1; P(X <= 1) = 0.9953, P(X <= 2) = 0.99985 → ppf(0.999) = 2, plus one.
         assert_eq!(SourceRate::poisson(100.0, 1000.0).spikes_per_tick, 3.0);
         assert_eq!(SourceRate::poisson(100.0, 1000.0).spikes_per_second, 100.0);
+    }
+
+    #[test]
+    fn weights_round_half_to_even_and_saturate() {
+        // Half a unit at shift 0 (2^-16) rounds to 0 as numpy's rint does (ties away from 0
+        // would keep it as 1); one and a half units round to 2.
+        assert_eq!(quantise(2f64.powi(-16), 0).units, 0);
+        assert_eq!(quantise(3.0 * 2f64.powi(-16), 0).units, 2);
+        assert_eq!(quantise(-0.5, 0).units, 16384);
+        let mut r = Rounding::default();
+        r.add(2f64.powi(-16), quantise(2f64.powi(-16), 0), 0);
+        assert_eq!((r.rounded_to_zero, r.max_relative_error), (1, 1.0));
+        // 65535 units of 2^-15 is the most shift 0 holds.
+        assert_eq!(
+            quantise(2.0, 0),
+            FixedWeight {
+                units: u16::MAX,
+                saturated: true
+            }
+        );
+        assert_eq!(weight_unit(7) * weight_scale(7), 1.0);
     }
 
     #[test]
