@@ -9,3 +9,5 @@ cargo fmt --all -- --check
 # PACMAN and rig for the SpiNNaker interoperability tests (tests/cli_export.rs); idempotent.
 bash scripts/setup-python.sh
 cargo test --release --workspace --all-targets --no-fail-fast
+# The engine's multi-thread invariant tests under ThreadSanitizer (skipped without nightly).
+bash scripts/tsan.sh
