@@ -292,7 +292,7 @@ fn if_curr_exp() -> CellType {
             Ok(Arc::new(model))
         },
     )
-    .initial_values(&[Variable { name: "v", unit: "mV" }])
+    .initial_values(const { &[Variable::new("v", "mV")] })
     .options(&[INTEGRATION, PRECISION])
     .board("fixed-point LIF in sPyNNaker's arithmetic (either integration; the board's is sPyNNaker's)")
 }
@@ -311,20 +311,15 @@ fn if_cond_exp() -> CellType {
             )?))
         },
     )
-    .initial_values(&[
-        Variable {
-            name: "v",
-            unit: "mV",
+    .initial_values(
+        const {
+            &[
+                Variable::new("v", "mV"),
+                Variable::new("gsyn_exc", "uS"),
+                Variable::new("gsyn_inh", "uS"),
+            ]
         },
-        Variable {
-            name: "gsyn_exc",
-            unit: "uS",
-        },
-        Variable {
-            name: "gsyn_inh",
-            unit: "uS",
-        },
-    ])
+    )
 }
 
 fn izhikevich() -> CellType {
@@ -339,16 +334,7 @@ fn izhikevich() -> CellType {
             )?))
         },
     )
-    .initial_values(&[
-        Variable {
-            name: "v",
-            unit: "mV",
-        },
-        Variable {
-            name: "u",
-            unit: "mV/ms",
-        },
-    ])
+    .initial_values(const { &[Variable::new("v", "mV"), Variable::new("u", "mV/ms")] })
 }
 
 fn spike_source_poisson() -> CellType {
@@ -386,20 +372,15 @@ fn astrocyte_lr_1994() -> CellType {
             )?))
         },
     )
-    .initial_values(&[
-        Variable {
-            name: "IP3",
-            unit: "uM",
+    .initial_values(
+        const {
+            &[
+                Variable::new("IP3", "uM"),
+                Variable::new("Ca_astro", "uM"),
+                Variable::new("h_IP3R", ""),
+            ]
         },
-        Variable {
-            name: "Ca_astro",
-            unit: "uM",
-        },
-        Variable {
-            name: "h_IP3R",
-            unit: "",
-        },
-    ])
+    )
 }
 
 fn aeif_cond_alpha_astro() -> CellType {
@@ -415,16 +396,7 @@ fn aeif_cond_alpha_astro() -> CellType {
             )?))
         },
     )
-    .initial_values(&[
-        Variable {
-            name: "V_m",
-            unit: "mV",
-        },
-        Variable {
-            name: "w",
-            unit: "pA",
-        },
-    ])
+    .initial_values(const { &[Variable::new("V_m", "mV"), Variable::new("w", "pA")] })
 }
 
 fn amsu_neuron() -> CellType {
@@ -433,10 +405,7 @@ fn amsu_neuron() -> CellType {
         "AM-SU discrete LIF unit modulated by its astrocyte's activity",
         |p: &AmsuNeuronParams, ctx| Ok(Arc::new(AmsuNeuronModel::new(*p, ctx.initial("u"))?)),
     )
-    .initial_values(&[Variable {
-        name: "u",
-        unit: "",
-    }])
+    .initial_values(const { &[Variable::new("u", "")] })
 }
 
 fn amsu_astrocyte() -> CellType {
@@ -450,10 +419,7 @@ fn amsu_astrocyte() -> CellType {
             )?))
         },
     )
-    .initial_values(&[Variable {
-        name: "activity",
-        unit: "",
-    }])
+    .initial_values(const { &[Variable::new("activity", "")] })
 }
 
 #[cfg(test)]

@@ -20,6 +20,12 @@ pub struct Variable {
     pub unit: &'static str,
 }
 
+impl Variable {
+    pub const fn new(name: &'static str, unit: &'static str) -> Self {
+        Self { name, unit }
+    }
+}
+
 /// Which spike source a population is, with what a replay of it needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum SourceKind {

@@ -140,16 +140,7 @@ impl PopulationModel for Lif {
     fn describe(&self) -> ModelDescription {
         ModelDescription {
             receptors: vec!["excitatory", "inhibitory"],
-            state: vec![
-                Variable {
-                    name: "v",
-                    unit: "",
-                },
-                Variable {
-                    name: "digest",
-                    unit: "",
-                },
-            ],
+            state: vec![Variable::new("v", ""), Variable::new("digest", "")],
             ..ModelDescription::neuron("toy_lif")
         }
     }
@@ -311,10 +302,7 @@ impl PopulationModel for Recorder {
     fn describe(&self) -> ModelDescription {
         ModelDescription {
             receptors: vec!["in"],
-            state: vec![Variable {
-                name: "input",
-                unit: "",
-            }],
+            state: vec![Variable::new("input", "")],
             ..ModelDescription::neuron("toy_recorder")
         }
     }
