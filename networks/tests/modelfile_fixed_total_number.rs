@@ -2,7 +2,9 @@
 //! same network (and so the same spikes) for any thread count, with exactly `n` synapses.
 
 use networks::modelfile::parse_str;
-use sim_core::{MemoryObserver, Simulation};
+#[path = "support/threads.rs"]
+mod threads;
+use threads::spikes_per_thread_count;
 
 const MODEL: &str = r#"
 dt = 0.1
@@ -45,15 +47,9 @@ fn fixed_total_number_model_files_run_the_same_on_any_thread_count() {
     assert_eq!(net.projections[0].synapses.len(), 30_000);
     assert_eq!(net.projections[1].synapses.len(), 9_000);
     let cells = net.population_id("cells").unwrap();
-    let runs: Vec<_> = [1, 2, 3]
+    let runs: Vec<_> = spikes_per_thread_count(net, spec.duration_steps, &[1, 2, 3])
         .into_iter()
-        .map(|threads| {
-            let mut obs = MemoryObserver::default();
-            Simulation::with_threads(net, threads)
-                .run_until(spec.duration_steps, &mut obs)
-                .unwrap();
-            obs.spikes[cells].clone()
-        })
+        .map(|spikes| spikes[cells].clone())
         .collect();
     assert!(
         runs[0].len() > 100,

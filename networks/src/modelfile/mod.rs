@@ -55,6 +55,7 @@
 //! and [`MAX_MEMORY_BYTES`] of estimated engine memory.
 
 mod locate;
+pub mod microcircuit;
 mod schema;
 
 use std::path::Path;
@@ -337,6 +338,8 @@ pub fn parse_str_with(
         })?;
         set_paths.push((path, o.as_str()));
     }
+    microcircuit::expand(&mut table)
+        .map_err(|e| fail(ModelFileErrorKind::Schema, e, &set_paths))?;
     let mut file = schema::parse(table, catalogue)
         .map_err(|e| fail(ModelFileErrorKind::Schema, e, &set_paths))?;
     // File order (the TOML tree is sorted by name).

@@ -269,7 +269,7 @@ pub fn show(v: &Toml) -> String {
     }
 }
 
-fn de<T: DeserializeOwned>(path: &str, v: Toml) -> Result<T, SchemaError> {
+pub(super) fn de<T: DeserializeOwned>(path: &str, v: Toml) -> Result<T, SchemaError> {
     de_with(path, v, T::deserialize)
 }
 
