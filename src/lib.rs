@@ -13,4 +13,5 @@ pub use sim_core;
 pub mod errors;
 pub mod plot;
 pub mod rundir;
+pub mod spike_stats;
 pub mod sysinfo;

@@ -26,6 +26,9 @@ enum Command {
     Bench(commands::bench::BenchArgs),
     /// Export a network to hardware (SpiNNaker).
     Export(commands::export::ExportArgs),
+    /// Spike statistics of a run directory per population (rate, ISI CV, correlation), and
+    /// their KS distances to another run.
+    Analyse(commands::analyse::AnalyseArgs),
     /// List the cell types model files can use, with parameters, defaults and units.
     Models(commands::models::ModelsArgs),
 }
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Bench(a) => commands::bench::bench(a),
         Command::Export(a) => commands::export::export(a),
         Command::Models(a) => commands::models::models(a),
+        Command::Analyse(a) => commands::analyse::analyse(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

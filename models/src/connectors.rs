@@ -10,7 +10,7 @@ use rand::seq::index::sample;
 use rand::RngExt;
 use rand_distr::{Binomial, Distribution as _, Hypergeometric};
 use serde::{Deserialize, Serialize};
-use sim_core::network::{SynapseGenerator, SynapseList, MAX_DELAY_STEPS};
+use sim_core::network::{bits_for, SynapseGenerator, SynapseList, ValueGrid, MAX_DELAY_STEPS};
 use sim_core::rng::{self, Domain};
 use sim_core::TimeGrid;
 
@@ -502,10 +502,15 @@ impl Connector {
         }
     }
 
-    /// Whether [`Connector::generator`] gives a generator for this weight and delay (constants,
-    /// and a connector that draws its synapses per post neuron).
+    /// Whether [`Connector::generator`] gives a generator for this weight and delay: a
+    /// connector that draws its synapses per post neuron, and constants or drawn values of a
+    /// finite practical range (delays above 0).
     pub fn has_generator(&self, weight: &Value, delay: &Value) -> bool {
-        matches!((weight, delay), (Value::Constant(_), Value::Constant(_)))
+        let (w_lo, w_hi) = weight.practical_bounds();
+        let (d_lo, d_hi) = delay.practical_bounds();
+        let values = (weight.is_constant() && delay.is_constant())
+            || (w_lo.is_finite() && w_hi.is_finite() && d_lo > 0.0 && d_hi.is_finite());
+        values
             && !matches!(
                 self,
                 Connector::FixedNumberPost { .. } | Connector::FromList { .. }
@@ -513,28 +518,129 @@ impl Connector {
     }
 
     /// The synapses as a [`SynapseGenerator`] (the same synapses as [`Connector::connect`], in
-    /// the same order), when this connector draws them per post neuron and the weight and delay
-    /// are constants; `None` otherwise (use `connect`).
+    /// the same order), when this connector draws them per post neuron; `None` otherwise (use
+    /// `connect`). Constant weights and delays are shared; drawn ones are drawn as `connect`
+    /// draws them and then put on a [`ValueGrid`] (weights rounded to one of 2^b evenly spaced
+    /// values across their practical range, b = 32 − target bits − delay bits; values beyond
+    /// [`Value::practical_bounds`] clamped), so that the engine stores each synapse in 32 bits.
     pub fn generator(&self, cx: &ConnectContext) -> Result<Option<ConnectorColumns>, ParamError> {
         self.validate()?;
         if !self.has_generator(cx.weight, cx.delay) {
             return Ok(None);
         }
-        let (Value::Constant(w), Value::Constant(d)) = (cx.weight, cx.delay) else {
-            unreachable!("has_generator needs constant weight and delay");
-        };
         cx.weight.validate("weight")?;
-        let delay = delay_steps(*d, true, cx.grid, "delay")?;
+        cx.delay.validate("delay")?;
         self.check_sizes(cx.n_pre, cx.n_post, cx.same_population)?;
+        let values = if let (Value::Constant(w), Value::Constant(d)) = (cx.weight, cx.delay) {
+            let delay = delay_steps(*d, true, cx.grid, "delay")?;
+            ColumnValues::Shared {
+                weight: if cx.magnitude { w.abs() } else { *w },
+                delay,
+            }
+        } else {
+            let Some(drawn) = DrawnValues::new(cx)? else {
+                return Ok(None);
+            };
+            ColumnValues::Drawn(drawn)
+        };
         Ok(Some(ConnectorColumns {
             in_degrees: self.in_degrees(&cx.columns()),
             connector: self.clone(),
             columns: cx.columns(),
-            weight: if cx.magnitude { w.abs() } else { *w },
-            delay,
+            values,
         }))
     }
 }
+
+/// The weights and delays of a generated projection.
+#[derive(Debug, Clone)]
+enum ColumnValues {
+    Shared { weight: f64, delay: u16 },
+    Drawn(DrawnValues),
+}
+
+/// Per-synapse weights and delays, drawn per column as [`Connector::connect`] draws them and
+/// put on a grid.
+#[derive(Debug, Clone)]
+struct DrawnValues {
+    weight: Value,
+    delay: Value,
+    dt_ms: f64,
+    magnitude: bool,
+    /// The practical ranges (ms for delays) values are clamped to.
+    weight_range: (f64, f64),
+    delay_range: (f64, f64),
+    /// The raw weight grid (before magnitudes): `low + k · step`.
+    step: f64,
+    grid: ValueGrid,
+}
+
+impl DrawnValues {
+    /// `None` when the values do not fit a grid (a magnitude of a range around 0, or too few
+    /// bits left for the weight).
+    fn new(cx: &ConnectContext) -> Result<Option<Self>, ParamError> {
+        let (w_lo, w_hi) = cx.weight.practical_bounds();
+        let (d_lo, d_hi) = cx.delay.practical_bounds();
+        if cx.magnitude && w_lo < 0.0 && w_hi > 0.0 {
+            return Ok(None);
+        }
+        let delay_min = delay_steps(d_lo, cx.delay.is_constant(), cx.grid, "delay")?;
+        let delay_max = delay_steps(d_hi, cx.delay.is_constant(), cx.grid, "delay")?;
+        let target_bits = bits_for(cx.n_post.saturating_sub(1));
+        let delay_bits = bits_for(u32::from(delay_max - delay_min));
+        let weight_bits = 32u32.saturating_sub(target_bits + delay_bits).min(24);
+        if weight_bits < MIN_WEIGHT_BITS {
+            return Ok(None);
+        }
+        let levels = ((1u64 << weight_bits) - 1) as f64;
+        let step = if w_hi > w_lo {
+            (w_hi - w_lo) / levels
+        } else {
+            1.0
+        };
+        // Magnitudes of a range at or below 0: |low + k·step| = −low + k·(−step), exactly.
+        let (origin, signed_step) = if cx.magnitude && w_hi <= 0.0 {
+            (-w_lo, -step)
+        } else {
+            (w_lo, step)
+        };
+        Ok(Some(DrawnValues {
+            weight: cx.weight.clone(),
+            delay: cx.delay.clone(),
+            dt_ms: cx.grid.dt_ms(),
+            magnitude: cx.magnitude,
+            weight_range: (w_lo, w_hi),
+            delay_range: (d_lo, d_hi),
+            step,
+            grid: ValueGrid {
+                weight_origin: origin,
+                weight_step: signed_step,
+                weight_bits,
+                delay_min,
+                delay_max,
+            },
+        }))
+    }
+
+    /// The weights and delays of column `c`'s `n` synapses.
+    fn column(&self, cx: &Columns, c: u32, n: usize, weight: &mut Vec<f64>, delay: &mut Vec<u16>) {
+        let mut vr = rng::stream(cx.seed, Domain::Connect, 2 * cx.projection + 1, c as u64);
+        let (w_lo, w_hi) = self.weight_range;
+        let (d_lo, d_hi) = self.delay_range;
+        for _ in 0..n {
+            let w = self.weight.sample(&mut vr).clamp(w_lo, w_hi);
+            let d = self.delay.sample(&mut vr).clamp(d_lo, d_hi);
+            let k = ((w - w_lo) / self.step).round() as u32;
+            debug_assert!(!self.magnitude || self.grid.weight(k) >= 0.0);
+            weight.push(self.grid.weight(k));
+            let steps = ((d / self.dt_ms).round().max(1.0)).min(MAX_DELAY_STEPS as f64) as u16;
+            delay.push(steps.clamp(self.grid.delay_min, self.grid.delay_max));
+        }
+    }
+}
+
+/// Fewer bits than this for the weight code and a projection keeps a held list.
+const MIN_WEIGHT_BITS: u32 = 8;
 
 /// What a column draw needs of a [`ConnectContext`].
 #[derive(Debug, Clone, Copy)]
@@ -558,15 +664,13 @@ impl ConnectContext<'_> {
     }
 }
 
-/// A column-wise connector with a constant weight and delay, generating its synapses on
-/// demand ([`Connector::generator`]).
+/// A column-wise connector generating its synapses on demand ([`Connector::generator`]).
 #[derive(Debug, Clone)]
 pub struct ConnectorColumns {
     connector: Connector,
     in_degrees: Option<Arc<[u32]>>,
     columns: Columns,
-    weight: f64,
-    delay: u16,
+    values: ColumnValues,
 }
 
 impl SynapseGenerator for ConnectorColumns {
@@ -586,10 +690,34 @@ impl SynapseGenerator for ConnectorColumns {
         *pre = col;
     }
     fn weight(&self) -> f64 {
-        self.weight
+        match &self.values {
+            ColumnValues::Shared { weight, .. } => *weight,
+            ColumnValues::Drawn(d) => d.grid.weight(0),
+        }
     }
     fn delay(&self) -> u16 {
-        self.delay
+        match &self.values {
+            ColumnValues::Shared { delay, .. } => *delay,
+            ColumnValues::Drawn(d) => d.grid.delay_min,
+        }
+    }
+    fn value_grid(&self) -> Option<ValueGrid> {
+        match &self.values {
+            ColumnValues::Shared { .. } => None,
+            ColumnValues::Drawn(d) => Some(d.grid),
+        }
+    }
+    fn column_values(&self, j: u32, n: usize, weight: &mut Vec<f64>, delay: &mut Vec<u16>) {
+        match &self.values {
+            ColumnValues::Shared {
+                weight: w,
+                delay: d,
+            } => {
+                weight.extend(std::iter::repeat_n(*w, n));
+                delay.extend(std::iter::repeat_n(*d, n));
+            }
+            ColumnValues::Drawn(d) => d.column(&self.columns, j, n, weight, delay),
+        }
     }
     fn expected_column_len(&self, j: u32) -> f64 {
         if let Some(degrees) = &self.in_degrees {

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::params::ParamError;
 
+/// Standard deviations of a normal distribution that [`Value::practical_bounds`] keeps.
+pub const TAIL_SDS: f64 = 8.0;
+
 /// A constant or a random distribution. In TOML: a number, or a table such as
 /// `{ distribution = "uniform", low = -60.0, high = -50.0 }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +115,21 @@ impl Value {
             Value::Random(Distribution::Normal { .. }) => (f64::NEG_INFINITY, f64::INFINITY),
             Value::Random(Distribution::NormalClipped { low, high, .. }) => (low, high),
             Value::Random(Distribution::Exponential { .. }) => (0.0, f64::INFINITY),
+        }
+    }
+
+    /// The range values fall in in practice: [`Value::bounds`] with normal tails cut at
+    /// [`TAIL_SDS`] standard deviations and the exponential's at 40 β (a draw beyond has a
+    /// probability below 1e-15).
+    pub fn practical_bounds(&self) -> (f64, f64) {
+        let (lo, hi) = self.bounds();
+        match *self {
+            Value::Random(Distribution::Normal { mu, sigma })
+            | Value::Random(Distribution::NormalClipped { mu, sigma, .. }) => {
+                (lo.max(mu - TAIL_SDS * sigma), hi.min(mu + TAIL_SDS * sigma))
+            }
+            Value::Random(Distribution::Exponential { beta }) => (0.0, 40.0 * beta),
+            _ => (lo, hi),
         }
     }
 

@@ -462,3 +462,71 @@ fn fixed_total_number_spreads_n_synapses_uniformly_over_pairs() {
     assert_eq!(e.param, "n");
     assert!(e.allowed.contains("<= 100"), "{e}");
 }
+
+/// Drawn weights and delays in a generated list are those `connect` draws (same stream, same
+/// order), put on the generator's grid: delays equal, each weight within half a grid step,
+/// and every weight a grid value the engine's 32-bit code reproduces bit for bit. Inhibitory
+/// magnitudes too.
+#[test]
+fn generated_drawn_values_are_connects_on_a_grid() {
+    use models::dist::Distribution;
+    use sim_core::SynapseGenerator;
+    let grid = TimeGrid::new(0.1).unwrap();
+    let connector = Connector::FixedTotalNumber {
+        n: 20_000,
+        allow_self_connections: true,
+        with_replacement: true,
+    };
+    let delay = Value::Random(Distribution::NormalClipped {
+        mu: 1.5,
+        sigma: 0.75,
+        low: 0.05,
+        high: f64::INFINITY,
+    });
+    for (mu, low, high, magnitude) in [
+        (0.0878, 0.0, f64::INFINITY, false),
+        (-0.3512, f64::NEG_INFINITY, 0.0, true),
+    ] {
+        let weight = Value::Random(Distribution::NormalClipped {
+            mu,
+            sigma: mu.abs() * 0.1,
+            low,
+            high,
+        });
+        let cx = ConnectContext {
+            n_pre: 300,
+            n_post: 200,
+            same_population: false,
+            weight: &weight,
+            delay: &delay,
+            grid: &grid,
+            seed: 5,
+            projection: 2,
+            magnitude,
+        };
+        let held: Vec<_> = connector.connect(&cx).unwrap().iter().collect();
+        let g = connector.generator(&cx).unwrap().expect("a generator");
+        let values = g.value_grid().expect("drawn values have a grid");
+        // 200 targets: 8 bits; delays 1 to 75 steps: 7 bits; the weight has the other 17.
+        assert_eq!(
+            (values.delay_min, values.delay_max, values.weight_bits),
+            (1, 75, 17)
+        );
+        let generated: Vec<_> = SynapseList::generated(Arc::new(g)).iter().collect();
+        assert_eq!(generated.len(), held.len());
+        for (&(i, j, w, d), &(gi, gj, gw, gd)) in held.iter().zip(&generated) {
+            assert_eq!((i, j, d), (gi, gj, gd));
+            let w = if magnitude { w.abs() } else { w };
+            assert!(
+                (gw - w).abs() <= 0.5 * values.weight_step.abs() * (1.0 + 1e-9),
+                "{w} {gw}"
+            );
+            assert_eq!(values.weight(values.code(gw)).to_bits(), gw.to_bits());
+            assert!(gw > 0.0);
+        }
+        assert!(
+            held.iter().any(|s| s.3 > 30),
+            "the delays spread over the grid"
+        );
+    }
+}

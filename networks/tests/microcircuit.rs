@@ -7,6 +7,8 @@ use std::path::Path;
 
 use networks::modelfile::microcircuit::{psc_over_psp, Background};
 use networks::modelfile::{load, ModelSpec};
+use sim_core::{MemoryObserver, Simulation};
+
 #[path = "support/threads.rs"]
 mod threads;
 use threads::spikes_per_thread_count;
@@ -85,4 +87,26 @@ fn the_example_expands_and_runs_the_same_on_one_and_two_threads() {
     let runs = spikes_per_thread_count(net, spec.duration_steps, &[1, 2]);
     assert!(runs[0].iter().map(Vec::len).sum::<usize>() > 100);
     assert_eq!(runs[0], runs[1]);
+}
+
+/// A checkpoint taken half way on two threads, round-tripped through bytes and restored on
+/// one thread, continues to the spikes of the uninterrupted run (drawn weights and delays in
+/// packed rows included).
+#[test]
+fn checkpoint_and_resume_on_another_thread_count_is_exact() {
+    let spec = example(&["microcircuit.scale=0.02", "duration=120"]);
+    let net = &spec.network;
+    let steps = spec.duration_steps;
+    let whole = spikes_per_thread_count(net, steps, &[2]).remove(0);
+    let mut first = Simulation::with_threads(net, 2);
+    let mut obs = MemoryObserver::default();
+    first.run_until(steps / 2, &mut obs).unwrap();
+    let bytes = first.checkpoint().to_bytes();
+    let mut second = Simulation::with_threads(net, 1);
+    second
+        .restore(&sim_core::Checkpoint::from_bytes(&bytes).unwrap())
+        .unwrap();
+    second.run_until(steps, &mut obs).unwrap();
+    assert!(whole.iter().map(Vec::len).sum::<usize>() > 50);
+    assert_eq!(obs.spikes, whole);
 }

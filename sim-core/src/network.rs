@@ -52,6 +52,54 @@ pub trait SynapseGenerator: Send + Sync + std::fmt::Debug {
     fn delay(&self) -> u16;
     /// The expected length of column `j` (for load balancing; need not be exact).
     fn expected_column_len(&self, j: u32) -> f64;
+    /// `Some` when every synapse has its own weight and delay (drawn), given by
+    /// [`SynapseGenerator::column_values`] on this grid; then [`SynapseGenerator::weight`] is a
+    /// representative value and [`SynapseGenerator::delay`] the shortest delay.
+    fn value_grid(&self) -> Option<ValueGrid> {
+        None
+    }
+    /// Appends the weights and delays of the `n` synapses of column `j`, in the order
+    /// [`SynapseGenerator::column`] gives their pre neurons.
+    fn column_values(&self, j: u32, n: usize, weight: &mut Vec<f64>, delay: &mut Vec<u16>) {
+        let _ = j;
+        weight.extend(std::iter::repeat_n(self.weight(), n));
+        delay.extend(std::iter::repeat_n(self.delay(), n));
+    }
+}
+
+/// The values per-synapse weights and delays of a generator can take: weight
+/// `weight_origin + k · weight_step` for an integer `k < 2^weight_bits` (computed as written,
+/// so the engine stores `k` and recomputes the weight bit for bit), delay in
+/// `delay_min..=delay_max` steps. The engine packs a synapse into 32 bits: target index,
+/// delay − `delay_min`, `k`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValueGrid {
+    pub weight_origin: f64,
+    pub weight_step: f64,
+    pub weight_bits: u32,
+    pub delay_min: u16,
+    pub delay_max: u16,
+}
+
+impl ValueGrid {
+    /// The weight of code `k`.
+    #[inline(always)]
+    pub fn weight(&self, k: u32) -> f64 {
+        self.weight_origin + k as f64 * self.weight_step
+    }
+    /// The code of a weight on the grid.
+    pub fn code(&self, w: f64) -> u32 {
+        ((w - self.weight_origin) / self.weight_step).round() as u32
+    }
+    /// Bits of the delay field.
+    pub fn delay_bits(&self) -> u32 {
+        bits_for(u32::from(self.delay_max - self.delay_min))
+    }
+}
+
+/// Bits needed to store values `0..=max` (at least 1).
+pub fn bits_for(max: u32) -> u32 {
+    (32 - max.leading_zeros()).max(1)
 }
 
 /// A generated list and, once asked for, the offset of each column in it.
@@ -150,8 +198,11 @@ impl SynapseList {
                 let j = offsets.partition_point(|&o| o <= i as u64) - 1;
                 let mut col = Vec::new();
                 g.generator.column(j as u32, &mut col);
+                let (mut w, mut d) = (Vec::new(), Vec::new());
+                g.generator
+                    .column_values(j as u32, col.len(), &mut w, &mut d);
                 let k = i - offsets[j] as usize;
-                (col[k], j as u32, g.generator.weight(), g.generator.delay())
+                (col[k], j as u32, w[k], d[k])
             }
             None => (self.pre[i], self.post[i], self.weight[i], self.delay[i]),
         }
@@ -164,11 +215,14 @@ impl SynapseList {
             .then(|| (0..self.pre.len()).map(|i| self.get(i)));
         let generated = self.generated.as_ref().map(|g| {
             let g = &g.generator;
-            let (w, d) = (g.weight(), g.delay());
             (0..g.n_post()).flat_map(move |j| {
                 let mut col = Vec::new();
                 g.column(j, &mut col);
-                col.into_iter().map(move |i| (i, j, w, d))
+                let (mut w, mut d) = (Vec::new(), Vec::new());
+                g.column_values(j, col.len(), &mut w, &mut d);
+                col.into_iter()
+                    .zip(w.into_iter().zip(d))
+                    .map(move |(i, (w, d))| (i, j, w, d))
             })
         });
         held.into_iter()
@@ -192,7 +246,10 @@ impl SynapseList {
     /// The longest delay in steps (0 when empty).
     pub fn max_delay(&self) -> u16 {
         match &self.generated {
-            Some(g) => g.generator.delay(),
+            Some(g) => match g.generator.value_grid() {
+                Some(grid) => grid.delay_max,
+                None => g.generator.delay(),
+            },
             None => self.delay.iter().copied().max().unwrap_or(0),
         }
     }
@@ -341,6 +398,17 @@ impl Network {
             }
             if !g.weight().is_finite() {
                 return Err(err(format!("weight {} is not finite", g.weight())));
+            }
+            if let Some(grid) = g.value_grid() {
+                let top = grid.weight((1u64 << grid.weight_bits.min(32)).saturating_sub(1) as u32);
+                if grid.delay_min == 0
+                    || grid.delay_max < grid.delay_min
+                    || !(grid.weight_origin.is_finite() && top.is_finite())
+                    || grid.weight_bits == 0
+                    || grid.weight_bits > 32
+                {
+                    return Err(err(format!("an invalid value grid {grid:?}")));
+                }
             }
             if proj.plasticity.is_some() {
                 return Err(err(

@@ -272,19 +272,10 @@ impl Figure for BenchFigure {
             })
             .collect();
         style::draw_legend(&legend_area, None, &legend)?;
-        let (_, lh) = legend_area.dim_in_pixel();
-        for (i, line) in ["median over rounds;", "bars: fastest to slowest"]
-            .iter()
-            .enumerate()
-        {
-            legend_area
-                .draw(&Text::new(
-                    *line,
-                    (8, lh as i32 - 60 + 22 * i as i32),
-                    (FONT, TICK_SIZE - 1.0).into_font(),
-                ))
-                .check()?;
-        }
+        style::draw_legend_note(
+            &legend_area,
+            &["median over rounds;", "bars: fastest to slowest"],
+        )?;
         Ok(())
     }
 }

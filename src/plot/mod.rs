@@ -9,6 +9,7 @@
 pub mod bench;
 pub mod board;
 pub mod cam;
+pub mod distributions;
 pub mod lines;
 pub mod raster;
 pub mod style;

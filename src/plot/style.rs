@@ -226,6 +226,23 @@ pub fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Lines of small print at the foot of a legend panel (what the marks mean).
+pub fn draw_legend_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    lines: &[&str],
+) -> Drawn {
+    let (_, h) = area.dim_in_pixel();
+    for (i, line) in lines.iter().enumerate() {
+        area.draw(&Text::new(
+            *line,
+            (8, h as i32 - 60 + 22 * i as i32),
+            (FONT, TICK_SIZE - 1.0).into_font(),
+        ))
+        .check()?;
+    }
+    Ok(())
+}
+
 /// Viridis (perceptually uniform, colour-blind safe) at `v` in [0, 1].
 pub fn viridis(v: f64) -> RGBColor {
     const STOPS: [(u8, u8, u8); 9] = [

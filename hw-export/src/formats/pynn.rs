@@ -191,10 +191,12 @@ pub fn write_pynn(dir: &Path, input: &ScriptInput) -> Result<std::path::PathBuf>
     for (j, proj) in net.projections.iter().enumerate() {
         let name = &input.proj_names[j];
         let syn = &proj.synapses;
-        // Read through `get`/`iter`: a generated list has no columns (and one weight and delay).
+        // Read through `get`/`iter`: a generated list has no columns (and one weight and delay
+        // unless it has a value grid).
         let first = (!syn.is_empty()).then(|| syn.get(0));
         let uniform = first.is_some_and(|(_, _, w0, d0)| {
-            syn.generator().is_some() || syn.iter().all(|(_, _, w, d)| w == w0 && d == d0)
+            syn.generator().is_some_and(|g| g.value_grid().is_none())
+                || syn.iter().all(|(_, _, w, d)| w == w0 && d == d0)
         });
         let file = format!("{}_connections.npy", safe(name));
         let path = data.join(&file);

@@ -263,7 +263,8 @@ impl Microcircuit {
             .expect("checked")
     }
 
-    /// The reference's derived quantities (`Network.__derive_parameters`).
+    /// The reference's derived quantities (`Network.__derive_parameters`); counts are rounded
+    /// half to even, as numpy's `round`.
     pub fn derive(&self) -> Derived {
         let n = self.populations.len();
         let full = &self.full_num_neurons;
@@ -333,7 +334,7 @@ impl Microcircuit {
             let counts = (0..n)
                 .map(|i| {
                     let s = synapses_from_probability(th.conn_probs[i], th.size as f64, full[i]);
-                    (s * self.k_scale).round() as u64
+                    (s * self.k_scale).round_ties_even() as u64
                 })
                 .collect();
             (counts, th.psp * factor / sqrt_k)
@@ -341,13 +342,13 @@ impl Microcircuit {
         Derived {
             num_neurons: full
                 .iter()
-                .map(|x| (x * self.scale).round() as u32)
+                .map(|x| (x * self.scale).round_ties_even() as u32)
                 .collect(),
             num_synapses: full_syn
                 .iter()
                 .map(|row| {
                     row.iter()
-                        .map(|s| (s * self.scale * self.k_scale).round() as u64)
+                        .map(|s| (s * self.scale * self.k_scale).round_ties_even() as u64)
                         .collect()
                 })
                 .collect(),
@@ -358,7 +359,7 @@ impl Microcircuit {
             poisson_rate: self
                 .k_ext
                 .iter()
-                .map(|k| self.bg_rate * (k * self.k_scale).round())
+                .map(|k| self.bg_rate * (k * self.k_scale).round_ties_even())
                 .collect(),
             thalamic,
         }

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::ring::Ring;
 use super::stdp::Stdp;
-use crate::network::{Network, Projection, SynapseGenerator};
+use crate::network::{bits_for, Network, Projection, SynapseGenerator, ValueGrid};
 use crate::time::Step;
 
 /// One projection's synapses whose targets are in a shard, as compressed rows by pre neuron.
@@ -26,7 +26,20 @@ pub(super) struct ShardProjection {
     delay: Vec<u16>,
     /// The delay when every synapse has the same one (the common case: one ring slot per row).
     uniform_delay: Option<u16>,
+    /// Generated synapses with their own weights and delays, 32 bits each (then `target*`,
+    /// `weight` and `delay` are empty).
+    packed: Option<Packed>,
     pub(super) stdp: Option<Stdp>,
+}
+
+/// Synapses packed into one word each: target index (low `target_bits`), delay − `delay_min`
+/// (next `delay_bits`), weight code on the generator's [`ValueGrid`] (the rest). Four bytes
+/// per synapse, decoded bit for bit to the generator's values.
+struct Packed {
+    words: Vec<u32>,
+    target_bits: u32,
+    delay_bits: u32,
+    grid: ValueGrid,
 }
 
 /// Adds one row's weights into a ring slot (`slot` is the receptor's block of the slot). With
@@ -148,16 +161,9 @@ pub(super) fn build_shard_projection(
         _ => None,
     };
     ShardProjection::compact(ShardProjection {
-        post: proj.post,
-        receptor: proj.receptor,
-        row_ptr,
-        target,
-        target16: Vec::new(),
-        weight,
-        uniform_weight: None,
-        delay,
         uniform_delay,
         stdp,
+        ..ShardProjection::with_columns(proj, row_ptr, target, weight, delay)
     })
 }
 
@@ -183,6 +189,9 @@ fn generated_shard_projection(
         row_ptr[i + 1] += row_ptr[i];
     }
     let nnz = row_ptr[n_pre];
+    if let Some(grid) = g.value_grid() {
+        return valued_shard_projection(proj, g, grid, row_ptr, range);
+    }
     let narrow = range.end - range.start <= u16::MAX as u32 + 1;
     let mut target16 = vec![0u16; if narrow { nnz } else { 0 }];
     let mut target = vec![0u32; if narrow { 0 } else { nnz }];
@@ -213,11 +222,87 @@ fn generated_shard_projection(
         uniform_weight: Some(g.weight()),
         delay: Vec::new(),
         uniform_delay: Some(g.delay()),
+        packed: None,
         stdp: None,
     }
 }
 
+/// The fill pass of a generated projection whose synapses have their own weights and delays:
+/// packed words where target, delay and weight code fit 32 bits (the field widths depend on
+/// the population size and the grid only, not on the shard), else one column per quantity.
+fn valued_shard_projection(
+    proj: &Projection,
+    g: &dyn SynapseGenerator,
+    grid: ValueGrid,
+    row_ptr: Vec<usize>,
+    range: &Range<u32>,
+) -> ShardProjection {
+    let nnz = *row_ptr.last().unwrap_or(&0);
+    let target_bits = bits_for(g.n_post().saturating_sub(1));
+    let delay_bits = grid.delay_bits();
+    let packs = target_bits + delay_bits + grid.weight_bits <= 32;
+    let mut words = vec![0u32; if packs { nnz } else { 0 }];
+    let mut target = vec![0u32; if packs { 0 } else { nnz }];
+    let mut weight = vec![0f64; if packs { 0 } else { nnz }];
+    let mut delay = vec![0u16; if packs { 0 } else { nnz }];
+    let mut fill = row_ptr.clone();
+    let (mut col, mut w, mut d) = (Vec::new(), Vec::new(), Vec::new());
+    for j in range.clone() {
+        col.clear();
+        w.clear();
+        d.clear();
+        g.column(j, &mut col);
+        g.column_values(j, col.len(), &mut w, &mut d);
+        let local = j - range.start;
+        for ((&i, &wk), &dk) in col.iter().zip(&w).zip(&d) {
+            let slot = &mut fill[i as usize];
+            if packs {
+                let delay_code = u32::from(dk - grid.delay_min);
+                words[*slot] =
+                    local | delay_code << target_bits | grid.code(wk) << (target_bits + delay_bits);
+            } else {
+                target[*slot] = local;
+                weight[*slot] = wk;
+                delay[*slot] = dk;
+            }
+            *slot += 1;
+        }
+    }
+    ShardProjection {
+        packed: packs.then_some(Packed {
+            words,
+            target_bits,
+            delay_bits,
+            grid,
+        }),
+        ..ShardProjection::with_columns(proj, row_ptr, target, weight, delay)
+    }
+}
+
 impl ShardProjection {
+    /// Rows with one target, weight and delay per synapse, static.
+    fn with_columns(
+        proj: &Projection,
+        row_ptr: Vec<usize>,
+        target: Vec<u32>,
+        weight: Vec<f64>,
+        delay: Vec<u16>,
+    ) -> Self {
+        ShardProjection {
+            post: proj.post,
+            receptor: proj.receptor,
+            row_ptr,
+            target,
+            target16: Vec::new(),
+            weight,
+            uniform_weight: None,
+            delay,
+            uniform_delay: None,
+            packed: None,
+            stdp: None,
+        }
+    }
+
     /// Synapses in this shard.
     pub(super) fn len(&self) -> usize {
         self.row_ptr.last().copied().unwrap_or(0)
@@ -282,7 +367,9 @@ impl ShardProjection {
             if let Some(st) = self.stdp.as_mut() {
                 st.pre_spike(i, row.clone(), &self.target, &mut self.weight, t, dt);
             }
-            if let Some(d) = self.uniform_delay {
+            if let Some(p) = &self.packed {
+                deliver_packed(p, &p.words[row], (t % slots) as usize, rec, ring);
+            } else if let Some(d) = self.uniform_delay {
                 let slot = ((t + d as u64) % slots) as usize;
                 let base = slot * slot_len + rec_off;
                 let block = &mut ring.data[base..base + n];
@@ -310,5 +397,32 @@ impl ShardProjection {
             }
         }
         events
+    }
+}
+
+/// Delivers one row of packed synapses (`words`) of a spike at ring slot `now`: each weight into
+/// slot `now + delay` of its target, receptor `rec`.
+#[inline]
+fn deliver_packed(p: &Packed, words: &[u32], now: usize, rec: usize, ring: &mut Ring) {
+    let (n, slots, n_rec) = (ring.n, ring.slots, ring.n_rec);
+    let slot_len = n_rec * n;
+    let rec_off = rec * n;
+    let target_mask = (1u32 << p.target_bits) - 1;
+    let delay_mask = (1u32 << p.delay_bits) - 1;
+    let weight_shift = p.target_bits + p.delay_bits;
+    let delay_min = p.grid.delay_min as usize;
+    let sparse = ring.sparse();
+    for &word in words {
+        let j = (word & target_mask) as usize;
+        let mut slot = now + delay_min + ((word >> p.target_bits) & delay_mask) as usize;
+        if slot >= slots {
+            slot -= slots;
+        }
+        let idx = slot * slot_len + rec_off + j;
+        debug_assert!(j < n && idx < ring.data.len());
+        if sparse && ring.data[idx] == 0.0 {
+            ring.touched[slot * n_rec + rec].push(j as u32);
+        }
+        ring.data[idx] += p.grid.weight(word >> weight_shift);
     }
 }
