@@ -585,7 +585,7 @@ fn check_memory(net: &Network, file: &ModelFile) -> Result<(), (String, String)>
                 format!(": about {expected:.3e} synapses expected, above the limit of {MAX_SYNAPSES_PER_PROJECTION:.0e}; use a sparser connector or smaller populations"),
             ));
         }
-        let steps = (proj.delay.bounds().1 / net.grid.dt_ms())
+        let steps = (proj.delay.practical_bounds().1 / net.grid.dt_ms())
             .clamp(1.0, sim_core::network::MAX_DELAY_STEPS as f64);
         if let Some(d) = max_delay.get_mut(post) {
             *d = d.max(if steps.is_finite() { steps } else { 1.0 });
