@@ -1,0 +1,250 @@
+"""Projections of pyNN.engram.
+
+A projection whose connector, weight and delay engram's connectors express is written into the
+model file as that connector: engram then draws and builds its synapses in Rust, in bulk.
+Any other connector is run by PyNN itself (``connector.connect``), which hands the connections
+over column by column as arrays (``_convergent_connect``); they reach engram as an explicit
+list. Reading connections asks the built network.
+"""
+
+import numpy as np
+
+from .. import common, errors
+from ..connectors import (AllToAllConnector, FixedNumberPostConnector,
+                           FixedNumberPreConnector, FixedProbabilityConnector,
+                           OneToOneConnector)
+from ..random import RandomDistribution
+from ..space import Space
+from . import simulator
+from .modelfile import random_value
+from .standardmodels import STDPMechanism
+
+try:  # PyNN's FixedTotalNumberConnector maps onto engram's when engram has it
+    from ..connectors import FixedTotalNumberConnector
+except ImportError:  # pragma: no cover
+    FixedTotalNumberConnector = None
+
+
+def _native_connector(connector, pre, post):
+    """engram's connector for a PyNN connector between whole populations, or None."""
+    if not (isinstance(pre, common.Population) and isinstance(post, common.Population)):
+        return None
+    if getattr(connector, "rng", None) is not None and not hasattr(connector.rng, "seed"):
+        return None
+    self_ok = bool(getattr(connector, "allow_self_connections", True))
+    if getattr(connector, "allow_self_connections", True) == "NoMutual":
+        return None
+    kind = type(connector)
+    if kind is AllToAllConnector:
+        return {"type": "AllToAllConnector", "allow_self_connections": self_ok}
+    if kind is OneToOneConnector:
+        return {"type": "OneToOneConnector"}
+    if kind is FixedProbabilityConnector:
+        return {"type": "FixedProbabilityConnector", "p_connect": float(connector.p_connect),
+                "allow_self_connections": self_ok}
+    if kind in (FixedNumberPreConnector, FixedNumberPostConnector):
+        if isinstance(connector.n, RandomDistribution) or callable(connector.n):
+            return None
+        return {"type": kind.__name__, "n": int(connector.n),
+                "allow_self_connections": self_ok,
+                "with_replacement": bool(connector.with_replacement)}
+    if FixedTotalNumberConnector is not None and kind is FixedTotalNumberConnector \
+            and _engram_has("FixedTotalNumberConnector"):
+        return {"type": "FixedTotalNumberConnector", "n": int(connector.n),
+                "allow_self_connections": self_ok,
+                "with_replacement": bool(connector.with_replacement)}
+    return None
+
+
+def _engram_has(connector_name):
+    from engram import _engram
+    return connector_name in getattr(_engram, "connector_names", lambda: [])()
+
+
+def _native_value(lazy, what):
+    """A synapse parameter engram can draw itself (a number or a distribution), or None."""
+    base = lazy.base_value
+    if np.isscalar(base) and lazy.operations == []:
+        return float(base)
+    if isinstance(base, RandomDistribution) and lazy.operations == []:
+        try:
+            return random_value(base, what)
+        except Exception:
+            return None
+    return None
+
+
+class Projection(common.Projection):
+    __doc__ = common.Projection.__doc__
+    _simulator = simulator
+
+    def __init__(self, presynaptic_population, postsynaptic_population, connector,
+                 synapse_type=None, source=None, receptor_type=None, space=Space(),
+                 label=None):
+        common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
+                                   connector, synapse_type, source, receptor_type, space,
+                                   label)
+        for side in (self.pre, self.post):
+            if isinstance(side, common.Assembly):
+                raise NotImplementedError(
+                    "pyNN.engram: projections from or to an Assembly are not supported; "
+                    "project each population")
+        simulator.state.changed()
+        self.engram_index = len(simulator.state.projections)
+        simulator.state.projections.append(self)
+        params = self.synapse_type.native_parameters
+        self._connector_entry = _native_connector(connector, self.pre, self.post)
+        self._weight = _native_value(params["weight"], "weight of %s" % self.label)
+        self._delay = _native_value(params["delay"], "delay of %s" % self.label) \
+            if params["delay"].base_value is not None else float(simulator.state.dt)
+        self._positive = True
+        if self._connector_entry is None or self._weight is None or self._delay is None:
+            self._connector_entry = None
+            self._columns = []
+            connector.connect(self)
+            self._lists = self._gather_columns()
+
+    # --- building ------------------------------------------------------------------------
+
+    def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
+                            location_selector=None, **connection_parameters):
+        if location_selector is not None:
+            raise NotImplementedError("pyNN.engram has no multicompartment models")
+        pre = np.asarray(presynaptic_indices, dtype=np.int64)
+        n = pre.size
+        weight = np.broadcast_to(np.asarray(connection_parameters["weight"], float), (n,))
+        delay = connection_parameters.get("delay", simulator.state.dt)
+        delay = np.broadcast_to(np.asarray(delay, float), (n,))
+        post = np.full(n, int(postsynaptic_index), dtype=np.int64)
+        self._columns.append((pre, post, weight.copy(), delay.copy()))
+
+    def _gather_columns(self):
+        if not self._columns:
+            empty = np.zeros(0)
+            return (empty.astype(np.int64), empty.astype(np.int64), empty, empty)
+        pre, post, w, d = (np.concatenate(c) for c in zip(*self._columns))
+        self._columns = []
+        if isinstance(self.pre, common.PopulationView):
+            pre = self.pre.index_in_grandparent(pre)
+        if isinstance(self.post, common.PopulationView):
+            post = self.post.index_in_grandparent(post)
+        return pre, post, w, d
+
+    def _population(self, side):
+        return side.grandparent if isinstance(side, common.PopulationView) else side
+
+    def _model_file_entry(self, names):
+        pre = self._population(self.pre)
+        post = self._population(self.post)
+        entry = {"pre": names[pre.engram_index], "post": names[post.engram_index]}
+        if self._connector_entry is not None:
+            entry["connector"] = self._connector_entry
+            weight, delay = self._weight, self._delay
+        else:
+            i, j, w, d = self._lists
+            entry["connector"] = {"type": "FromListConnector",
+                                  "conn_list": np.column_stack([i, j, w, d]).tolist()}
+            weight = float(w[0]) if len(w) else 0.0
+            delay = float(d[0]) if len(d) else float(simulator.state.dt)
+        entry["receptor_type"] = self.receptor_type
+        entry["weight"] = weight
+        entry["delay"] = delay
+        if isinstance(self.synapse_type, STDPMechanism):
+            entry["synapse"] = _stdp_entry(self.synapse_type)
+        return entry
+
+    # --- reading and changing connections ------------------------------------------------
+
+    def _connections(self):
+        """(pre, post, weight, delay) of every synapse, indices within self.pre/self.post."""
+        model = simulator.state.built()
+        pre, post, weight, delay = model.connections(self.engram_index)
+        pre, post = pre.astype(np.int64), post.astype(np.int64)
+        for side, idx in ((self.pre, pre), (self.post, post)):
+            if isinstance(side, common.PopulationView):
+                where = np.full(side.grandparent.size, -1, np.int64)
+                where[side.index_in_grandparent(np.arange(side.size))] = np.arange(side.size)
+                idx[:] = where[idx]
+        return pre, post, weight, delay.astype(np.float64) * model.dt
+
+    def __len__(self):
+        return len(self._connections()[0])
+
+    def __getitem__(self, i):
+        pre, post, w, d = self._connections()
+        return _Connection(self, pre[i], post[i], w[i], d[i])
+
+    def _get_attributes_as_list(self, names):
+        pre, post, w, d = self._connections()
+        columns = {"presynaptic_index": pre, "postsynaptic_index": post,
+                   "weight": w, "delay": d, "presynaptic_cell": pre + int(self.pre.first_id),
+                   "postsynaptic_cell": post + int(self.post.first_id)}
+        for n in names:
+            if n not in columns:
+                raise errors.NonExistentParameterError(n, self.synapse_type, list(columns))
+        return list(zip(*[columns[n].tolist() for n in names]))
+
+    def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
+        combine = common.Projection.MULTI_SYNAPSE_OPERATIONS[multiple_synapses]
+        pre, post, w, d = self._connections()
+        out = []
+        for name in names:
+            values = {"weight": w, "delay": d}[name.rstrip("s") if name != "weights" else "weight"]
+            a = np.full((self.pre.size, self.post.size), np.nan)
+            for i, j, v in zip(pre, post, values):
+                a[i, j] = v if np.isnan(a[i, j]) else combine(a[i, j], v)
+            out.append(a)
+        return out
+
+    def _set_attributes(self, parameter_space):
+        pre, post, w, d = self._connections()
+        values = {"weight": w.copy(), "delay": d.copy()}
+        for name, value in parameter_space.items():
+            if name not in values:
+                raise errors.NonExistentParameterError(name, self.synapse_type,
+                                                       list(values))
+            full = value.evaluate(simplify=False)
+            values[name] = np.asarray(full, float)[pre, post] if np.ndim(full) == 2 \
+                else np.broadcast_to(np.asarray(full, float), pre.shape).copy()
+        simulator.state.changed()
+        self._connector_entry = None
+        if isinstance(self.pre, common.PopulationView):
+            pre = self.pre.index_in_grandparent(pre)
+        if isinstance(self.post, common.PopulationView):
+            post = self.post.index_in_grandparent(post)
+        self._lists = (pre, post, values["weight"], values["delay"])
+
+
+class _Connection(common.Connection):
+
+    def __init__(self, projection, pre, post, weight, delay):
+        self.projection = projection
+        self.presynaptic_index = int(pre)
+        self.postsynaptic_index = int(post)
+        self.weight = float(weight)
+        self.delay = float(delay)
+
+    def as_tuple(self, *names):
+        return tuple(getattr(self, n) for n in names)
+
+
+def _stdp_entry(stdp):
+    timing = stdp.timing_dependence
+    weight = stdp.weight_dependence
+    if type(timing).__name__ != "SpikePairRule":
+        raise NotImplementedError("pyNN.engram: STDP timing dependence %s; engram has "
+                                  "SpikePairRule" % type(timing).__name__)
+    kind = type(weight).__name__
+    if kind not in ("AdditiveWeightDependence", "MultiplicativeWeightDependence"):
+        raise NotImplementedError("pyNN.engram: weight dependence %s; engram has "
+                                  "AdditiveWeightDependence and "
+                                  "MultiplicativeWeightDependence" % kind)
+
+    def values(component):
+        ps = component.parameter_space
+        ps.evaluate(simplify=True)
+        return {k: float(v) for k, v in ps.items()}
+
+    return {"type": "STDPMechanism",
+            "timing_dependence": dict(type="SpikePairRule", **values(timing)),
+            "weight_dependence": dict(type=kind, **values(weight))}
