@@ -25,3 +25,5 @@ def run_model_file(path, backend="cpu", threads=1):
 
 
 __all__ = ["EngramError", "Model", "cell_types", "run_model_file"]
+
+EngramError.__str__ = lambda self: str(self.args[0]) if self.args else ""

@@ -36,6 +36,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     state = simulator.state
     state.clear()
     state.dt = timestep
+    state.min_delay_auto = min_delay == "auto"
     state.min_delay = timestep if min_delay == "auto" else min_delay
     state.max_delay = max_delay
     state.seed = int(extra_params.get("seed", extra_params.get("rng_seed", 1234)))
@@ -59,6 +60,18 @@ reset = common.build_reset(simulator)
 initialize = common.initialize
 get_current_time, get_time_step, get_min_delay, get_max_delay, \
     num_processes, rank = common.build_state_queries(simulator)
+
+
+
+def get_min_delay():
+    """The smallest delay of the network: the one given to setup(), or with
+    min_delay="auto" the smallest delay of any projection (dt when there are none)."""
+    state = simulator.state
+    if state.min_delay_auto:
+        delays = [d for d in (p._min_delay() for p in state.projections) if d is not None]
+        return min(delays) if delays else state.dt
+    return state.min_delay
+
 
 create = common.build_create(Population)
 connect = common.build_connect(Projection, FixedProbabilityConnector, StaticSynapse)  # noqa: F405

@@ -97,7 +97,11 @@ def _population(p, types):
     params = {}
     for name, values in p._parameters.items():
         if name == "spike_times":
-            trains = [list(np.asarray(s.value, float)) for s in np.asarray(values).flat]
+            # Off-grid times are delivered at the next step, as NEST's spike_generator does
+            # with allow_offgrid_times (PyNN's setting).
+            dt = p._simulator.state.dt
+            trains = [(np.ceil(np.asarray(s.value, float) / dt - 1e-9) * dt).tolist()
+                      for s in np.asarray(values).flat]
             same = all(t == trains[0] for t in trains)
             params[name] = [trains[0]] if same else trains
         else:

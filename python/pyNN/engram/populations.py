@@ -69,6 +69,7 @@ class Population(common.Population):
         ps.shape = (self.size,)
         ps.evaluate(simplify=False)
         self._parameters = ps.as_dict()
+        _check_spike_times(self._parameters)
         # Initial values as given (a number or a RandomDistribution for every neuron), or
         # per neuron when they were given to a view or as an array.
         self._initial = dict(self.celltype.default_initial_values)
@@ -94,6 +95,7 @@ class Population(common.Population):
         parameter_space.evaluate(simplify=False)
         for name, value in parameter_space.items():
             self._parameters[name] = value
+        _check_spike_times(self._parameters)
 
     def _set_initial_value_array(self, variable, initial_values):
         simulator.state.changed()
@@ -123,3 +125,12 @@ def _engram_types():
     from . import standardmodels
     return [name for name, obj in vars(standardmodels).items()
             if isinstance(obj, type) and hasattr(obj, "engram_name")]
+
+
+def _check_spike_times(parameters):
+    """PyNN requires each neuron's spike times in ascending order."""
+    for train in np.asarray(parameters.get("spike_times", [])).flat:
+        times = np.asarray(getattr(train, "value", train), float)
+        if times.size > 1 and np.any(np.diff(times) < 0):
+            raise errors.InvalidParameterValueError(
+                "spike_times must be in ascending order, got %s" % times.tolist())

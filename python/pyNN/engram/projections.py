@@ -17,7 +17,7 @@ from ..random import RandomDistribution
 from ..space import Space
 from . import simulator
 from .modelfile import random_value
-from .standardmodels import STDPMechanism
+from .standardmodels import STDPMechanism, StaticSynapse
 
 try:  # PyNN's FixedTotalNumberConnector maps onto engram's when engram has it
     from ..connectors import FixedTotalNumberConnector
@@ -77,6 +77,7 @@ def _native_value(lazy, what):
 class Projection(common.Projection):
     __doc__ = common.Projection.__doc__
     _simulator = simulator
+    _static_synapse_class = StaticSynapse
 
     def __init__(self, presynaptic_population, postsynaptic_population, connector,
                  synapse_type=None, source=None, receptor_type=None, space=Space(),
@@ -170,31 +171,69 @@ class Projection(common.Projection):
     def __len__(self):
         return len(self._connections()[0])
 
+    @property
+    def connections(self):
+        """Every connection, as objects with pre/post indices, weight and delay."""
+        return [_Connection(self, k, *c) for k, c in enumerate(zip(*self._connections()))]
+
+    def _min_delay(self):
+        d = self._connections()[3]
+        return float(d.min()) if len(d) else None
+
     def __getitem__(self, i):
         pre, post, w, d = self._connections()
-        return _Connection(self, pre[i], post[i], w[i], d[i])
+        return _Connection(self, i, pre[i], post[i], w[i], d[i])
 
-    def _get_attributes_as_list(self, names):
+    def _columns_of(self, names):
+        """Per connection: indices, weight, delay, and the STDP rule's (constant) parameters."""
         pre, post, w, d = self._connections()
         columns = {"presynaptic_index": pre, "postsynaptic_index": post,
                    "weight": w, "delay": d, "presynaptic_cell": pre + int(self.pre.first_id),
                    "postsynaptic_cell": post + int(self.post.first_id)}
+        if isinstance(self.synapse_type, STDPMechanism):
+            entry = _stdp_entry(self.synapse_type)
+            for part in ("timing_dependence", "weight_dependence"):
+                for k, v in entry[part].items():
+                    if k != "type":
+                        columns[k] = np.full(len(pre), v)
+        aliases = {"weights": "weight", "delays": "delay"}
+        names = [aliases.get(n, n) for n in names]
         for n in names:
             if n not in columns:
-                raise errors.NonExistentParameterError(n, self.synapse_type, list(columns))
-        return list(zip(*[columns[n].tolist() for n in names]))
+                raise errors.NonExistentParameterError(n, self.synapse_type, sorted(columns))
+        return pre, post, [columns[n] for n in names]
+
+    def _get_attributes_as_list(self, names):
+        _, _, columns = self._columns_of(names)
+        return list(zip(*[c.tolist() for c in columns]))
 
     def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
         combine = common.Projection.MULTI_SYNAPSE_OPERATIONS[multiple_synapses]
-        pre, post, w, d = self._connections()
+        pre, post, columns = self._columns_of(names)
         out = []
-        for name in names:
-            values = {"weight": w, "delay": d}[name.rstrip("s") if name != "weights" else "weight"]
+        for values in columns:
             a = np.full((self.pre.size, self.post.size), np.nan)
             for i, j, v in zip(pre, post, values):
                 a[i, j] = v if np.isnan(a[i, j]) else combine(a[i, j], v)
             out.append(a)
         return out
+
+    def _set_connection(self, index, name, value):
+        """Sets `name` (weight or delay) of connection `index` (a Connection's setter)."""
+        pre, post, w, d = self._connections()
+        values = {"weight": w.copy(), "delay": d.copy()}
+        values[name][index] = value
+        self._hold(pre, post, values["weight"], values["delay"])
+
+    def _hold(self, pre, post, weight, delay):
+        """From now on the projection is the explicit list given (indices within pre/post)."""
+        simulator.state.changed()
+        self._connector_entry = None
+        if isinstance(self.pre, common.PopulationView):
+            pre = self.pre.index_in_grandparent(pre)
+        if isinstance(self.post, common.PopulationView):
+            post = self.post.index_in_grandparent(post)
+        self._lists = (pre, post, weight, delay)
 
     def _set_attributes(self, parameter_space):
         pre, post, w, d = self._connections()
@@ -206,23 +245,27 @@ class Projection(common.Projection):
             full = value.evaluate(simplify=False)
             values[name] = np.asarray(full, float)[pre, post] if np.ndim(full) == 2 \
                 else np.broadcast_to(np.asarray(full, float), pre.shape).copy()
-        simulator.state.changed()
-        self._connector_entry = None
-        if isinstance(self.pre, common.PopulationView):
-            pre = self.pre.index_in_grandparent(pre)
-        if isinstance(self.post, common.PopulationView):
-            post = self.post.index_in_grandparent(post)
-        self._lists = (pre, post, values["weight"], values["delay"])
+        self._hold(pre, post, values["weight"], values["delay"])
 
 
 class _Connection(common.Connection):
 
-    def __init__(self, projection, pre, post, weight, delay):
+    def __init__(self, projection, index, pre, post, weight, delay):
         self.projection = projection
+        self.index = index
         self.presynaptic_index = int(pre)
         self.postsynaptic_index = int(post)
-        self.weight = float(weight)
-        self.delay = float(delay)
+        self._weight = float(weight)
+        self._delay = float(delay)
+
+    def _setter(name):
+        def set_value(self, value):
+            setattr(self, "_" + name, float(value))
+            self.projection._set_connection(self.index, name, float(value))
+        return set_value
+
+    weight = property(lambda self: self._weight, _setter("weight"))
+    delay = property(lambda self: self._delay, _setter("delay"))
 
     def as_tuple(self, *names):
         return tuple(getattr(self, n) for n in names)
@@ -241,9 +284,8 @@ def _stdp_entry(stdp):
                                   "MultiplicativeWeightDependence" % kind)
 
     def values(component):
-        ps = component.parameter_space
-        ps.evaluate(simplify=True)
-        return {k: float(v) for k, v in ps.items()}
+        return {k: float(getattr(v, "base_value", v))
+                for k, v in component.parameter_space.items()}
 
     return {"type": "STDPMechanism",
             "timing_dependence": dict(type="SpikePairRule", **values(timing)),

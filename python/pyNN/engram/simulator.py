@@ -34,6 +34,7 @@ class State(common.control.BaseState):
         self.threads = 1
         self.backend = "cpu"
         self.progress = False
+        self.min_delay_auto = False
         self.clear()
 
     # --- the network described by the PyNN objects ---------------------------------------
