@@ -12,18 +12,12 @@ import numpy as np
 from .. import common, errors
 from ..connectors import (AllToAllConnector, FixedNumberPostConnector,
                            FixedNumberPreConnector, FixedProbabilityConnector,
-                           OneToOneConnector)
+                           FixedTotalNumberConnector, OneToOneConnector)
 from ..random import RandomDistribution
 from ..space import Space
 from . import simulator
 from .modelfile import random_value
 from .standardmodels import STDPMechanism, StaticSynapse
-
-try:  # PyNN's FixedTotalNumberConnector maps onto engram's when engram has it
-    from ..connectors import FixedTotalNumberConnector
-except ImportError:  # pragma: no cover
-    FixedTotalNumberConnector = None
-
 
 def _native_connector(connector, pre, post):
     """engram's connector for a PyNN connector between whole populations, or None."""
@@ -48,17 +42,13 @@ def _native_connector(connector, pre, post):
         return {"type": kind.__name__, "n": int(connector.n),
                 "allow_self_connections": self_ok,
                 "with_replacement": bool(connector.with_replacement)}
-    if FixedTotalNumberConnector is not None and kind is FixedTotalNumberConnector \
-            and _engram_has("FixedTotalNumberConnector"):
+    if kind is FixedTotalNumberConnector:
+        if isinstance(connector.n, RandomDistribution) or callable(connector.n):
+            return None
         return {"type": "FixedTotalNumberConnector", "n": int(connector.n),
                 "allow_self_connections": self_ok,
                 "with_replacement": bool(connector.with_replacement)}
     return None
-
-
-def _engram_has(connector_name):
-    from engram import _engram
-    return connector_name in getattr(_engram, "connector_names", lambda: [])()
 
 
 def _native_value(lazy, what):

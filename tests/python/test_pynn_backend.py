@@ -1,0 +1,119 @@
+"""pyNN.engram beyond PyNN's own scenarios: connectors engram draws itself, explicit lists,
+STDP, errors with engram's codes, Ctrl-C during run(), the progress bar."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import engram
+import pyNN.engram as sim
+
+
+def two_populations(n_pre=50, n_post=40):
+    sim.setup(timestep=0.1, seed=7)
+    a = sim.Population(n_pre, sim.SpikeSourcePoisson(rate=50.0), label="a")
+    b = sim.Population(n_post, sim.IF_curr_exp(), label="b")
+    return a, b
+
+
+def test_fixed_total_number_connector_makes_exactly_n_synapses_as_the_model_file_does():
+    a, b = two_populations()
+    prj = sim.Projection(a, b, sim.FixedTotalNumberConnector(300, with_replacement=False),
+                         sim.StaticSynapse(weight=0.1, delay=0.5))
+    pairs = prj.get("weight", format="list")
+    assert len(pairs) == 300
+    assert len(set((i, j) for i, j, _ in pairs)) == 300  # without replacement: no multapses
+    text = sim.model_file()
+    assert 'type = "FixedTotalNumberConnector", n = 300' in text
+    from_file = engram.Model(text)
+    pre, post, _, _ = from_file.connections(0)
+    assert sorted(zip(pre.tolist(), post.tolist())) == sorted((i, j) for i, j, _ in pairs)
+
+
+def test_a_connector_engram_lacks_runs_in_pynn_and_arrives_as_a_list():
+    a, b = two_populations(10, 10)
+    conn = [(0, 1, 0.2, 1.0), (3, 4, 0.3, 2.0), (9, 9, 0.4, 0.5)]
+    prj = sim.Projection(a, b, sim.FromListConnector(conn, column_names=["weight", "delay"]),
+                         sim.StaticSynapse())
+    got = sorted(prj.get(["weight", "delay"], format="list"))
+    assert got == [(0, 1, 0.2, 1.0), (3, 4, 0.3, 2.0), (9, 9, 0.4, 0.5)]
+    dist = sim.Projection(a, b, sim.DistanceDependentProbabilityConnector("d < 3"),
+                          sim.StaticSynapse(weight=0.1))
+    assert len(dist) > 0
+    assert all(abs(i - j) < 3 for i, j, _ in dist.get("weight", format="list"))
+
+
+def test_stdp_changes_weights_within_bounds():
+    sim.setup(timestep=0.1, seed=3)
+    pre = sim.Population(20, sim.SpikeSourcePoisson(rate=40.0), label="pre")
+    post = sim.Population(10, sim.IF_curr_exp(i_offset=1.0), label="post")
+    stdp = sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0,
+                                            A_plus=0.01, A_minus=0.012),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=0.5),
+        weight=0.25, delay=1.0)
+    prj = sim.Projection(pre, post, sim.AllToAllConnector(), stdp)
+    before = np.array(prj.get("weight", format="list"))[:, 2]
+    sim.run(500.0)
+    after = np.array(prj.get("weight", format="list"))[:, 2]
+    assert np.all(before == 0.25)
+    assert np.any(after != 0.25)
+    assert after.min() >= 0.0 and after.max() <= 0.5
+
+
+def test_bad_input_raises_engram_error_with_its_code():
+    sim.setup(timestep=0.1)
+    sim.Population(5, sim.IF_curr_exp(tau_m=-20.0), label="bad")
+    with pytest.raises(engram.EngramError) as raised:
+        sim.run(10.0)
+    assert raised.value.code == "E0107"
+    assert "tau_m" in str(raised.value) and "-20" in str(raised.value)
+
+
+CTRL_C_SCRIPT = """
+import sys
+import pyNN.engram as sim
+sim.setup(timestep=0.1, seed=1)
+p = sim.Population(200, sim.IF_curr_exp(i_offset=1.0), label="busy")
+p.record("spikes")
+print("running", flush=True)
+try:
+    sim.run(1e7)  # hours of simulated time: only Ctrl-C ends it
+    sys.exit(3)
+except KeyboardInterrupt:
+    t = sim.get_current_time()
+    trains = p.get_data("spikes").segments[0].spiketrains
+    last = max(s.max() for s in trains if len(s))
+    sim.run(10.0)  # and the run can go on
+    print(t, len(trains), sum(len(s) for s in trains), float(last), sim.get_current_time())
+"""
+
+
+def test_ctrl_c_during_run_stops_cleanly_with_the_data_readable():
+    child = subprocess.Popen([sys.executable, "-c", CTRL_C_SCRIPT], stdout=subprocess.PIPE,
+                             text=True)
+    assert child.stdout.readline().strip() == "running"
+    time.sleep(1.0)
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=120)
+    assert child.returncode == 0, out
+    t, n_trains, n_spikes, last, t_after = (float(x) for x in out.split())
+    assert 0 < t < 1e7
+    assert n_trains == 200 and n_spikes > 0
+    assert last <= t
+    assert t_after == pytest.approx(t + 10.0)
+
+
+def test_progress_bar_is_off_by_default_and_on_with_setup_progress(capfd):
+    sim.setup(timestep=0.1)
+    sim.Population(10, sim.IF_curr_exp(), label="quiet")
+    sim.run(200.0)
+    assert capfd.readouterr().err == ""
+    sim.setup(timestep=0.1, progress=True)
+    sim.Population(10, sim.IF_curr_exp(), label="loud")
+    sim.run(200.0)
+    assert "100%" in capfd.readouterr().err
