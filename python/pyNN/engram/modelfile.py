@@ -133,12 +133,13 @@ def _population(p, types):
     return entry
 
 
-def model_file_text(state):
-    """The model file of the network `state` describes."""
+def model_file_text(state, duration=None):
+    """The model file of the network `state` describes (its duration: one step, or
+    `duration` ms; runs go as far as run() asks)."""
     types = {name: initial for name, initial, _ in cell_types()}
     names = population_names(state)
     lines = ["dt = %s" % toml_value(float(state.dt)),
-             "duration = %s" % toml_value(float(state.dt)),
+             "duration = %s" % toml_value(float(duration if duration else state.dt)),
              "seed = %d" % state.seed, ""]
     for name, p in zip(names, state.populations):
         lines.append("[populations.%s]" % toml_key(name))
