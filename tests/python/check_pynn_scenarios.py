@@ -49,6 +49,13 @@ def main(xml_path):
     for key in expected:
         if key not in got:
             wrong.append("%s is listed but was not run" % key)
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "PYTHON.md").read_text()
+    claim = "**%d of the %d scenarios pass.**" % (len(passed), len(got))
+    if claim not in docs:
+        wrong.append("docs/PYTHON.md does not say %s" % claim)
+    for key in expected:
+        if "`%s`" % key not in docs:
+            wrong.append("docs/PYTHON.md does not list %s" % key)
     for w in wrong:
         print("error: " + w)
     return 1 if wrong else 0
