@@ -34,8 +34,10 @@ def scaled_cuba_text(neurons):
     return re.sub(r"size = 800", "size = %d" % (neurons // 5), text)
 
 
-def pynn_cuba(sim, neurons, engram):
-    sim.setup(timestep=0.1, min_delay=0.1, **({"seed": 1234} if engram else {}))
+def pynn_cuba(sim, neurons, engram, seed=1234):
+    """examples/cuba.toml as a PyNN script (scaled to `neurons`); returns the populations.
+    On engram (seed 1234) it is the model file's network (tests/python/test_cuba_identity.py)."""
+    sim.setup(timestep=0.1, min_delay=0.1, **({"seed": seed} if engram else {}))
     pops = {}
     for label, size in (("exc", neurons * 4 // 5), ("inh", neurons // 5)):
         p = sim.Population(size, sim.IF_curr_exp(**PARAMS), label=label)
@@ -47,7 +49,7 @@ def pynn_cuba(sim, neurons, engram):
                                         ("inh", "inh", "inhibitory", -0.009)):
         sim.Projection(pops[pre], pops[post], sim.FixedProbabilityConnector(0.02),
                        sim.StaticSynapse(weight=weight, delay=0.1), receptor_type=receptor)
-    sim.run(0.1)
+    return pops
 
 
 def child(path, neurons):
@@ -66,6 +68,7 @@ def child(path, neurons):
             else None
     else:
         pynn_cuba(sim, neurons, engram=path == "pyNN.engram")
+        sim.run(0.1)
         synapses = None
         if path == "pyNN.nest":
             import nest

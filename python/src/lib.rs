@@ -26,6 +26,18 @@ mod wrappers;
 
 create_exception!(_engram, EngramError, PyException);
 
+/// A numpy array owning a Rust buffer.
+type Array<'py, T> = Bound<'py, PyArray1<T>>;
+/// Synapses as parallel arrays: pre, post, weight, delay in steps.
+type SynapseArrays<'py> = (
+    Array<'py, u32>,
+    Array<'py, u32>,
+    Array<'py, f64>,
+    Array<'py, u16>,
+);
+/// Samples: the steps, and one row per step of the sampled neurons' values.
+type SampleArrays<'py> = (Array<'py, Step>, Bound<'py, PyArray2<f64>>);
+
 /// An `EngramError` carrying engram's code for `e`.
 fn coded(e: &(impl Coded + std::fmt::Display)) -> PyErr {
     EngramError::new_err((format!("error[{}]: {e}", e.code()), e.code()))
@@ -87,9 +99,11 @@ impl Model {
     }
 
     fn population(&self, pop: usize) -> PyResult<&sim_core::network::Population> {
-        self.spec.network.populations.get(pop).ok_or_else(|| {
-            pyo3::exceptions::PyIndexError::new_err(format!("no population {pop}"))
-        })
+        self.spec
+            .network
+            .populations
+            .get(pop)
+            .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err(format!("no population {pop}")))
     }
 }
 
@@ -188,7 +202,10 @@ impl Model {
     /// Starts again at step 0 with the network as built (recordings are kept until `clear`).
     fn reset(&mut self) -> PyResult<()> {
         guarded(|| {
-            self.backend = self.choice.load(&self.spec.network).map_err(|e| coded(&e))?;
+            self.backend = self
+                .choice
+                .load(&self.spec.network)
+                .map_err(|e| coded(&e))?;
             Ok(())
         })
     }
@@ -212,7 +229,7 @@ impl Model {
         &self,
         py: Python<'py>,
         pop: usize,
-    ) -> PyResult<(Bound<'py, PyArray1<Step>>, Bound<'py, PyArray1<u32>>)> {
+    ) -> PyResult<(Array<'py, Step>, Array<'py, u32>)> {
         self.population(pop)?;
         let spikes = self.recorded.spikes.get(pop).map_or(&[][..], |s| &s[..]);
         let steps: Vec<Step> = spikes.iter().map(|s| s.0).collect();
@@ -227,13 +244,12 @@ impl Model {
 
     /// Samples of variable `var` of population `pop`: (steps, rows x sampled neurons), or
     /// `None` when it is not recorded.
-    #[allow(clippy::type_complexity)]
     fn samples<'py>(
         &self,
         py: Python<'py>,
         pop: usize,
         var: &str,
-    ) -> PyResult<Option<(Bound<'py, PyArray1<Step>>, Bound<'py, PyArray2<f64>>)>> {
+    ) -> PyResult<Option<SampleArrays<'py>>> {
         let p = self.population(pop)?;
         let Some(index) = p.model.state_vars().iter().position(|v| *v == var) else {
             return Ok(None);
@@ -252,17 +268,7 @@ impl Model {
 
     /// Synapses of projection `proj` in the engine's order: (pre, post, weight, delay in
     /// steps); the weights of a plastic projection as they are now.
-    #[allow(clippy::type_complexity)]
-    fn connections<'py>(
-        &self,
-        py: Python<'py>,
-        proj: usize,
-    ) -> PyResult<(
-        Bound<'py, PyArray1<u32>>,
-        Bound<'py, PyArray1<u32>>,
-        Bound<'py, PyArray1<f64>>,
-        Bound<'py, PyArray1<u16>>,
-    )> {
+    fn connections<'py>(&self, py: Python<'py>, proj: usize) -> PyResult<SynapseArrays<'py>> {
         let p = self.spec.network.projections.get(proj).ok_or_else(|| {
             pyo3::exceptions::PyIndexError::new_err(format!("no projection {proj}"))
         })?;
@@ -305,11 +311,17 @@ impl Model {
     }
 }
 
+/// A cell type's name, initial-value variables and options (name, allowed values).
+type CellTypeFacts = (
+    &'static str,
+    Vec<&'static str>,
+    Vec<(&'static str, Vec<&'static str>)>,
+);
+
 /// The cell types of the standard catalogue: name -> (variables a model may give initial
 /// values, options with their allowed values, the first being the default).
 #[pyfunction]
-#[allow(clippy::type_complexity)]
-fn cell_types() -> Vec<(&'static str, Vec<&'static str>, Vec<(&'static str, Vec<&'static str>)>)> {
+fn cell_types() -> Vec<CellTypeFacts> {
     models::catalogue::Catalogue::standard()
         .entries()
         .iter()
@@ -317,7 +329,10 @@ fn cell_types() -> Vec<(&'static str, Vec<&'static str>, Vec<(&'static str, Vec<
             (
                 c.name,
                 c.initial_values.iter().map(|v| v.name).collect(),
-                c.options.iter().map(|o| (o.name, o.values.to_vec())).collect(),
+                c.options
+                    .iter()
+                    .map(|o| (o.name, o.values.to_vec()))
+                    .collect(),
             )
         })
         .collect()

@@ -103,9 +103,10 @@ fn bench_run(
         };
         let t_build = Instant::now();
         let net = build_with(kind, &cfg, &opts).map_err(|e| coded(&e))?;
-        let steps = net.grid.steps(seconds * 1000.0).map_err(|e| {
-            input_error("E0003", format!("seconds = {seconds}: {e}"))
-        })?;
+        let steps = net
+            .grid
+            .steps(seconds * 1000.0)
+            .map_err(|e| input_error("E0003", format!("seconds = {seconds}: {e}")))?;
         let mut sim = CpuBackend::new(threads).instantiate(&net);
         let build_s = t_build.elapsed().as_secs_f64();
         let t_sim = Instant::now();

@@ -4,39 +4,23 @@ PyNN's: names, defaults and units, so every translation is the identity)."""
 from ..standardmodels import build_translations, cells, synapses
 
 
-def _identity(base, names=None):
-    names = names if names is not None else list(base.default_parameters)
-    return build_translations(*[(n, n) for n in names])
+def _engram_type(base, **attributes):
+    """PyNN's standard type `base` under its own parameter names (identity translations)."""
+    translations = build_translations(*[(n, n) for n in base.default_parameters])
+    return type(base.__name__, (base,), dict(__doc__=base.__doc__, translations=translations,
+                                             **attributes))
 
 
-class IF_curr_exp(cells.IF_curr_exp):
-    __doc__ = cells.IF_curr_exp.__doc__
-    translations = _identity(cells.IF_curr_exp)
-    engram_name = "IF_curr_exp"
+def _engram_cell(base):
+    """A standard cell type as the engram catalogue type of the same name."""
+    return _engram_type(base, engram_name=base.__name__)
 
 
-class IF_cond_exp(cells.IF_cond_exp):
-    __doc__ = cells.IF_cond_exp.__doc__
-    translations = _identity(cells.IF_cond_exp)
-    engram_name = "IF_cond_exp"
-
-
-class Izhikevich(cells.Izhikevich):
-    __doc__ = cells.Izhikevich.__doc__
-    translations = _identity(cells.Izhikevich)
-    engram_name = "Izhikevich"
-
-
-class SpikeSourcePoisson(cells.SpikeSourcePoisson):
-    __doc__ = cells.SpikeSourcePoisson.__doc__
-    translations = _identity(cells.SpikeSourcePoisson)
-    engram_name = "SpikeSourcePoisson"
-
-
-class SpikeSourceArray(cells.SpikeSourceArray):
-    __doc__ = cells.SpikeSourceArray.__doc__
-    translations = _identity(cells.SpikeSourceArray)
-    engram_name = "SpikeSourceArray"
+IF_curr_exp = _engram_cell(cells.IF_curr_exp)
+IF_cond_exp = _engram_cell(cells.IF_cond_exp)
+Izhikevich = _engram_cell(cells.Izhikevich)
+SpikeSourcePoisson = _engram_cell(cells.SpikeSourcePoisson)
+SpikeSourceArray = _engram_cell(cells.SpikeSourceArray)
 
 
 class StaticSynapse(synapses.StaticSynapse):
@@ -61,16 +45,6 @@ class STDPMechanism(synapses.STDPMechanism):
         return state.dt
 
 
-class SpikePairRule(synapses.SpikePairRule):
-    __doc__ = synapses.SpikePairRule.__doc__
-    translations = _identity(synapses.SpikePairRule)
-
-
-class AdditiveWeightDependence(synapses.AdditiveWeightDependence):
-    __doc__ = synapses.AdditiveWeightDependence.__doc__
-    translations = _identity(synapses.AdditiveWeightDependence)
-
-
-class MultiplicativeWeightDependence(synapses.MultiplicativeWeightDependence):
-    __doc__ = synapses.MultiplicativeWeightDependence.__doc__
-    translations = _identity(synapses.MultiplicativeWeightDependence)
+SpikePairRule = _engram_type(synapses.SpikePairRule)
+AdditiveWeightDependence = _engram_type(synapses.AdditiveWeightDependence)
+MultiplicativeWeightDependence = _engram_type(synapses.MultiplicativeWeightDependence)
