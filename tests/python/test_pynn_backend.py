@@ -117,3 +117,30 @@ def test_progress_bar_is_off_by_default_and_on_with_setup_progress(capfd):
     sim.Population(10, sim.IF_curr_exp(), label="loud")
     sim.run(200.0)
     assert "100%" in capfd.readouterr().err
+
+
+def test_parameters_that_differ_between_neurons_run_as_separate_populations_would():
+    """A population whose i_offset and initial v differ per neuron gives each neuron the
+    spikes it has in a population of its own values (engram splits it)."""
+    offsets = [0.0, 0.9, 1.5, 0.9, 2.5]
+    starts = [-65.0, -60.0, -65.0, -60.0, -55.0]
+    sim.setup(timestep=0.1)
+    mixed = sim.Population(5, sim.IF_curr_exp(i_offset=offsets), label="mixed")
+    mixed.initialize(v=np.array(starts))
+    mixed.record(["spikes", "v"])
+    sim.run(300.0)
+    block = mixed.get_data().segments[0]
+    trains = [np.asarray(t) for t in block.spiketrains]
+    v = np.asarray(block.analogsignals[0])
+    sim.end()
+    for i, (offset, start) in enumerate(zip(offsets, starts)):
+        sim.setup(timestep=0.1)
+        alone = sim.Population(1, sim.IF_curr_exp(i_offset=offset), label="alone")
+        alone.initialize(v=start)
+        alone.record(["spikes", "v"])
+        sim.run(300.0)
+        own = alone.get_data().segments[0]
+        np.testing.assert_array_equal(trains[i], np.asarray(own.spiketrains[0]))
+        np.testing.assert_array_equal(v[:, i], np.asarray(own.analogsignals[0])[:, 0])
+        sim.end()
+    assert len(trains[0]) == 0 and len(trains[4]) > len(trains[1]) > 0

@@ -66,46 +66,56 @@ def random_value(value, what):
     return float(value)
 
 
-def uniform(values, what):
-    """The single value of a per-neuron array, or an error naming `what`."""
-    values = np.asarray(values)
-    if values.size == 0:
-        return 0.0
-    first = values.flat[0]
-    if not np.all(values == first):
-        raise EngramError(
-            "pyNN.engram: %s differs between neurons; an engram population has one value "
-            "per parameter (use one population per value)" % what, None)
-    return float(first)
+def _spike_trains(p, values, indices):
+    """Per neuron of `indices`, its spike times; off-grid times are delivered at the next step,
+    as NEST's spike_generator does with allow_offgrid_times (PyNN's setting)."""
+    dt = p._simulator.state.dt
+    trains = [(np.ceil(np.asarray(s.value, float) / dt - 1e-9) * dt).tolist()
+              for s in np.asarray(values)[indices]]
+    return [trains[0]] if all(t == trains[0] for t in trains) else trains
 
 
-def population_names(state):
-    names, taken = [], set()
-    for k, p in enumerate(state.populations):
-        label = p.label or ""
-        name = label if re.fullmatch(r"[A-Za-z0-9_-]+", label) and label not in taken \
-            else "population%d" % k
-        taken.add(name)
-        names.append(name)
-    return names
+def _per_neuron(p, types):
+    """The parameters and initial values of `p` that differ between neurons, as columns."""
+    columns = {}
+    for name, values in p._parameters.items():
+        if name != "spike_times":
+            values = np.broadcast_to(np.asarray(values, float), (p.size,))
+            if np.any(values != values[0]):
+                columns[("params", name)] = values
+    for var in types.get(p.celltype.engram_name, ()):
+        value = p._initial.get(var)
+        if value is not None and not (np.isscalar(value)
+                                      or isinstance(value, RandomDistribution)):
+            values = np.broadcast_to(np.asarray(value, float), (p.size,))
+            if np.any(values != values[0]):
+                columns[("initial_values", var)] = values
+    return columns
 
 
-def _population(p, types):
+def population_parts(p, types):
+    """How population `p` becomes engram populations: one, or (when parameters or initial
+    values differ between its neurons, and an engram population has one value each) one per
+    distinct combination, in order of first appearance. Returns the neuron indices of each."""
+    columns = _per_neuron(p, types)
+    if not columns:
+        return [np.arange(p.size)]
+    table = np.column_stack(list(columns.values()))
+    _, first, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    return [np.flatnonzero(inverse.ravel() == g) for g in order]
+
+
+def _population(p, types, indices):
     cell = p.celltype
-    entry = {"cell_type": cell.engram_name, "size": p.size}
+    entry = {"cell_type": cell.engram_name, "size": len(indices)}
     entry.update(getattr(p, "engram_options", {}))
     params = {}
     for name, values in p._parameters.items():
         if name == "spike_times":
-            # Off-grid times are delivered at the next step, as NEST's spike_generator does
-            # with allow_offgrid_times (PyNN's setting).
-            dt = p._simulator.state.dt
-            trains = [(np.ceil(np.asarray(s.value, float) / dt - 1e-9) * dt).tolist()
-                      for s in np.asarray(values).flat]
-            same = all(t == trains[0] for t in trains)
-            params[name] = [trains[0]] if same else trains
+            params[name] = _spike_trains(p, values, indices)
         else:
-            params[name] = uniform(values, "%s of %s" % (name, p.label))
+            params[name] = float(np.broadcast_to(np.asarray(values, float), (p.size,))[indices[0]])
     entry["params"] = params
     initial = {}
     for var in types.get(cell.engram_name, ()):
@@ -113,42 +123,67 @@ def _population(p, types):
             value = p._initial[var]
             initial[var] = random_value(value, "initial %s of %s" % (var, p.label)) \
                 if np.isscalar(value) or isinstance(value, RandomDistribution) \
-                else uniform(value, "initial %s of %s" % (var, p.label))
+                else float(np.asarray(value, float)[indices[0]])
     if initial:
         entry["initial_values"] = initial
-    record, neurons, interval = [], set(), None
+    local = np.full(p.size, -1)
+    local[indices] = np.arange(len(indices))
+    record, neurons, interval = set(), set(), None
     recorder = p.recorder
     for variable, ids in recorder.recorded.items():
-        if not ids:
-            continue
-        record.append(variable.name)
-        if variable.name != "spikes":
-            neurons.update(int(i) - int(p.first_id) for i in ids)
-            interval = recorder.sampling_interval
+        here = [int(local[int(i) - int(p.first_id)]) for i in ids]
+        here = [i for i in here if i >= 0]
+        if here:
+            record.add(variable.name)
+            if variable.name != "spikes":
+                neurons.update(here)
+                interval = recorder.sampling_interval
     if record:
-        entry["record"] = sorted(set(record), key=lambda v: (v != "spikes", v))
+        entry["record"] = sorted(record, key=lambda v: (v != "spikes", v))
     if neurons:
         entry["record_neurons"] = sorted(neurons)
         entry["sampling_interval"] = float(interval)
     return entry
 
 
+def _name(label, k, taken):
+    name = label if label and re.fullmatch(r"[A-Za-z0-9_-]+", label) and label not in taken \
+        else "population%d" % k
+    taken.add(name)
+    return name
+
+
 def model_file_text(state, duration=None):
     """The model file of the network `state` describes (its duration: one step, or
-    `duration` ms; runs go as far as run() asks)."""
+    `duration` ms; runs go as far as run() asks). Records on each population and projection
+    which engram populations and projections it became (`engram_parts`)."""
     types = {name: initial for name, initial, _ in cell_types()}
-    names = population_names(state)
     lines = ["dt = %s" % toml_value(float(state.dt)),
              "duration = %s" % toml_value(float(duration if duration else state.dt)),
              "seed = %d" % state.seed, ""]
-    for name, p in zip(names, state.populations):
-        lines.append("[populations.%s]" % toml_key(name))
-        lines += ["%s = %s" % (toml_key(k), toml_value(v))
-                  for k, v in _population(p, types).items()]
-        lines.append("")
+    taken, names = set(), []
+    for k, p in enumerate(state.populations):
+        name = _name(p.label, k, taken)
+        parts = population_parts(p, types)
+        p.engram_parts = []
+        for j, indices in enumerate(parts):
+            part_name = name if len(parts) == 1 else "%s_part%d" % (name, j)
+            p.engram_parts.append((len(names), indices))
+            names.append(part_name)
+            lines.append("[populations.%s]" % toml_key(part_name))
+            lines += ["%s = %s" % (toml_key(key), toml_value(v))
+                      for key, v in _population(p, types, indices).items()]
+            lines.append("")
+        p.engram_index = p.engram_parts[0][0]
+    count = 0
     for k, prj in enumerate(state.projections):
-        lines.append("[projections.%s]" % toml_key("projection%d" % k))
-        entry = prj._model_file_entry(names)
-        lines += ["%s = %s" % (toml_key(key), toml_value(v)) for key, v in entry.items()]
-        lines.append("")
+        entries = prj._model_file_entries(names)
+        prj.engram_parts = []
+        for j, (entry, pre_indices, post_indices) in enumerate(entries):
+            name = "projection%d" % k if len(entries) == 1 else "projection%d_part%d" % (k, j)
+            prj.engram_parts.append((count, pre_indices, post_indices))
+            count += 1
+            lines.append("[projections.%s]" % toml_key(name))
+            lines += ["%s = %s" % (toml_key(key), toml_value(v)) for key, v in entry.items()]
+            lines.append("")
     return "\n".join(lines)

@@ -124,39 +124,60 @@ class Projection(common.Projection):
     def _population(self, side):
         return side.grandparent if isinstance(side, common.PopulationView) else side
 
-    def _model_file_entry(self, names):
-        pre = self._population(self.pre)
-        post = self._population(self.post)
-        entry = {"pre": names[pre.engram_index], "post": names[post.engram_index]}
-        if self._connector_entry is not None:
-            entry["connector"] = self._connector_entry
-            weight, delay = self._weight, self._delay
-        else:
-            i, j, w, d = self._lists
-            entry["connector"] = {"type": "FromListConnector",
-                                  "conn_list": np.column_stack([i, j, w, d]).tolist()}
-            weight = float(w[0]) if len(w) else 0.0
-            delay = float(d[0]) if len(d) else float(simulator.state.dt)
-        entry["receptor_type"] = self.receptor_type
-        entry["weight"] = weight
-        entry["delay"] = delay
+    def _model_file_entries(self, names):
+        """The model-file entries this projection becomes, each with the population indices
+        of its pre and post engram populations: one entry, or one per pair of parts when a
+        population was split (then PyNN draws the connections)."""
+        pre, post = self._population(self.pre), self._population(self.post)
+        if self._connector_entry is not None and (len(pre.engram_parts) > 1
+                                                  or len(post.engram_parts) > 1):
+            self._connector_entry = None
+            self._columns = []
+            self._connector.connect(self)
+            self._lists = self._gather_columns()
+        common_keys = {"receptor_type": self.receptor_type}
         if isinstance(self.synapse_type, STDPMechanism):
-            entry["synapse"] = _stdp_entry(self.synapse_type)
-        return entry
+            common_keys["synapse"] = _stdp_entry(self.synapse_type)
+        if self._connector_entry is not None:
+            (p, pidx), (q, qidx) = pre.engram_parts[0], post.engram_parts[0]
+            entry = {"pre": names[p], "post": names[q], "connector": self._connector_entry,
+                     "weight": self._weight, "delay": self._delay}
+            entry.update(common_keys)
+            return [(entry, pidx, qidx)]
+        i, j, w, d = self._lists
+        out = []
+        for p, pidx in pre.engram_parts:
+            for q, qidx in post.engram_parts:
+                keep = np.isin(i, pidx) & np.isin(j, qidx)
+                if not keep.any() and out:
+                    continue
+                local_pre = np.searchsorted(pidx, i[keep])
+                local_post = np.searchsorted(qidx, j[keep])
+                rows = np.column_stack([local_pre, local_post, w[keep], d[keep]])
+                entry = {"pre": names[p], "post": names[q],
+                         "connector": {"type": "FromListConnector", "conn_list": rows.tolist()},
+                         "weight": float(w[keep][0]) if keep.any() else 0.0,
+                         "delay": float(d[keep][0]) if keep.any() else float(simulator.state.dt)}
+                entry.update(common_keys)
+                out.append((entry, pidx, qidx))
+        return out
 
     # --- reading and changing connections ------------------------------------------------
 
     def _connections(self):
         """(pre, post, weight, delay) of every synapse, indices within self.pre/self.post."""
         model = simulator.state.built()
-        pre, post, weight, delay = model.connections(self.engram_index)
-        pre, post = pre.astype(np.int64), post.astype(np.int64)
+        parts = []
+        for k, pidx, qidx in self.engram_parts:
+            pre, post, weight, delay = model.connections(k)
+            parts.append((pidx[pre], qidx[post], weight, delay.astype(np.float64) * model.dt))
+        pre, post, weight, delay = (np.concatenate(c) for c in zip(*parts))
         for side, idx in ((self.pre, pre), (self.post, post)):
             if isinstance(side, common.PopulationView):
                 where = np.full(side.grandparent.size, -1, np.int64)
                 where[side.index_in_grandparent(np.arange(side.size))] = np.arange(side.size)
                 idx[:] = where[idx]
-        return pre, post, weight, delay.astype(np.float64) * model.dt
+        return pre, post, weight, delay
 
     def __len__(self):
         return len(self._connections()[0])

@@ -16,39 +16,49 @@ class Recorder(recording.Recorder):
         if new_ids:
             simulator.state.changed()
 
-    @property
-    def _pop(self):
-        return self.population.engram_index
+    def _parts(self):
+        """(engram population, population indices of its neurons) of each part."""
+        simulator.state.built()
+        return self.population.engram_parts
 
     def _indices(self, ids):
         return np.asarray([int(i) for i in ids], dtype=np.int64) - int(self.population.first_id)
 
     def _get_spiketimes(self, ids, clear=False):
         model = simulator.state.built()
-        steps, neurons = model.spikes(self._pop)
-        times = (steps.astype(np.float64) + model.spike_stamp_offset(self._pop)) * model.dt
         wanted = np.zeros(self.population.size, bool)
         wanted[self._indices(ids)] = True
-        keep = wanted[neurons]
-        id_array = neurons[keep].astype(np.int64) + int(self.population.first_id)
-        if clear:
-            model.clear(self._pop)
-        return id_array, times[keep]
+        id_parts, time_parts = [], []
+        for pop, indices in self._parts():
+            steps, neurons = model.spikes(pop)
+            neurons = indices[neurons]
+            times = (steps.astype(np.float64) + model.spike_stamp_offset(pop)) * model.dt
+            keep = wanted[neurons]
+            id_parts.append(neurons[keep].astype(np.int64) + int(self.population.first_id))
+            time_parts.append(times[keep])
+            if clear:
+                model.clear(pop)
+        times = np.concatenate(time_parts)
+        order = np.argsort(times, kind="stable")
+        return np.concatenate(id_parts)[order], times[order]
 
     def _get_all_signals(self, variable, ids, clear=False):
         model = simulator.state.built()
-        name = self.population.celltype.engram_variable(variable.name) if hasattr(
-            self.population.celltype, "engram_variable") else variable.name
-        found = model.samples(self._pop, name)
-        if found is None or len(ids) == 0:
+        columns, signals = {}, []
+        for pop, indices in self._parts():
+            found = model.samples(pop, variable.name)
+            if found is None:
+                continue
+            sampled = np.asarray(model.sampled_neurons(pop), dtype=np.int64)
+            for k, n in enumerate(sampled):
+                columns[int(indices[n])] = (len(signals), k)
+            signals.append(found[1])
+            if clear:
+                model.clear(pop)
+        wanted = [columns.get(int(i)) for i in self._indices(ids)]
+        if not signals or not wanted or any(w is None for w in wanted):
             return np.zeros((0, len(ids))), None
-        steps, values = found
-        sampled = np.asarray(model.sampled_neurons(self._pop), dtype=np.int64)
-        column = {int(n): k for k, n in enumerate(sampled)}
-        columns = [column[int(i)] for i in self._indices(ids)]
-        if clear:
-            model.clear(self._pop)
-        return values[:, columns], None
+        return np.column_stack([signals[s][:, k] for s, k in wanted]), None
 
     def _local_count(self, variable, filter_ids=None):
         ids = sorted(self.filter_recorded(variable, filter_ids))
@@ -60,7 +70,8 @@ class Recorder(recording.Recorder):
 
     def _clear_simulator(self):
         if simulator.state.model is not None:
-            simulator.state.model.clear(self._pop)
+            for pop, _ in self.population.engram_parts:
+                simulator.state.model.clear(pop)
 
     def _reset(self):
         simulator.state.changed()
