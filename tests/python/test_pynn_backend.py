@@ -144,3 +144,32 @@ def test_parameters_that_differ_between_neurons_run_as_separate_populations_woul
         np.testing.assert_array_equal(v[:, i], np.asarray(own.analogsignals[0])[:, 0])
         sim.end()
     assert len(trains[0]) == 0 and len(trains[4]) > len(trains[1]) > 0
+
+
+def test_neo_blocks_have_units_and_annotations_and_write_to_files(tmp_path):
+    import neo
+    import quantities as pq
+    sim.setup(timestep=0.1, seed=11)
+    src = sim.Population(10, sim.SpikeSourcePoisson(rate=100.0), label="src")
+    cells = sim.Population(4, sim.IF_cond_exp(), label="cells")
+    cells.record(["spikes", "v", "gsyn_exc"], sampling_interval=1.0)
+    prj = sim.Projection(src, cells, sim.AllToAllConnector(),
+                         sim.StaticSynapse(weight=0.01, delay=1.0))
+    sim.run(100.0)
+    block = cells.get_data()
+    assert block.annotations["simulator"] == "engram" and block.annotations["size"] == 4
+    segment = block.segments[0]
+    v = next(s for s in segment.analogsignals if s.name == "v")
+    g = next(s for s in segment.analogsignals if s.name == "gsyn_exc")
+    assert v.units == pq.mV and g.units == pq.uS
+    assert v.sampling_period == 1.0 * pq.ms and v.shape == (100, 4)
+    assert segment.spiketrains[0].units == pq.ms
+    cells.write_data(str(tmp_path / "cells.pkl"))
+    again = neo.io.PickleIO(str(tmp_path / "cells.pkl")).read_block()
+    np.testing.assert_array_equal(
+        np.asarray(next(s for s in again.segments[0].analogsignals if s.name == "v")),
+        np.asarray(v))
+    prj.save("all", str(tmp_path / "weights.txt"), format="list")
+    saved = np.loadtxt(tmp_path / "weights.txt")
+    assert saved.shape == (40, 4) and np.all(saved[:, 2] == 0.01) and np.all(saved[:, 3] == 1.0)
+    sim.end()
