@@ -84,6 +84,9 @@ struct Model {
     choice: BackendChoice,
     backend: Box<dyn Backend>,
     recorded: MemoryObserver,
+    /// Per population, the state arrays as loaded (before step 0), where the backend can
+    /// capture them: PyNN's recordings start with the value at t = 0.
+    initial: Vec<sim_core::model::KernelState>,
 }
 
 impl Model {
@@ -91,6 +94,7 @@ impl Model {
         let choice = backend_choice(backend, threads)?;
         let loaded = choice.load(&spec.network).map_err(|e| coded(&e))?;
         Ok(Self {
+            initial: initial_state(loaded.as_ref()),
             spec,
             choice,
             backend: loaded,
@@ -237,6 +241,26 @@ impl Model {
         Ok((steps.into_pyarray(py), neurons.into_pyarray(py)))
     }
 
+    /// The values of state array `var` of population `pop` before step 0 (one per neuron),
+    /// where the backend keeps checkpoints and the model holds `var` as an array.
+    fn initial_values<'py>(
+        &self,
+        py: Python<'py>,
+        pop: usize,
+        var: &str,
+    ) -> PyResult<Option<Array<'py, f64>>> {
+        self.population(pop)?;
+        let found = self.initial.get(pop).and_then(|k| {
+            k.iter().find_map(|(name, array)| match array {
+                sim_core::model::StateArray::F64 { width: 1, values } if name == var => {
+                    Some(values.clone())
+                }
+                _ => None,
+            })
+        });
+        Ok(found.map(|v| v.into_pyarray(py)))
+    }
+
     /// Neurons of population `pop` whose state variables are sampled.
     fn sampled_neurons(&self, pop: usize) -> PyResult<Vec<u32>> {
         Ok(self.population(pop)?.record.neurons.clone())
@@ -309,6 +333,12 @@ impl Model {
     fn backend(&self) -> &'static str {
         self.choice.name()
     }
+}
+
+/// The state arrays of every population as `backend` holds them now (none where it keeps
+/// no checkpoints).
+fn initial_state(backend: &dyn Backend) -> Vec<sim_core::model::KernelState> {
+    backend.checkpoint().map(|c| c.kernels).unwrap_or_default()
 }
 
 /// A cell type's name, initial-value variables and options (name, allowed values).

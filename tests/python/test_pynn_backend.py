@@ -162,7 +162,9 @@ def test_neo_blocks_have_units_and_annotations_and_write_to_files(tmp_path):
     v = next(s for s in segment.analogsignals if s.name == "v")
     g = next(s for s in segment.analogsignals if s.name == "gsyn_exc")
     assert v.units == pq.mV and g.units == pq.uS
-    assert v.sampling_period == 1.0 * pq.ms and v.shape == (100, 4)
+    # PyNN's convention: samples at t = 0, 1, ..., 100 ms, the first being the initial value.
+    assert v.sampling_period == 1.0 * pq.ms and v.shape == (101, 4)
+    assert np.all(np.asarray(v)[0] == -65.0) and np.any(np.asarray(v)[1:] != -65.0)
     assert segment.spiketrains[0].units == pq.ms
     cells.write_data(str(tmp_path / "cells.pkl"))
     again = neo.io.PickleIO(str(tmp_path / "cells.pkl")).read_block()

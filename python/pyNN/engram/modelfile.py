@@ -128,7 +128,7 @@ def _population(p, types, indices):
         entry["initial_values"] = initial
     local = np.full(p.size, -1)
     local[indices] = np.arange(len(indices))
-    record, neurons, interval = set(), set(), None
+    record, neurons = set(), set()
     recorder = p.recorder
     for variable, ids in recorder.recorded.items():
         here = [int(local[int(i) - int(p.first_id)]) for i in ids]
@@ -137,12 +137,12 @@ def _population(p, types, indices):
             record.add(variable.name)
             if variable.name != "spikes":
                 neurons.update(here)
-                interval = recorder.sampling_interval
     if record:
         entry["record"] = sorted(record, key=lambda v: (v != "spikes", v))
     if neurons:
         entry["record_neurons"] = sorted(neurons)
-        entry["sampling_interval"] = float(interval)
+        # Every step: the recorder keeps the rows of PyNN's sampling interval (recording.py).
+        entry["sampling_interval"] = float(p._simulator.state.dt)
     return entry
 
 

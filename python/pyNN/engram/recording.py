@@ -43,22 +43,46 @@ class Recorder(recording.Recorder):
         return np.concatenate(id_parts)[order], times[order]
 
     def _get_all_signals(self, variable, ids, clear=False):
+        """Rows at t = 0, k, 2k, ... (k the sampling interval): the engine samples every step
+        after its update (the row of step j is the state at (j + 1) dt), so the row at m k is
+        that of step m k - 1, and the one at t = 0 the state as loaded."""
         model = simulator.state.built()
+        every = max(1, int(round(self.sampling_interval / model.dt)))
         columns, signals = {}, []
         for pop, indices in self._parts():
             found = model.samples(pop, variable.name)
             if found is None:
                 continue
+            steps, values = found
             sampled = np.asarray(model.sampled_neurons(pop), dtype=np.int64)
+            rows = values[(steps + 1) % every == 0]
+            if len(steps) and steps[0] == 0:
+                rows = np.vstack([self._initial_row(model, pop, variable.name,
+                                                    indices[sampled]), rows])
             for k, n in enumerate(sampled):
                 columns[int(indices[n])] = (len(signals), k)
-            signals.append(found[1])
+            signals.append(rows)
             if clear:
                 model.clear(pop)
         wanted = [columns.get(int(i)) for i in self._indices(ids)]
         if not signals or not wanted or any(w is None for w in wanted):
             return np.zeros((0, len(ids))), None
         return np.column_stack([signals[s][:, k] for s, k in wanted]), None
+
+    def _initial_row(self, model, pop, name, neurons):
+        """The values of `name` at t = 0 of population indices `neurons` (part `pop`): from the
+        engine where it can say, else as given to PyNN, else unknown (NaN)."""
+        local = model.initial_values(pop, name)
+        if local is not None:
+            position = {int(n): k for k, n in enumerate(self._part_indices(pop))}
+            return local[[position[int(n)] for n in neurons]]
+        given = self.population._initial.get(name)
+        if given is not None and not hasattr(given, "next"):
+            return np.broadcast_to(np.asarray(given, float), (self.population.size,))[neurons]
+        return np.full(len(neurons), np.nan)
+
+    def _part_indices(self, pop):
+        return next(indices for p, indices in self._parts() if p == pop)
 
     def _local_count(self, variable, filter_ids=None):
         ids = sorted(self.filter_recorded(variable, filter_ids))
