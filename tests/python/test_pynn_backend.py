@@ -175,3 +175,22 @@ def test_neo_blocks_have_units_and_annotations_and_write_to_files(tmp_path):
     saved = np.loadtxt(tmp_path / "weights.txt")
     assert saved.shape == (40, 4) and np.all(saved[:, 2] == 0.01) and np.all(saved[:, 3] == 1.0)
     sim.end()
+
+
+def test_projections_between_views_and_assemblies_keep_their_indices():
+    sim.setup(timestep=0.1)
+    a = sim.Population(6, sim.SpikeSourceArray(spike_times=[1.0, 2.0]), label="a")
+    b = sim.Population(4, sim.IF_curr_exp(), label="b")
+    c = sim.Population(3, sim.IF_curr_exp(), label="c")
+    conn = [(0, 5, 0.1, 1.0), (5, 0, 0.2, 1.5), (2, 3, 0.3, 2.0), (1, 6, 0.4, 0.5)]
+    to_both = sim.Projection(a, b + c, sim.FromListConnector(conn, column_names=["weight",
+                                                                                 "delay"]),
+                             sim.StaticSynapse())
+    view = sim.Projection(a[1:4], b[2:], sim.AllToAllConnector(), sim.StaticSynapse(weight=0.5))
+    assert sorted(to_both.get(["weight", "delay"], format="list")) == sorted(conn)
+    assert sorted((i, j) for i, j, _ in view.get("weight", format="list")) == \
+        [(i, j) for i in range(3) for j in range(2)]
+    text = sim.model_file()
+    assert text.count("[projections.") == 3  # a -> b and a -> c, then the view's
+    sim.run(10.0)
+    sim.end()

@@ -175,9 +175,12 @@ def model_file_text(state, duration=None):
                       for key, v in _population(p, types, indices).items()]
             lines.append("")
         p.engram_index = p.engram_parts[0][0]
+    sizes = {}
+    for p in state.populations:
+        sizes.update((pop, len(indices)) for pop, indices in p.engram_parts)
     count = 0
     for k, prj in enumerate(state.projections):
-        entries = prj._model_file_entries(names)
+        entries = prj._model_file_entries(names, sizes)
         prj.engram_parts = []
         for j, (entry, pre_indices, post_indices) in enumerate(entries):
             name = "projection%d" % k if len(entries) == 1 else "projection%d_part%d" % (k, j)

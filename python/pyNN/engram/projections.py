@@ -75,11 +75,6 @@ class Projection(common.Projection):
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
                                    connector, synapse_type, source, receptor_type, space,
                                    label)
-        for side in (self.pre, self.post):
-            if isinstance(side, common.Assembly):
-                raise NotImplementedError(
-                    "pyNN.engram: projections from or to an Assembly are not supported; "
-                    "project each population")
         simulator.state.changed()
         self.engram_index = len(simulator.state.projections)
         simulator.state.projections.append(self)
@@ -115,22 +110,17 @@ class Projection(common.Projection):
             return (empty.astype(np.int64), empty.astype(np.int64), empty, empty)
         pre, post, w, d = (np.concatenate(c) for c in zip(*self._columns))
         self._columns = []
-        if isinstance(self.pre, common.PopulationView):
-            pre = self.pre.index_in_grandparent(pre)
-        if isinstance(self.post, common.PopulationView):
-            post = self.post.index_in_grandparent(post)
         return pre, post, w, d
 
-    def _population(self, side):
-        return side.grandparent if isinstance(side, common.PopulationView) else side
-
-    def _model_file_entries(self, names):
-        """The model-file entries this projection becomes, each with the population indices
-        of its pre and post engram populations: one entry, or one per pair of parts when a
-        population was split (then PyNN draws the connections)."""
-        pre, post = self._population(self.pre), self._population(self.post)
-        if self._connector_entry is not None and (len(pre.engram_parts) > 1
-                                                  or len(post.engram_parts) > 1):
+    def _model_file_entries(self, names, sizes):
+        """The model-file entries this projection becomes, each with, for its pre and post
+        engram populations, the index within self.pre / self.post of each of their neurons
+        (-1: not in it). One entry for an engram connector between whole populations; else
+        explicit lists, one per pair of engram populations the connections join (populations
+        split by their parameters, views, assemblies)."""
+        whole = all(isinstance(side, common.Population) and len(side.engram_parts) == 1
+                    for side in (self.pre, self.post))
+        if self._connector_entry is not None and not whole:
             self._connector_entry = None
             self._columns = []
             self._connector.connect(self)
@@ -139,27 +129,27 @@ class Projection(common.Projection):
         if isinstance(self.synapse_type, STDPMechanism):
             common_keys["synapse"] = _stdp_entry(self.synapse_type)
         if self._connector_entry is not None:
-            (p, pidx), (q, qidx) = pre.engram_parts[0], post.engram_parts[0]
+            p, q = self.pre.engram_parts[0][0], self.post.engram_parts[0][0]
             entry = {"pre": names[p], "post": names[q], "connector": self._connector_entry,
                      "weight": self._weight, "delay": self._delay}
             entry.update(common_keys)
-            return [(entry, pidx, qidx)]
+            return [(entry, np.arange(self.pre.size), np.arange(self.post.size))]
+        (pre_pop, pre_local), (post_pop, post_local) = _side_map(self.pre), _side_map(self.post)
         i, j, w, d = self._lists
+        pairs = np.column_stack([pre_pop[i], post_pop[j]]) if len(i) \
+            else np.array([[pre_pop[0], post_pop[0]]])
+        _, first = np.unique(pairs, axis=0, return_index=True)
         out = []
-        for p, pidx in pre.engram_parts:
-            for q, qidx in post.engram_parts:
-                keep = np.isin(i, pidx) & np.isin(j, qidx)
-                if not keep.any() and out:
-                    continue
-                local_pre = np.searchsorted(pidx, i[keep])
-                local_post = np.searchsorted(qidx, j[keep])
-                rows = np.column_stack([local_pre, local_post, w[keep], d[keep]])
-                entry = {"pre": names[p], "post": names[q],
-                         "connector": {"type": "FromListConnector", "conn_list": rows.tolist()},
-                         "weight": float(w[keep][0]) if keep.any() else 0.0,
-                         "delay": float(d[keep][0]) if keep.any() else float(simulator.state.dt)}
-                entry.update(common_keys)
-                out.append((entry, pidx, qidx))
+        for p, q in pairs[np.sort(first)]:
+            keep = (pre_pop[i] == p) & (post_pop[j] == q)
+            rows = np.column_stack([pre_local[i[keep]], post_local[j[keep]], w[keep], d[keep]])
+            entry = {"pre": names[p], "post": names[q],
+                     "connector": {"type": "FromListConnector", "conn_list": rows.tolist()},
+                     "weight": float(w[keep][0]) if keep.any() else 0.0,
+                     "delay": float(d[keep][0]) if keep.any() else float(simulator.state.dt)}
+            entry.update(common_keys)
+            out.append((entry, _inverse(pre_pop, pre_local, p, sizes[p]),
+                        _inverse(post_pop, post_local, q, sizes[q])))
         return out
 
     # --- reading and changing connections ------------------------------------------------
@@ -168,16 +158,11 @@ class Projection(common.Projection):
         """(pre, post, weight, delay) of every synapse, indices within self.pre/self.post."""
         model = simulator.state.built()
         parts = []
-        for k, pidx, qidx in self.engram_parts:
+        for k, in_pre, in_post in self.engram_parts:
             pre, post, weight, delay = model.connections(k)
-            parts.append((pidx[pre], qidx[post], weight, delay.astype(np.float64) * model.dt))
-        pre, post, weight, delay = (np.concatenate(c) for c in zip(*parts))
-        for side, idx in ((self.pre, pre), (self.post, post)):
-            if isinstance(side, common.PopulationView):
-                where = np.full(side.grandparent.size, -1, np.int64)
-                where[side.index_in_grandparent(np.arange(side.size))] = np.arange(side.size)
-                idx[:] = where[idx]
-        return pre, post, weight, delay
+            parts.append((in_pre[pre], in_post[post], weight,
+                          delay.astype(np.float64) * model.dt))
+        return tuple(np.concatenate(c) for c in zip(*parts))
 
     def __len__(self):
         return len(self._connections()[0])
@@ -240,10 +225,6 @@ class Projection(common.Projection):
         """From now on the projection is the explicit list given (indices within pre/post)."""
         simulator.state.changed()
         self._connector_entry = None
-        if isinstance(self.pre, common.PopulationView):
-            pre = self.pre.index_in_grandparent(pre)
-        if isinstance(self.post, common.PopulationView):
-            post = self.post.index_in_grandparent(post)
         self._lists = (pre, post, weight, delay)
 
     def _set_attributes(self, parameter_space):
@@ -257,6 +238,32 @@ class Projection(common.Projection):
             values[name] = np.asarray(full, float)[pre, post] if np.ndim(full) == 2 \
                 else np.broadcast_to(np.asarray(full, float), pre.shape).copy()
         self._hold(pre, post, values["weight"], values["delay"])
+
+
+def _side_map(side):
+    """For each neuron of a projection's side (population, view or assembly): its engram
+    population and its index there."""
+    if isinstance(side, common.Assembly):
+        maps = [_side_map(p) for p in side.populations]
+        return tuple(np.concatenate(m) for m in zip(*maps))
+    population = side.grandparent if isinstance(side, common.PopulationView) else side
+    engram_pop = np.empty(population.size, np.int64)
+    local = np.empty(population.size, np.int64)
+    for pop, indices in population.engram_parts:
+        engram_pop[indices] = pop
+        local[indices] = np.arange(len(indices))
+    if isinstance(side, common.PopulationView):
+        within = side.index_in_grandparent(np.arange(side.size))
+        return engram_pop[within], local[within]
+    return engram_pop, local
+
+
+def _inverse(engram_pop, local, pop, size):
+    """For each neuron of engram population `pop` (of `size`), its index in the side."""
+    out = np.full(size, -1, np.int64)
+    mine = np.flatnonzero(engram_pop == pop)
+    out[local[mine]] = mine
+    return out
 
 
 class _Connection(common.Connection):
