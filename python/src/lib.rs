@@ -203,6 +203,30 @@ impl Model {
         Ok(())
     }
 
+    /// Continues the run on the network of model-file `text` (the same populations and
+    /// synapses, other parameters): the state so far is carried over through a checkpoint,
+    /// recordings go on. Backends that keep no checkpoints cannot do it.
+    fn rebuild(&mut self, text: &str) -> PyResult<()> {
+        guarded(|| {
+            let spec =
+                modelfile::parse_str("<pyNN.engram>", text, &[], None).map_err(|e| coded(&e))?;
+            let Some(state) = self.backend.checkpoint() else {
+                return Err(EngramError::new_err((
+                    format!(
+                        "the {} backend keeps no checkpoints, so the network cannot change in the middle of a run; call reset() first",
+                        self.choice.name()
+                    ),
+                    Option::<String>::None,
+                )));
+            };
+            let mut loaded = self.choice.load(&spec.network).map_err(|e| coded(&e))?;
+            loaded.restore(&state).map_err(|e| coded(&e))?;
+            self.spec = spec;
+            self.backend = loaded;
+            Ok(())
+        })
+    }
+
     /// Starts again at step 0 with the network as built (recordings are kept until `clear`).
     fn reset(&mut self) -> PyResult<()> {
         guarded(|| {

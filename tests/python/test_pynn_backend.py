@@ -194,3 +194,27 @@ def test_projections_between_views_and_assemblies_keep_their_indices():
     assert text.count("[projections.") == 3  # a -> b and a -> c, then the view's
     sim.run(10.0)
     sim.end()
+
+
+def test_a_parameter_changed_between_runs_acts_from_then_on():
+    sim.setup(timestep=0.1)
+    kept = sim.Population(1, sim.IF_curr_exp(), label="kept")
+    changed = sim.Population(1, sim.IF_curr_exp(), label="changed")
+    pair = sim.Population(2, sim.IF_curr_exp(), label="pair")
+    kept.record("v")
+    changed.record("v")
+    sim.run(50.0)
+    changed.set(i_offset=1.0)
+    sim.run(50.0)
+    v = np.column_stack([np.asarray(p.get_data().segments[0].analogsignals[0])[:, 0]
+                         for p in (kept, changed)])
+    # Giving part of a population its own value would split it: a change of structure.
+    with pytest.raises(engram.EngramError) as raised:
+        pair[0:1].set(tau_m=10.0)
+        sim.run(10.0)
+    assert raised.value.code == "E0401"
+    sim.end()
+    assert v.shape == (1001, 2)
+    assert np.all(v[:501] == -65.0)            # nothing moves before the change
+    assert np.all(v[:, 0] == -65.0)            # nor the neuron that was not changed
+    assert np.all(np.diff(v[501:560, 1]) > 0)  # the changed one charges from 50 ms on

@@ -66,12 +66,21 @@ def random_value(value, what):
     return float(value)
 
 
-def _spike_trains(p, values, indices):
+def _spike_trains(p, values, indices, now):
     """Per neuron of `indices`, its spike times; off-grid times are delivered at the next step,
-    as NEST's spike_generator does with allow_offgrid_times (PyNN's setting)."""
+    as NEST's spike_generator does with allow_offgrid_times (PyNN's setting). In the middle of
+    a run (`now` > 0) the times already emitted stay and only future times are new."""
     dt = p._simulator.state.dt
     trains = [(np.ceil(np.asarray(s.value, float) / dt - 1e-9) * dt).tolist()
               for s in np.asarray(values)[indices]]
+    built = getattr(p, "_built_trains", {})
+    if now:
+        past = [[t for t in built.get(int(i), []) if t < now - dt / 2] for i in indices]
+        trains = [old + [t for t in new if t >= now - dt / 2]
+                  for old, new in zip(past, trains)]
+    for i, train in zip(indices, trains):
+        built[int(i)] = train
+    p._built_trains = built
     return [trains[0]] if all(t == trains[0] for t in trains) else trains
 
 
@@ -106,14 +115,14 @@ def population_parts(p, types):
     return [np.flatnonzero(inverse.ravel() == g) for g in order]
 
 
-def _population(p, types, indices):
+def _population(p, types, indices, now):
     cell = p.celltype
     entry = {"cell_type": cell.engram_name, "size": len(indices)}
     entry.update(getattr(p, "engram_options", {}))
     params = {}
     for name, values in p._parameters.items():
         if name == "spike_times":
-            params[name] = _spike_trains(p, values, indices)
+            params[name] = _spike_trains(p, values, indices, now)
         else:
             params[name] = float(np.broadcast_to(np.asarray(values, float), (p.size,))[indices[0]])
     entry["params"] = params
@@ -153,7 +162,7 @@ def _name(label, k, taken):
     return name
 
 
-def model_file_text(state, duration=None):
+def model_file_text(state, duration=None, now=0.0):
     """The model file of the network `state` describes (its duration: one step, or
     `duration` ms; runs go as far as run() asks). Records on each population and projection
     which engram populations and projections it became (`engram_parts`)."""
@@ -172,7 +181,7 @@ def model_file_text(state, duration=None):
             names.append(part_name)
             lines.append("[populations.%s]" % toml_key(part_name))
             lines += ["%s = %s" % (toml_key(key), toml_value(v))
-                      for key, v in _population(p, types, indices).items()]
+                      for key, v in _population(p, types, indices, now).items()]
             lines.append("")
         p.engram_index = p.engram_parts[0][0]
     sizes = {}

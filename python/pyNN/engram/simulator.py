@@ -11,7 +11,7 @@ import sys
 import numpy as np
 
 from .. import common
-from engram import EngramError, Model
+from engram import Model
 
 name = "engram"
 
@@ -43,26 +43,33 @@ class State(common.control.BaseState):
         self.recorders = set([])
         self.populations = []
         self.projections = []
+        self.stale = False
         self.id_counter = 0
         self.segment_counter = -1
         self.model = None
         self.reset()
 
     def changed(self):
-        """Something the network is built from changed: build it again before using it."""
+        """Something the network is built from changed: build it again before using it (in
+        the middle of a run, the run goes on from its state on the changed network)."""
         if self.model is not None and self.model.step > 0:
-            raise EngramError(
-                "pyNN.engram: the network cannot be changed in the middle of a run; "
-                "call reset() first, or make the change before run()", None)
-        self.model = None
+            self.stale = True
+        else:
+            self.model = None
 
     def built(self):
         """The engram model of the network as described now (built if need be)."""
+        from .modelfile import model_file_text
         if self.model is None:
-            from .modelfile import model_file_text
             text = model_file_text(self)
             self.model = Model(text, name="<pyNN.engram>", backend=self.backend,
                                threads=self.threads)
+            self.stale = False
+        elif self.stale:
+            # Parameters changed in the middle of a run: same neurons and synapses, the state
+            # so far carried over (a changed structure is refused by the checkpoint).
+            self.model.rebuild(model_file_text(self, now=self.model.step * self.dt))
+            self.stale = False
         return self.model
 
     # --- running ------------------------------------------------------------------------
@@ -91,6 +98,8 @@ class State(common.control.BaseState):
         self.t = 0
         self.t_start = 0
         self.segment_counter += 1
+        if self.model is not None and self.stale:
+            self.model = None
         if self.model is not None:
             self.model.reset()
             self.model.clear()
