@@ -392,11 +392,18 @@ fn cell_types() -> Vec<CellTypeFacts> {
         .collect()
 }
 
+/// Panics inside the boundary guard: tests check that a panic arrives as `EngramError`.
+#[pyfunction]
+fn _panic_for_tests() -> PyResult<()> {
+    guarded(|| panic!("a deliberate panic, to test the boundary"))
+}
+
 #[pymodule]
 fn _engram(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("EngramError", m.py().get_type::<EngramError>())?;
     m.add_class::<Model>()?;
     m.add_function(wrap_pyfunction!(cell_types, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     wrappers::register(m)?;
     Ok(())
 }

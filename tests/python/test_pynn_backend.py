@@ -218,3 +218,11 @@ def test_a_parameter_changed_between_runs_acts_from_then_on():
     assert np.all(v[:501] == -65.0)            # nothing moves before the change
     assert np.all(v[:, 0] == -65.0)            # nor the neuron that was not changed
     assert np.all(np.diff(v[501:560, 1]) > 0)  # the changed one charges from 50 ms on
+
+
+def test_a_panic_arrives_as_engram_error_without_a_code():
+    from engram import _engram
+    with pytest.raises(engram.EngramError) as raised:
+        _engram._panic_for_tests()
+    assert raised.value.code is None
+    assert "a deliberate panic" in str(raised.value) and "defect" in str(raised.value)
