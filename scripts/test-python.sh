@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Python tests: builds and installs the engram package into target/python-engram
-# (scripts/setup-python-engram.sh), runs tests/python with pytest, then PyNN 0.13.0's own
+# (scripts/setup-python-engram.sh) and NEST with PyNN into target/peers/nest-pynn, runs
+# tests/python with pytest, then PyNN 0.13.0's own
 # system tests (test/system/scenarios of its source distribution, fetched from the package
 # index, unmodified) against pyNN.engram, and checks the result against
 # tests/python/pynn_scenarios_not_passing.txt.
@@ -8,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup-python-engram.sh
+# NEST 3.10 with PyNN 0.13.0, for the statistics comparison of tests/python/test_nest_statistics.py.
+bash bench/python/setup-nest-pynn.sh
 PY=target/python-engram/bin/python
 
 "$PY" -m pytest -q -p no:cacheprovider tests/python

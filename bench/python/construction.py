@@ -37,7 +37,7 @@ def scaled_cuba_text(neurons):
 def pynn_cuba(sim, neurons, engram, seed=1234):
     """examples/cuba.toml as a PyNN script (scaled to `neurons`); returns the populations.
     On engram (seed 1234) it is the model file's network (tests/python/test_cuba_identity.py)."""
-    sim.setup(timestep=0.1, min_delay=0.1, **({"seed": seed} if engram else {}))
+    sim.setup(timestep=0.1, min_delay=0.1, **({"seed": seed} if engram else {"rng_seed": seed}))
     pops = {}
     for label, size in (("exc", neurons * 4 // 5), ("inh", neurons // 5)):
         p = sim.Population(size, sim.IF_curr_exp(**PARAMS), label=label)
