@@ -64,16 +64,16 @@ def child(path, neurons):
     if path == "model file":
         model = engram.Model(text)
         model.run_until(1)
-        synapses = sum(len(model.connections(k)[0]) for k in range(4)) if neurons <= 4000 \
-            else None
     else:
         pynn_cuba(sim, neurons, engram=path == "pyNN.engram")
         sim.run(0.1)
-        synapses = None
-        if path == "pyNN.nest":
-            import nest
-            synapses = nest.GetKernelStatus("num_connections")
     construct_s = time.perf_counter() - t0
+    if path == "pyNN.nest":
+        import nest
+        synapses = nest.GetKernelStatus("num_connections")
+    else:
+        model = model if path == "model file" else sim.simulator.state.model
+        synapses = model.n_synapses
     print(json.dumps({"path": path, "neurons": neurons, "synapses": synapses,
                       "construct_s": construct_s}))
 

@@ -346,6 +346,12 @@ impl Model {
         ))
     }
 
+    /// Synapses of the network.
+    #[getter]
+    fn n_synapses(&self) -> u64 {
+        self.spec.network.n_synapses()
+    }
+
     /// Spikes emitted and synaptic events processed so far.
     fn counters(&self) -> (u64, u64) {
         let c = self.backend.counters();
