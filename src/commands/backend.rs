@@ -81,6 +81,15 @@ pub fn load(
     net: &sim_core::Network,
     file: &str,
 ) -> Result<Box<dyn Backend>, CliError> {
+    if let Some(ranks) = sim_core::engine::ranks::installed() {
+        CpuBackend::distributable(net).map_err(|why| {
+            CliError::input(CommandError::NotDistributable(
+                file.into(),
+                ranks.size(),
+                why,
+            ))
+        })?;
+    }
     choice.load(net).map_err(|e| refused(choice, file, e))
 }
 
@@ -103,6 +112,10 @@ pub fn finish_report(
 ) -> Result<Option<String>, CliError> {
     let report = backend.report();
     dir.info.threads = report.threads;
+    if report.ranks > 1 {
+        // Threads are then per rank: the run used ranks × threads shards.
+        dir.info.extra.insert("ranks".into(), report.ranks.into());
+    }
     let Some(details) = report.details else {
         return Ok(None);
     };
