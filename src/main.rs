@@ -33,7 +33,12 @@ enum Command {
 fn main() -> ExitCode {
     // One rank of an MPI run: the universe finalises MPI when main returns.
     #[cfg(feature = "mpi")]
-    let _universe = engram::ranks::mpi::init();
+    let _universe = {
+        if engram::ranks::launched_among().is_some() {
+            engram::ranks::mpi::watch_termination();
+        }
+        engram::ranks::mpi::init()
+    };
     #[cfg(not(feature = "mpi"))]
     if let Some(n) = engram::ranks::launched_among() {
         let e = commands::CommandError::NoMpi(n);

@@ -56,6 +56,44 @@ impl Drop for Scratch {
     }
 }
 
+/// The run directory this process's command writes (rank 0's `out`, known to every rank), for
+/// [`mpi::watch_termination`] to mark failed.
+static RUN_DIR: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
+/// Names the run directory to mark failed if the run is terminated (see
+/// [`mpi::watch_termination`]).
+pub fn watch_dir(out: &Path) {
+    *RUN_DIR.lock().expect("run dir") = Some(out.to_path_buf());
+}
+
+/// Marks the watched run directory failed with `why`, if its `run.json` still says
+/// `running`: the spike files are valid as of their last flush, the run did not complete.
+fn mark_terminated(why: &str) {
+    let Some(dir) = RUN_DIR.lock().ok().and_then(|d| d.clone()) else {
+        return;
+    };
+    let path = dir.join("run.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let Ok(mut info) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return;
+    };
+    if info["status"] != "running" {
+        return;
+    }
+    info["status"] = "failed".into();
+    info["error"] = why.into();
+    let Ok(text) = serde_json::to_string_pretty(&info) else {
+        return;
+    };
+    // Several ranks may do this at once: each writes its own file, the renames are atomic.
+    let tmp = dir.join(format!("run.json.rank{}.tmp", rank()));
+    if std::fs::write(&tmp, text + "\n").is_ok() {
+        let _ = std::fs::rename(&tmp, &path);
+    }
+}
+
 #[cfg(feature = "mpi")]
 pub mod mpi {
     //! The engine's [`Ranks`] over `MPI_COMM_WORLD`.
@@ -106,6 +144,36 @@ pub mod mpi {
             (counts.iter().zip(&displs))
                 .map(|(&c, &d)| buf[d as usize..(d + c) as usize].to_vec())
                 .collect()
+        }
+    }
+
+    /// In a process started by an MPI launcher: takes SIGTERM, SIGINT and SIGHUP on a thread of
+    /// their own, which marks the run directory failed ([`super::watch_dir`]) and exits.
+    /// That is what the launcher sends the other ranks when one dies, and what a scheduler
+    /// sends at the end of a job's time. Called first thing in `main`: the signals are blocked
+    /// in every thread started afterwards (MPI's own included), so only that thread takes them.
+    pub fn watch_termination() {
+        // SAFETY: plain libc calls on a local signal set; sigwait is the documented way to
+        // take a blocked signal on a thread of one's own.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+                libc::sigaddset(&mut set, sig);
+            }
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            std::thread::spawn(move || {
+                let mut sig: libc::c_int = 0;
+                if libc::sigwait(&set, &mut sig) == 0 {
+                    super::mark_terminated(&format!(
+                        "rank {} terminated by signal {sig} (another rank died, or the job was \
+                         ended); the spike files hold every step flushed before; resume from \
+                         the last checkpoint with `engram run --resume`",
+                        super::rank()
+                    ));
+                    libc::_exit(128 + sig);
+                }
+            });
         }
     }
 

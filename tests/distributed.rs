@@ -74,6 +74,7 @@ fn a_build_without_mpi_refuses_to_run_under_a_launcher() {
 #[cfg(feature = "mpi")]
 mod under_mpirun {
     use super::*;
+    use sim_core::npy::{read_npy_f64, read_npy_u32};
     use std::time::{Duration, Instant};
 
     /// Runs `args` as `ranks` processes under mpirun (or directly for 0), failing after
@@ -292,6 +293,117 @@ mod under_mpirun {
         for e in std::fs::read_dir(from).unwrap() {
             let e = e.unwrap();
             std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+
+    /// The pid of rank `rank` among the children of the mpirun `launcher`.
+    fn rank_pid(launcher: u32, rank: usize) -> Option<u32> {
+        let children =
+            std::fs::read_to_string(format!("/proc/{launcher}/task/{launcher}/children")).ok()?;
+        children.split_whitespace().find_map(|pid| {
+            let env = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+            let wanted = format!("OMPI_COMM_WORLD_RANK={rank}");
+            env.split(|&b| b == 0)
+                .any(|var| var == wanted.as_bytes())
+                .then(|| pid.parse().ok())?
+        })
+    }
+
+    /// Killing one rank (SIGKILL: no chance to clean up) ends the run within a bounded time,
+    /// with the run directory marked failed and the spikes flushed so far those of the
+    /// uninterrupted run. Rank 1 and rank 0 (the one that writes) in turn.
+    #[test]
+    fn a_killed_rank_fails_the_run_cleanly() {
+        let base = scratch("killed");
+        let model = example("cuba.toml");
+        let reference = base.join("reference");
+        ok(
+            0,
+            &strings(&[
+                "run",
+                &model,
+                "--set",
+                "duration=2000",
+                "--quiet",
+                "--threads",
+                "1",
+                "--out",
+                &reference.display().to_string(),
+            ]),
+        );
+        let ref_times = read_npy_f64(reference.join("exc.times.npy")).unwrap();
+        let ref_senders = read_npy_u32(reference.join("exc.senders.npy")).unwrap();
+        let first_second = ref_times.iter().filter(|&&t| t < 1000.0).count();
+        for victim in [1, 0] {
+            let dir = base.join(format!("victim{victim}"));
+            let mut child = Command::new("mpirun")
+                .args([
+                    "--allow-run-as-root",
+                    "--oversubscribe",
+                    "--bind-to",
+                    "none",
+                    "-n",
+                    "2",
+                ])
+                .arg(engram())
+                .args([
+                    "run",
+                    &model,
+                    "--set",
+                    "duration=1000000",
+                    "--quiet",
+                    "--threads",
+                    "1",
+                ])
+                .args(["--checkpoint-every", "1000", "--out"])
+                .arg(&dir)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            let started = Instant::now();
+            while !dir.join("checkpoint.bin").exists() {
+                assert!(
+                    started.elapsed() < Duration::from_secs(120),
+                    "no checkpoint written"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let pid = rank_pid(child.id(), victim).expect("the rank's process");
+            Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status()
+                .unwrap();
+            let killed_at = Instant::now();
+            let status = loop {
+                if let Some(status) = child.try_wait().unwrap() {
+                    break status;
+                }
+                if killed_at.elapsed() > Duration::from_secs(60) {
+                    child.kill().unwrap();
+                    panic!("the run did not end within 60 s of rank {victim}'s death");
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            };
+            assert!(!status.success());
+            let info = run_json(&dir);
+            assert_eq!(info["status"], "failed", "victim {victim}: {info}");
+            let error = info["error"].as_str().unwrap_or_default();
+            assert!(
+                error.contains("terminated by signal") && error.contains("--resume"),
+                "{error}"
+            );
+            // The flushed spikes are valid files, and they are the run's spikes.
+            let times = read_npy_f64(dir.join("exc.times.npy")).unwrap();
+            let senders = read_npy_u32(dir.join("exc.senders.npy")).unwrap();
+            assert_eq!(times.len(), senders.len());
+            assert!(
+                times.len() >= first_second,
+                "the first checkpointed second is flushed"
+            );
+            let n = times.len().min(ref_times.len());
+            assert_eq!(times[..n], ref_times[..n], "victim {victim}: times");
+            assert_eq!(senders[..n], ref_senders[..n], "victim {victim}: senders");
         }
     }
 }

@@ -81,6 +81,7 @@ fn csv(rows: &[RecallRow]) -> String {
 pub fn cam(mut a: CamArgs) -> Result<(), CliError> {
     // In an MPI run every rank runs this command; rank 0 writes the run directory.
     a.quiet |= !engram::ranks::writes_output();
+    engram::ranks::watch_dir(&a.out);
     a.out = engram::ranks::output_dir(&a.out);
     let _scratch = engram::ranks::Scratch::for_dir(&a.out);
     let choice = a.backend.choose(a.threads)?;

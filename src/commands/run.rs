@@ -188,6 +188,7 @@ pub fn run(mut a: RunArgs) -> Result<(), CliError> {
         info.extra
             .insert("resumed_at_step".into(), backend.step().into());
     }
+    engram::ranks::watch_dir(&out);
     let written = engram::ranks::output_dir(&out);
     let _scratch = engram::ranks::Scratch::for_dir(&written);
     let mut dir = RunDir::create(&written, info)
