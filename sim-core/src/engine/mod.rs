@@ -259,9 +259,20 @@ impl Simulation {
         self.placement.as_ref().map_or(1, |p| p.ranks.size())
     }
 
-    /// Where this rank's time went (`None` in one process).
-    pub fn rank_times(&self) -> Option<RankTimes> {
-        self.placement.as_ref().map(|p| p.times)
+    /// Where each rank's time went, in rank order (empty in one process). Collective.
+    pub fn rank_times(&self) -> Vec<RankTimes> {
+        let Some(p) = &self.placement else {
+            return Vec::new();
+        };
+        let mine = bincode::serde::encode_to_vec(p.times, bincode::config::standard())
+            .expect("times encode");
+        (p.ranks.all_gather(&mine).iter())
+            .map(|b| {
+                bincode::serde::decode_from_slice(b, bincode::config::standard())
+                    .expect("a rank's times decode")
+                    .0
+            })
+            .collect()
     }
 
     /// Synapses held by the engine (without generating a generated projection again).
