@@ -9,5 +9,9 @@ cargo fmt --all -- --check
 # PACMAN and rig for the SpiNNaker interoperability tests (tests/cli_export.rs); idempotent.
 bash scripts/setup-python.sh
 cargo test --release --workspace --all-targets --no-fail-fast
+# MPI ranks (docs/DISTRIBUTED.md): Debian's OpenMPI and libclang, idempotent; then the runs
+# under mpirun, built with the `mpi` feature (the default build needs no MPI).
+bash scripts/setup-mpi.sh
+cargo test --release --features mpi --test distributed
 # The engine's multi-thread invariant tests under ThreadSanitizer (skipped without nightly).
 bash scripts/tsan.sh

@@ -118,12 +118,17 @@ impl<'a> Distributed<'a> {
     fn exchange_spikes(&self, t: Step, failed_here: bool) -> (bool, usize, usize) {
         let p = self.placement;
         let (me, per_rank) = (p.ranks.rank(), p.per_rank);
-        // Words: failed flag, then per local shard, per population: count, neurons.
+        // Words: failed flag, then per local shard: the number of populations that spiked,
+        // and for each, its index, its count and the neurons (so that a step costs a rank
+        // 4 bytes per thread plus 8 per spiking population and 4 per spike, however many
+        // populations the network has).
         let mut words: Vec<u32> = vec![failed_here as u32];
         for ob in &self.outboxes[me * per_rank..(me + 1) * per_rank] {
             // SAFETY: after the local barrier of step t, every local shard has written it.
-            for spikes in unsafe { ob.read(t) } {
-                words.push(spikes.len() as u32);
+            let pops = unsafe { ob.read(t) };
+            words.push(pops.iter().filter(|s| !s.is_empty()).count() as u32);
+            for (p, spikes) in pops.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
+                words.extend([p as u32, spikes.len() as u32]);
                 words.extend_from_slice(spikes);
             }
         }
@@ -143,10 +148,12 @@ impl<'a> Distributed<'a> {
             for ob in &self.outboxes[r * per_rank..(r + 1) * per_rank] {
                 // SAFETY: only this thread writes remote outboxes, between the two local
                 // barriers of step t; every shard reads them after the second (see `Outbox`).
-                for spikes in unsafe { ob.write(t) }.iter_mut() {
+                let pops = unsafe { ob.write(t) };
+                pops.iter_mut().for_each(Vec::clear);
+                for _ in 0..words.next().unwrap_or(0) {
+                    let p = words.next().unwrap_or(0) as usize;
                     let n = words.next().unwrap_or(0) as usize;
-                    spikes.clear();
-                    spikes.extend(words.by_ref().take(n));
+                    pops[p].extend(words.by_ref().take(n));
                 }
             }
         }
