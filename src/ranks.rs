@@ -68,6 +68,7 @@ pub fn watch_dir(out: &Path) {
 
 /// Marks the watched run directory failed with `why`, if its `run.json` still says
 /// `running`: the spike files are valid as of their last flush, the run did not complete.
+#[cfg(feature = "mpi")]
 fn mark_terminated(why: &str) {
     let Some(dir) = RUN_DIR.lock().ok().and_then(|d| d.clone()) else {
         return;

@@ -5,7 +5,7 @@
 //! the `mpi` feature and OpenMPI's `mpirun` (scripts/setup-mpi.sh); without the feature, the
 //! one test here checks that a build without MPI refuses to run under a launcher.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 fn engram() -> &'static str {
@@ -75,6 +75,7 @@ fn a_build_without_mpi_refuses_to_run_under_a_launcher() {
 mod under_mpirun {
     use super::*;
     use sim_core::npy::{read_npy_f64, read_npy_u32};
+    use std::path::Path;
     use std::time::{Duration, Instant};
 
     /// Runs `args` as `ranks` processes under mpirun (or directly for 0), failing after
@@ -226,6 +227,24 @@ mod under_mpirun {
         }
     }
 
+    /// `engram run MODEL` for `duration_ms` on one thread per process, quiet, into `dir`.
+    fn one_thread_run(model: &str, duration_ms: &str, extra: &[&str], dir: &Path) -> Vec<String> {
+        let duration = format!("duration={duration_ms}");
+        let mut a = strings(&[
+            "run",
+            model,
+            "--set",
+            &duration,
+            "--quiet",
+            "--threads",
+            "1",
+        ]);
+        a.extend(strings(extra));
+        a.push("--out".into());
+        a.push(dir.display().to_string());
+        a
+    }
+
     fn run_json(dir: &Path) -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap()
     }
@@ -254,21 +273,7 @@ mod under_mpirun {
     fn a_checkpoint_of_two_ranks_resumes_on_one_and_on_three() {
         let base = scratch("checkpoint");
         let model = example("stdp.toml");
-        let run = |dir: &Path, extra: &[&str]| {
-            let mut a = strings(&[
-                "run",
-                &model,
-                "--set",
-                "duration=2000",
-                "--quiet",
-                "--threads",
-                "1",
-            ]);
-            a.extend(strings(extra));
-            a.push("--out".into());
-            a.push(dir.display().to_string());
-            a
-        };
+        let run = |dir: &Path, extra: &[&str]| one_thread_run(&model, "2000", extra, dir);
         let one = base.join("one");
         ok(0, &run(&one, &[]));
         let two = base.join("two");
@@ -317,20 +322,7 @@ mod under_mpirun {
         let base = scratch("killed");
         let model = example("cuba.toml");
         let reference = base.join("reference");
-        ok(
-            0,
-            &strings(&[
-                "run",
-                &model,
-                "--set",
-                "duration=2000",
-                "--quiet",
-                "--threads",
-                "1",
-                "--out",
-                &reference.display().to_string(),
-            ]),
-        );
+        ok(0, &one_thread_run(&model, "2000", &[], &reference));
         let ref_times = read_npy_f64(reference.join("exc.times.npy")).unwrap();
         let ref_senders = read_npy_u32(reference.join("exc.senders.npy")).unwrap();
         let first_second = ref_times.iter().filter(|&&t| t < 1000.0).count();
