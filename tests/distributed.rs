@@ -398,4 +398,21 @@ mod under_mpirun {
             assert_eq!(senders[..n], ref_senders[..n], "victim {victim}: senders");
         }
     }
+
+    /// A network the ranks cannot share (graded projections) is refused before anything is
+    /// written, on every rank, with its code.
+    #[test]
+    fn a_network_with_graded_projections_is_refused() {
+        let dir = scratch("graded").join("run");
+        let mut args = strings(&["run", &example("astro/retention.toml"), "--quiet", "--out"]);
+        args.push(dir.display().to_string());
+        let out = launch(2, &args, Duration::from_secs(120));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(
+            err.contains("error[E0014]") && err.contains("graded"),
+            "{err}"
+        );
+        assert!(!dir.exists(), "nothing is written");
+    }
 }
