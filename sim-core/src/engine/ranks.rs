@@ -118,18 +118,21 @@ impl<'a> Distributed<'a> {
     fn exchange_spikes(&self, t: Step, failed_here: bool) -> (bool, usize, usize) {
         let p = self.placement;
         let (me, per_rank) = (p.ranks.rank(), p.per_rank);
-        // Words: failed flag, then per local shard: the number of populations that spiked,
-        // and for each, its index, its count and the neurons (so that a step costs a rank
-        // 4 bytes per thread plus 8 per spiking population and 4 per spike, however many
-        // populations the network has).
-        let mut words: Vec<u32> = vec![failed_here as u32];
-        for ob in &self.outboxes[me * per_rank..(me + 1) * per_rank] {
-            // SAFETY: after the local barrier of step t, every local shard has written it.
-            let pops = unsafe { ob.read(t) };
-            words.push(pops.iter().filter(|s| !s.is_empty()).count() as u32);
-            for (p, spikes) in pops.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
-                words.extend([p as u32, spikes.len() as u32]);
-                words.extend_from_slice(spikes);
+        // Words: failed flag, the number of populations that spiked on this rank, and for
+        // each its index, its count and the neurons of all the rank's shards in shard order
+        // (ascending neurons). A step costs a rank 8 bytes plus 8 per spiking population and
+        // 4 per spike, however many threads and populations there are.
+        let local = &self.outboxes[me * per_rank..(me + 1) * per_rank];
+        // SAFETY: after the local barrier of step t, every local shard has written it.
+        let local: Vec<&Vec<Vec<u32>>> = local.iter().map(|ob| unsafe { ob.read(t) }).collect();
+        let n_pops = local.first().map_or(0, |pops| pops.len());
+        let count = |p: usize| local.iter().map(|pops| pops[p].len()).sum::<usize>();
+        let spiking: Vec<usize> = (0..n_pops).filter(|&p| count(p) > 0).collect();
+        let mut words: Vec<u32> = vec![failed_here as u32, spiking.len() as u32];
+        for &p in &spiking {
+            words.extend([p as u32, count(p) as u32]);
+            for pops in &local {
+                words.extend_from_slice(&pops[p]);
             }
         }
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
@@ -145,16 +148,21 @@ impl<'a> Distributed<'a> {
                 continue;
             }
             received += buf.len();
-            for ob in &self.outboxes[r * per_rank..(r + 1) * per_rank] {
+            // A rank's spikes all go to the outbox of its first shard: delivery walks the
+            // outboxes in shard order, so the concatenation reaches every target in the
+            // same order as the rank's shards one by one.
+            let remote = &self.outboxes[r * per_rank..(r + 1) * per_rank];
+            for ob in remote {
                 // SAFETY: only this thread writes remote outboxes, between the two local
                 // barriers of step t; every shard reads them after the second (see `Outbox`).
-                let pops = unsafe { ob.write(t) };
-                pops.iter_mut().for_each(Vec::clear);
-                for _ in 0..words.next().unwrap_or(0) {
-                    let p = words.next().unwrap_or(0) as usize;
-                    let n = words.next().unwrap_or(0) as usize;
-                    pops[p].extend(words.by_ref().take(n));
-                }
+                unsafe { ob.write(t) }.iter_mut().for_each(Vec::clear);
+            }
+            // SAFETY: as above.
+            let first = unsafe { remote[0].write(t) };
+            for _ in 0..words.next().unwrap_or(0) {
+                let p = words.next().unwrap_or(0) as usize;
+                let n = words.next().unwrap_or(0) as usize;
+                first[p].extend(words.by_ref().take(n));
             }
         }
         (failed, bytes.len(), received)
