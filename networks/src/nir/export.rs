@@ -108,8 +108,9 @@ pub fn export(text: &str, file: &str) -> Result<Graph, NirError> {
     }
 
     // Projections grouped by node name (the inhibitory half shares its excitatory half's node).
-    let mut groups: BTreeMap<String, (String, String, Vec<(usize, usize, f64, f64)>)> =
-        BTreeMap::new();
+    // (pre, post, rows of (pre neuron, post neuron, NIR weight, delay ms)) per node name.
+    type Rows = Vec<(usize, usize, f64, f64)>;
+    let mut groups: BTreeMap<String, (String, String, Rows)> = BTreeMap::new();
     for (key, p) in projs {
         let pre = p
             .get("pre")

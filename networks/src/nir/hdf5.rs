@@ -69,7 +69,7 @@ fn read_node(group: &hdf5_pure::Group, at: &str) -> Result<Node, String> {
         let Data::Str(ends) = &edges.data else {
             return Err(format!("{at}/edges: not strings"));
         };
-        if !(edges.shape.len() == 2 && edges.shape[1] == 2) && !ends.is_empty() {
+        if !(ends.is_empty() || edges.shape.len() == 2 && edges.shape[1] == 2) {
             return Err(format!(
                 "{at}/edges: shape {:?}, expected (n, 2)",
                 edges.shape

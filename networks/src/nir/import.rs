@@ -53,6 +53,9 @@ pub const INHIBITORY_SUFFIX: &str = "__inh";
 /// A potential no input reaches: the threshold of CubaLI, which never spikes.
 pub const NO_THRESHOLD: f64 = 1e300;
 
+/// Per element of a node's output: (source neuron, weight, delay in s) of every contribution.
+type Contributions = Vec<Vec<(usize, f64, f64)>>;
+
 /// One flat node: what it is after flattening.
 enum Flat {
     Source {
@@ -224,11 +227,10 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
     let mut projections = Table::new();
     let mut biases: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for (name, node) in &flat.nodes {
-        let start: Vec<Vec<(usize, f64, f64)>>;
         let n = shapes[name.as_str()].iter().product::<u64>() as usize;
-        match node {
+        let start: Contributions = match node {
             Flat::Source { .. } | Flat::Neuron { .. } => {
-                start = (0..n).map(|i| vec![(i, 1.0, 0.0)]).collect();
+                (0..n).map(|i| vec![(i, 1.0, 0.0)]).collect()
             }
             Flat::Stateless { .. } => {
                 // A bias enters here, and flows on like any input.
@@ -246,8 +248,8 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
                 continue;
             }
             _ => continue,
-        }
-        let mut reached: BTreeMap<String, Vec<Vec<(usize, f64, f64)>>> = BTreeMap::new();
+        };
+        let mut reached: BTreeMap<String, Contributions> = BTreeMap::new();
         let mut vias: BTreeMap<String, BTreeSet<Vec<String>>> = BTreeMap::new();
         for &next in succ.get(name.as_str()).into_iter().flatten() {
             walk(
@@ -311,6 +313,9 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
                 conn.insert("conn_list".into(), Toml::Array(list));
                 p.insert("connector".into(), Toml::Table(conn));
                 p.insert("receptor_type".into(), (*receptor).into());
+                // Each row carries its own weight and delay; these are the defaults.
+                p.insert("weight".into(), Toml::Float(0.0));
+                p.insert("delay".into(), Toml::Float(dt));
                 let key = format!(
                     "{base}{}",
                     if *receptor == "inhibitory" {
@@ -540,12 +545,12 @@ fn reaches_output<'a>(
 #[allow(clippy::too_many_arguments)]
 fn walk(
     at: &str,
-    contrib: Vec<Vec<(usize, f64, f64)>>,
+    contrib: Contributions,
     path: Vec<String>,
     flat: &Flattened,
     succ: &BTreeMap<&str, Vec<&str>>,
     maps: &BTreeMap<&str, LinearMap>,
-    reached: &mut BTreeMap<String, Vec<Vec<(usize, f64, f64)>>>,
+    reached: &mut BTreeMap<String, Contributions>,
     vias: &mut BTreeMap<String, BTreeSet<Vec<String>>>,
     depth: usize,
 ) -> Result<(), String> {
@@ -584,7 +589,8 @@ fn walk(
                 }
             }
             let mut path = path;
-            if matches!(flat.nodes[at], Flat::Stateless { .. }) {
+            // Delay nodes fold into the projection's delays, so they do not name it.
+            if matches!(&flat.nodes[at], Flat::Stateless { kind, .. } if kind != "Delay") {
                 path.push(at.to_string());
             }
             for &n in succ.get(at).into_iter().flatten() {
