@@ -66,7 +66,15 @@ fn p(path: &Path) -> &str {
 #[test]
 fn graphs_written_by_nir_round_trip_to_equal_files() {
     let dir = graphs("roundtrip");
-    for g in ["affine_cubalif", "linear_cubali", "delay_cubalif"] {
+    for g in [
+        "affine_cubalif",
+        "linear_cubali",
+        "delay_cubalif",
+        "single_lif",
+        "single_li",
+        "single_if",
+        "single_i",
+    ] {
         let (orig, toml, back) = (
             dir.join(format!("{g}.nir")),
             dir.join(format!("{g}.toml")),
@@ -111,14 +119,14 @@ fn an_unmappable_node_is_named_with_exit_code_2() {
     let out = engram(&[
         "import",
         "nir",
-        p(&dir.join("lif_unmapped.nir")),
+        p(&dir.join("threshold_unmapped.nir")),
         "--out",
         p(&dir.join("x.toml")),
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("error[E1102]") && err.contains("`plain_lif` (LIF)"),
+        err.contains("error[E1102]") && err.contains("`heaviside` (Threshold)"),
         "{err}"
     );
     // The reference fixture's Affine bias differs between neurons: refused, naming the node.
@@ -151,6 +159,171 @@ fn cubalif_v(t: f64, arrivals: &[f64], w: f64, tau_syn: f64, tau_mem: f64, r: f6
                 * ((-x / tau_mem).exp() - (-x / tau_syn).exp())
         })
         .sum()
+}
+
+/// Runs `graph` with input spikes at `inputs_ms` (neuron 0 of `input`): (sample times, v of
+/// `neuron` index `which`, its spike times), all in ms.
+fn run_single(
+    dir: &Path,
+    graph: &str,
+    pop: &str,
+    which: usize,
+    inputs_ms: &[f64],
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let out = dir.join(format!("run_{graph}"));
+    let list = inputs_ms
+        .iter()
+        .map(|t| format!("{t:.1}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    ok(engram(&[
+        "run",
+        p(&dir.join(format!("{graph}.nir"))),
+        "--out",
+        p(&out),
+        "--quiet",
+        "--duration",
+        "60",
+        "--set",
+        &format!("populations.input.params.spike_times=[[{list}]]"),
+    ]));
+    let t = read_npy_f64(out.join(format!("{pop}.v.times.npy"))).unwrap();
+    let v = read_npy_f64(out.join(format!("{pop}.v.npy"))).unwrap();
+    let width = v.len() / t.len().max(1);
+    assert_eq!(t.len() * width, v.len());
+    assert!(!t.is_empty());
+    let v: Vec<f64> = v.chunks(width).map(|row| row[which]).collect();
+    let spikes = read_npy_f64(out.join(format!("{pop}.times.npy"))).unwrap();
+    let senders = sim_core::npy::read_npy_u32(out.join(format!("{pop}.senders.npy"))).unwrap();
+    let mine = spikes
+        .iter()
+        .zip(&senders)
+        .filter(|(_, &s)| s as usize == which)
+        .map(|(&t, _)| t)
+        .collect();
+    (t, v, mine)
+}
+
+/// The exact solution of a delta-current neuron (NIR's LIF, LI, IF, I): between inputs v relaxes
+/// to `v_leak` with `tau` (s; infinite: it holds), each input jumps it by `jump`, a jump to or
+/// above `theta` is a spike and resets to `v_reset`. Returns v at `t_ms` and the spike times
+/// (ms) up to it.
+fn delta_neuron(
+    t_ms: f64,
+    arrivals_ms: &[f64],
+    jump: f64,
+    tau_s: f64,
+    v_leak: f64,
+    theta: f64,
+    v_reset: f64,
+) -> (f64, Vec<f64>) {
+    let (mut v, mut last, mut spikes) = (v_leak, 0.0, Vec::new());
+    let relax = |v: f64, dt_ms: f64| v_leak + (v - v_leak) * (-dt_ms / 1000.0 / tau_s).exp();
+    for &s in arrivals_ms.iter().filter(|&&s| s <= t_ms + 1e-9) {
+        v = relax(v, s - last) + jump;
+        last = s;
+        if v >= theta {
+            spikes.push(s);
+            v = v_reset;
+        }
+    }
+    (relax(v, t_ms - last), spikes)
+}
+
+/// One delta-current neuron graph against [`delta_neuron`]: every sample to 1e-9 mV, every
+/// spike at its exact time.
+#[allow(clippy::too_many_arguments)]
+fn check_delta(graph: &str, jump: f64, tau_s: f64, v_leak: f64, theta: f64, v_reset: f64) {
+    let dir = graphs(graph);
+    let inputs = [
+        5.0, 12.0, 12.5, 13.0, 13.5, 14.0, 30.0, 30.1, 30.2, 30.3, 30.4,
+    ];
+    let (t, v, spikes) = run_single(&dir, graph, "neuron", 0, &inputs);
+    // A spike at t reaches the neuron at t + 2·dt (docs/NIR.md).
+    let arrivals: Vec<f64> = inputs.iter().map(|&x| x + 0.2).collect();
+    for (&ti, &vi) in t.iter().zip(&v) {
+        let (exact, _) = delta_neuron(ti, &arrivals, jump, tau_s, v_leak, theta, v_reset);
+        assert!(
+            (vi - exact).abs() <= 1e-9,
+            "{graph}, t = {ti} ms: engram {vi}, exact {exact}"
+        );
+    }
+    let (_, exact_spikes) = delta_neuron(60.0, &arrivals, jump, tau_s, v_leak, theta, v_reset);
+    assert_eq!(
+        spikes.len(),
+        exact_spikes.len(),
+        "{graph}: {spikes:?} vs {exact_spikes:?}"
+    );
+    for (a, b) in spikes.iter().zip(&exact_spikes) {
+        assert!(
+            (a - b).abs() < 1e-9,
+            "{graph}: {spikes:?} vs {exact_spikes:?}"
+        );
+    }
+}
+
+fn f(x: f32) -> f64 {
+    x as f64
+}
+
+#[test]
+fn lif_follows_the_exact_solution_of_nirs_ode() {
+    // r·w/tau = 2·0.002/0.01 = 0.4 per input: three quick inputs cross 1.
+    check_delta(
+        "single_lif",
+        2.0 * f(0.002) / f(0.01),
+        f(0.01),
+        0.0,
+        1.0,
+        0.0,
+    );
+}
+
+#[test]
+fn li_follows_the_exact_solution_of_nirs_ode() {
+    check_delta(
+        "single_li",
+        2.0 * f(0.002) / f(0.01),
+        f(0.01),
+        -0.25,
+        f64::INFINITY,
+        0.0,
+    );
+}
+
+#[test]
+fn if_follows_the_exact_solution_of_nirs_ode() {
+    // r·w = 1.5·0.3 = 0.45 per input, no leak, reset to -0.2.
+    check_delta("single_if", 1.5 * f(0.3), f64::INFINITY, 0.0, 1.0, f(-0.2));
+}
+
+#[test]
+fn i_follows_the_exact_solution_of_nirs_ode() {
+    check_delta(
+        "single_i",
+        1.5 * f(0.3),
+        f64::INFINITY,
+        0.0,
+        f64::INFINITY,
+        0.0,
+    );
+}
+
+#[test]
+fn cubali_follows_the_analytic_solution_of_nirs_ode() {
+    let dir = graphs("cubali");
+    let inputs = [5.0, 6.0, 20.0];
+    let (t, v, spikes) = run_single(&dir, "linear_cubali", "li", 0, &inputs);
+    assert!(spikes.is_empty(), "{spikes:?}");
+    let arrivals: Vec<f64> = inputs.iter().map(|&x| (x + 0.2) / 1000.0).collect();
+    for (&ti, &vi) in t.iter().zip(&v) {
+        // Both inputs spike (one shared list); neuron 0 takes them with weights 3 and -1.
+        let exact = -0.5 + cubalif_v(ti / 1000.0, &arrivals, 2.0, f(0.002), f(0.01), 1.5);
+        assert!(
+            (vi - exact).abs() <= 1e-9,
+            "t = {ti} ms: engram {vi}, analytic {exact}"
+        );
+    }
 }
 
 #[test]

@@ -100,11 +100,24 @@ nir.write(out / "conv1d_avgpool.nir", nir.NIRGraph(nodes={
     "output": nir.Output(output_type=np.array([4]))},
     edges=[("input", "conv"), ("conv", "lif1"), ("lif1", "flat"), ("flat", "fc"), ("fc", "li"), ("li", "output")]))
 
-# Unmappable: a LIF node (engram has no delta-current cell type yet).
+# The delta-current neurons, one neuron each, for the round trip and the behaviour tests.
+def single(node, w=0.3):
+    i1, o1 = io(1)
+    return nir.NIRGraph(nodes={"input": i1, "linear": nir.Linear(weight=np.array([[w]], dtype=np.float32)),
+                               "neuron": node, "output": o1},
+                        edges=[("input", "linear"), ("linear", "neuron"), ("neuron", "output")])
+
+
+nir.write(out / "single_lif.nir", single(nir.LIF(tau=f32(0.01), r=f32(2.0), v_leak=f32(0.0), v_threshold=f32(1.0),
+                                                 v_reset=f32(0.0)), w=0.002))
+nir.write(out / "single_li.nir", single(nir.LI(tau=f32(0.01), r=f32(2.0), v_leak=f32(-0.25)), w=0.002))
+nir.write(out / "single_if.nir", single(nir.IF(r=f32(1.5), v_threshold=f32(1.0), v_reset=f32(-0.2)), w=0.3))
+nir.write(out / "single_i.nir", single(nir.I(r=f32(1.5)), w=0.3))
+
+# Unmappable: a Threshold node (engram has no delta-current cell type yet).
 i1, o1 = io(1)
-nir.write(out / "lif_unmapped.nir", nir.NIRGraph(
+nir.write(out / "threshold_unmapped.nir", nir.NIRGraph(
     nodes={"input": i1, "linear": nir.Linear(weight=np.ones((1, 1), dtype=np.float32)),
-           "plain_lif": nir.LIF(tau=f32(0.02), r=f32(1.0), v_leak=f32(0.0), v_threshold=f32(1.0), v_reset=f32(0.0)),
-           "output": o1},
-    edges=[("input", "linear"), ("linear", "plain_lif"), ("plain_lif", "output")]))
+           "heaviside": nir.Threshold(threshold=f32(1.0)), "output": o1},
+    edges=[("input", "linear"), ("linear", "heaviside"), ("heaviside", "output")]))
 print("wrote", len(list(out.glob("*.nir"))), "graphs")

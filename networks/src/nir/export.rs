@@ -1,6 +1,7 @@
 //! An engram model file -> a NIR graph: `SpikeSourceArray` populations become `Input` nodes,
 //! `IF_curr_exp` populations `CubaLIF` (or `CubaLI` when their threshold is the importer's
-//! "never"), and the projections between two populations one `Linear` node (an `Affine` carrying
+//! "never"), `IF_curr_delta` populations `LIF`, `LI`, `IF` or `I` (leaky or not, spiking or
+//! not), and the projections between two populations one `Linear` node (an `Affine` carrying
 //! the target's `i_offset`), preceded by a `Delay` node when their delays exceed one step.
 //! Populations recording `v` feed an `Output` node. The inverse of [`super::import`].
 
@@ -34,7 +35,8 @@ pub fn export(text: &str, file: &str) -> Result<Graph, NirError> {
         .unwrap_or(&empty);
     let mut g = Graph::default();
     let mut sizes = BTreeMap::new();
-    let mut tau_syn_s = BTreeMap::new();
+    // Per neuron population: NIR weight = engram weight × this.
+    let mut to_nir_weight = BTreeMap::new();
     let mut i_offset = BTreeMap::new();
     let mut outputs = Vec::new();
     for (name, pop) in pops {
@@ -89,12 +91,49 @@ pub fn export(text: &str, file: &str) -> Result<Graph, NirError> {
                     "CubaLIF"
                 };
                 g.nodes.insert(name.clone(), Node::primitive(kind, fields));
-                tau_syn_s.insert(name.clone(), tau_e / MS_PER_NIR_TIME);
+                to_nir_weight.insert(name.clone(), tau_e / MS_PER_NIR_TIME);
+                i_offset.insert(name.clone(), param("i_offset").unwrap_or(0.0));
+            }
+            "IF_curr_delta" => {
+                if param("tau_refrac").unwrap_or(0.1) != 0.0 {
+                    return Err(no(format!(
+                        "populations.{name}.params.tau_refrac must be 0: NIR's neurons have no refractory period"
+                    )));
+                }
+                let (tau_m, cm, v_thresh) = (need("tau_m")?, need("cm")?, need("v_thresh")?);
+                let spiking = v_thresh < NO_THRESHOLD;
+                let leaky = tau_m.is_finite();
+                let mut fields = Vec::new();
+                // Inverse of the import: jump = r·w/tau (leaky) or r·w.
+                let r = if leaky {
+                    let tau = tau_m / MS_PER_NIR_TIME;
+                    let r = tau_m / cm;
+                    fields.push(("tau", arr(tau)));
+                    fields.push(("v_leak", arr(need("v_rest")?)));
+                    to_nir_weight.insert(name.clone(), tau / r);
+                    r
+                } else {
+                    let r = MS_PER_NIR_TIME / cm;
+                    to_nir_weight.insert(name.clone(), 1.0 / r);
+                    r
+                };
+                fields.push(("r", arr(r)));
+                if spiking {
+                    fields.push(("v_threshold", arr(v_thresh)));
+                    fields.push(("v_reset", arr(need("v_reset")?)));
+                }
+                let kind = match (leaky, spiking) {
+                    (true, true) => "LIF",
+                    (true, false) => "LI",
+                    (false, true) => "IF",
+                    (false, false) => "I",
+                };
+                g.nodes.insert(name.clone(), Node::primitive(kind, fields));
                 i_offset.insert(name.clone(), param("i_offset").unwrap_or(0.0));
             }
             other => {
                 return Err(no(format!(
-                    "populations.{name}: cell type {other} has no NIR node; NIR export takes SpikeSourceArray and IF_curr_exp"
+                    "populations.{name}: cell type {other} has no NIR node; NIR export takes SpikeSourceArray, IF_curr_exp and IF_curr_delta"
                 )))
             }
         }
@@ -122,9 +161,9 @@ pub fn export(text: &str, file: &str) -> Result<Graph, NirError> {
             .and_then(Toml::as_str)
             .unwrap_or("")
             .to_string();
-        let Some(&tau) = tau_syn_s.get(&post) else {
+        let Some(&tau) = to_nir_weight.get(&post) else {
             return Err(no(format!(
-                "projections.{key}: its target {post} is not an IF_curr_exp population"
+                "projections.{key}: its target {post} is not a neuron population NIR can express"
             )));
         };
         let inhibitory = p.get("receptor_type").and_then(Toml::as_str) == Some("inhibitory");

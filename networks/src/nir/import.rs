@@ -38,14 +38,11 @@ impl Default for ImportOptions {
 pub const MS_PER_NIR_TIME: f64 = 1000.0;
 
 /// Neuron nodes engram maps, and those it recognises but cannot map yet (with the reason).
-pub const NEURON_KINDS: &[&str] = &["CubaLIF", "CubaLI"];
-const UNMAPPED: &[(&str, &str)] = &[
-    ("LIF", "a delta-current neuron (its input jumps v); engram has no delta-current cell type yet"),
-    ("IF", "a delta-current integrate-and-fire neuron; engram has no delta-current cell type yet"),
-    ("LI", "a delta-current leaky integrator; engram has no delta-current cell type yet"),
-    ("I", "a pure integrator of its input; engram has no delta-current cell type yet"),
-    ("Threshold", "a stateless Heaviside of a continuous value; engram's populations exchange spikes, not values"),
-];
+pub const NEURON_KINDS: &[&str] = &["CubaLIF", "CubaLI", "LIF", "LI", "IF", "I"];
+const UNMAPPED: &[(&str, &str)] = &[(
+    "Threshold",
+    "a stateless Heaviside of a continuous value; engram's populations exchange spikes, not values",
+)];
 
 /// Appended to the name of the inhibitory half of a projection.
 pub const INHIBITORY_SUFFIX: &str = "__inh";
@@ -140,82 +137,17 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
                 pop.insert("record".into(), Toml::Array(vec!["spikes".into()]));
             }
             Flat::Neuron { kind, fields } => {
-                let uniform = |k: &str| -> Result<f64, NirError> {
-                    let v = fields
-                        .get(k)
-                        .and_then(Array::numbers)
-                        .ok_or_else(|| unsupported(name, kind, format!("no numeric `{k}`")))?;
-                    if v.iter().any(|&x| x != v[0]) {
-                        return Err(unsupported(
-                            name,
-                            kind,
-                            format!("`{k}` differs between neurons; an engram population shares its parameters"),
-                        ));
-                    }
-                    Ok(v[0])
-                };
-                let per_neuron = |k: &str, default: f64| -> Vec<f64> {
-                    match fields.get(k).and_then(Array::numbers) {
-                        Some(v) if v.len() == size as usize => v,
-                        _ => vec![default; size as usize],
-                    }
-                };
-                let tau_syn = uniform("tau_syn")?;
-                let tau_mem = uniform("tau_mem")?;
-                let r = uniform("r")?;
-                let v_leak = uniform("v_leak")?;
-                let spiking = kind == "CubaLIF";
-                let (v_thresh, v_reset) = if spiking {
-                    let reset = if fields.contains_key("v_reset") {
-                        uniform("v_reset")?
-                    } else {
-                        0.0
-                    };
-                    (uniform("v_threshold")?, reset)
-                } else {
-                    (NO_THRESHOLD, v_leak)
-                };
-                if !(tau_syn > 0.0 && tau_mem > 0.0 && r > 0.0) {
-                    return Err(unsupported(
-                        name,
-                        kind,
-                        format!(
-                            "tau_syn = {tau_syn}, tau_mem = {tau_mem}, r = {r}: each must be > 0"
-                        ),
-                    ));
-                }
-                let tau_m = tau_mem * MS_PER_NIR_TIME;
-                let mut params = Table::new();
-                for (k, v) in [
-                    ("cm", tau_m / r),
-                    ("tau_m", tau_m),
-                    ("tau_syn_E", tau_syn * MS_PER_NIR_TIME),
-                    ("tau_syn_I", tau_syn * MS_PER_NIR_TIME),
-                    ("tau_refrac", 0.0),
-                    ("v_rest", v_leak),
-                    ("v_reset", v_reset),
-                    ("v_thresh", v_thresh),
-                    ("i_offset", 0.0),
-                ] {
-                    params.insert(k.into(), Toml::Float(v));
-                }
-                pop.insert("cell_type".into(), "IF_curr_exp".into());
-                pop.insert("integration".into(), "nest".into());
-                pop.insert("params".into(), Toml::Table(params));
-                let mut init = Table::new();
-                init.insert("v".into(), Toml::Float(v_leak));
-                pop.insert("initial_values".into(), Toml::Table(init));
+                let mapped = neuron(kind, fields, size as usize)
+                    .map_err(|reason| unsupported(name, kind, reason))?;
+                pop = mapped.population;
                 let record: Vec<Toml> = if recorded_v.contains(name.as_str()) {
                     vec!["spikes".into(), "v".into()]
                 } else {
                     vec!["spikes".into()]
                 };
                 pop.insert("record".into(), Toml::Array(record));
-                // A spike of NIR weight w adds w_in·w/tau_syn to the synaptic current; a bias b
-                // adds w_in·b (its steady state).
-                let w_in = per_neuron("w_in", 1.0);
-                weight_scale.insert(name, w_in.iter().map(|w| w / tau_syn).collect());
-                bias_scale.insert(name, w_in);
+                weight_scale.insert(name, mapped.weight_scale);
+                bias_scale.insert(name, mapped.bias_scale);
             }
             _ => continue,
         }
@@ -348,8 +280,6 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
             }
         }
     }
-    // Unmapped nodes are reported before anything else is written.
-    let _ = UNMAPPED;
     if populations.is_empty() {
         return Err(graph_err(
             "the graph has no Input and no neuron node".into(),
@@ -479,11 +409,7 @@ fn out_shape<'a>(
     let node = &flat.nodes[name];
     let shape = match node {
         Flat::Source { shape } => shape.clone(),
-        Flat::Neuron { fields, .. } => fields
-            .get("tau_mem")
-            .or_else(|| fields.get("v_threshold"))
-            .map(|a| a.shape.clone())
-            .unwrap_or_default(),
+        Flat::Neuron { fields, .. } => fields.get("r").map(|a| a.shape.clone()).unwrap_or_default(),
         _ => {
             let Some(&p) = pred.get(name).and_then(|p| p.first()) else {
                 if matches!(node, Flat::Sink) {
@@ -647,4 +573,113 @@ fn propagate_bias(
         }
     }
     Ok(())
+}
+
+/// A neuron node as a population (without size and recording), and per neuron how a NIR weight
+/// and a NIR bias scale into engram's.
+struct MappedNeuron {
+    population: Table,
+    weight_scale: Vec<f64>,
+    bias_scale: Vec<f64>,
+}
+
+/// CubaLIF/CubaLI -> `IF_curr_exp`; LIF/LI/IF/I -> `IF_curr_delta` (docs/NIR.md).
+fn neuron(
+    kind: &str,
+    fields: &BTreeMap<String, Array>,
+    size: usize,
+) -> Result<MappedNeuron, String> {
+    let uniform = |k: &str| -> Result<f64, String> {
+        let v = fields
+            .get(k)
+            .and_then(Array::numbers)
+            .ok_or_else(|| format!("no numeric `{k}`"))?;
+        if v.is_empty() || v.iter().any(|&x| x != v[0]) {
+            return Err(format!(
+                "`{k}` differs between neurons; an engram population shares its parameters"
+            ));
+        }
+        Ok(v[0])
+    };
+    let optional = |k: &str, default: f64| -> Result<f64, String> {
+        if fields.contains_key(k) {
+            uniform(k)
+        } else {
+            Ok(default)
+        }
+    };
+    let positive = |k: &str| -> Result<f64, String> {
+        let v = uniform(k)?;
+        if v > 0.0 && v.is_finite() {
+            Ok(v)
+        } else {
+            Err(format!("{k} = {v}: must be > 0"))
+        }
+    };
+    let spiking = matches!(kind, "CubaLIF" | "LIF" | "IF");
+    let leaky = !matches!(kind, "IF" | "I");
+    let r = positive("r")?;
+    let v_leak = if leaky { uniform("v_leak")? } else { 0.0 };
+    let (v_thresh, v_reset) = if spiking {
+        (uniform("v_threshold")?, optional("v_reset", 0.0)?)
+    } else {
+        (NO_THRESHOLD, v_leak)
+    };
+    let mut params = Table::new();
+    let mut population = Table::new();
+    let (weight_scale, bias_scale);
+    if kind.starts_with("Cuba") {
+        let (tau_syn, tau_mem) = (positive("tau_syn")?, positive("tau_mem")?);
+        let tau_m = tau_mem * MS_PER_NIR_TIME;
+        for (k, v) in [
+            ("cm", tau_m / r),
+            ("tau_m", tau_m),
+            ("tau_syn_E", tau_syn * MS_PER_NIR_TIME),
+            ("tau_syn_I", tau_syn * MS_PER_NIR_TIME),
+        ] {
+            params.insert(k.into(), Toml::Float(v));
+        }
+        population.insert("cell_type".into(), "IF_curr_exp".into());
+        population.insert("integration".into(), "nest".into());
+        // A spike of NIR weight w adds w_in·w/tau_syn to the synaptic current; a bias b adds
+        // w_in·b (its steady state).
+        let w_in = match fields.get("w_in").and_then(Array::numbers) {
+            Some(v) if v.len() == size => v,
+            _ => vec![1.0; size],
+        };
+        weight_scale = w_in.iter().map(|w| w / tau_syn).collect();
+        bias_scale = w_in;
+    } else {
+        // A spike of NIR weight w jumps v by r·w/tau (LIF, LI) or r·w (IF, I); a bias b is a
+        // constant current of b nA with cm chosen so that it moves v as NIR's r·b does.
+        let (tau_m, cm, jump) = if leaky {
+            let tau = positive("tau")?;
+            (tau * MS_PER_NIR_TIME, tau * MS_PER_NIR_TIME / r, r / tau)
+        } else {
+            (f64::INFINITY, MS_PER_NIR_TIME / r, r)
+        };
+        params.insert("cm".into(), Toml::Float(cm));
+        params.insert("tau_m".into(), Toml::Float(tau_m));
+        population.insert("cell_type".into(), "IF_curr_delta".into());
+        weight_scale = vec![jump; size];
+        bias_scale = vec![1.0; size];
+    }
+    for (k, v) in [
+        ("tau_refrac", 0.0),
+        ("v_rest", v_leak),
+        ("v_reset", v_reset),
+        ("v_thresh", v_thresh),
+        ("i_offset", 0.0),
+    ] {
+        params.insert(k.into(), Toml::Float(v));
+    }
+    population.insert("params".into(), Toml::Table(params));
+    let mut init = Table::new();
+    init.insert("v".into(), Toml::Float(v_leak));
+    population.insert("initial_values".into(), Toml::Table(init));
+    Ok(MappedNeuron {
+        population,
+        weight_scale,
+        bias_scale,
+    })
 }
