@@ -14,11 +14,20 @@ use super::NirError;
 /// Reads a `.nir` file: its version string and top-level graph.
 pub fn read(path: &Path) -> Result<(String, Graph), NirError> {
     let file_name = path.display().to_string();
-    let bad = |what: String| NirError::Format {
+    let bytes = std::fs::read(path).map_err(|e| NirError::Format {
         file: file_name.clone(),
+        message: format!("cannot read: {e}"),
+    })?;
+    read_bytes(&file_name, bytes)
+}
+
+/// [`read`] of a file's bytes; `file_name` names it in errors.
+pub fn read_bytes(file_name: &str, bytes: Vec<u8>) -> Result<(String, Graph), NirError> {
+    let bad = |what: String| NirError::Format {
+        file: file_name.to_string(),
         message: what,
     };
-    let file = File::open(path).map_err(|e| bad(format!("not an HDF5 file: {e}")))?;
+    let file = File::from_bytes(bytes).map_err(|e| bad(format!("not an HDF5 file: {e}")))?;
     let version = file
         .dataset("version")
         .ok()
