@@ -100,7 +100,7 @@ fn graphs_written_by_nir_round_trip_to_equal_files() {
 #[test]
 fn nested_and_convolutional_graphs_run() {
     let dir = graphs("run");
-    for g in ["nested", "conv_snn", "conv1d_avgpool"] {
+    for g in ["nested", "conv_snn", "conv_avgpool", "conv1d_avgpool"] {
         let out = dir.join(format!("run_{g}"));
         ok(engram(&[
             "run",
@@ -110,6 +110,29 @@ fn nested_and_convolutional_graphs_run() {
             "--quiet",
         ]));
         assert!(out.join("run.json").exists(), "{g}");
+    }
+}
+
+/// The connectivity of convolution, pooling, Flatten and Linear chains equals numpy's own
+/// evaluation of the NIR nodes (tests/nir/check_conv.py).
+#[test]
+fn convolutions_and_pooling_expand_to_the_connectivity_numpy_computes() {
+    let dir = graphs("conv");
+    for g in ["conv_snn", "conv_avgpool", "conv1d_avgpool"] {
+        let (graph, toml) = (dir.join(format!("{g}.nir")), dir.join(format!("{g}.toml")));
+        ok(engram(&["import", "nir", p(&graph), "--out", p(&toml)]));
+        let res = Command::new(nir_python())
+            .arg(root().join("tests/nir/check_conv.py"))
+            .args([&graph, &toml])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&res.stdout);
+        assert!(
+            res.status.success(),
+            "{g}: {text}{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        assert!(text.starts_with("equal: 2 projections"), "{g}: {text}");
     }
 }
 

@@ -85,6 +85,21 @@ nir.write(out / "conv_snn.nir", nir.NIRGraph(nodes=nodes, edges=[
     ("input", "conv"), ("conv", "lif1"), ("lif1", "pool"), ("pool", "flat"), ("flat", "fc"), ("fc", "lif2"),
     ("lif2", "output")]))
 
+# Strided, padded convolution with a (uniform) bias, then average pooling.
+lif_c = cubalif(2 * 3 * 3)
+nir.write(out / "conv_avgpool.nir", nir.NIRGraph(nodes={
+    "input": nir.Input(input_type=np.array([1, 6, 6])),
+    "conv": nir.Conv2d(input_shape=(6, 6), weight=rng.normal(0.0, 0.05, (2, 1, 3, 3)).astype(np.float32),
+                       stride=2, padding=1, dilation=1, groups=1, bias=np.full(2, 0.1, np.float32)),
+    "lif1": nir.CubaLIF(**{k: getattr(lif_c, k).reshape(2, 3, 3) for k in
+                           ("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in")}),
+    "pool": nir.AvgPool2d(kernel_size=np.array([2, 2]), stride=np.array([1, 1]), padding=np.array([0, 0])),
+    "flat": nir.Flatten(input_type={"input": np.array([2, 2, 2])}, start_dim=0, end_dim=-1),
+    "fc": nir.Linear(weight=rng.normal(0.0, 0.05, (3, 8)).astype(np.float32)),
+    "lif2": cubalif(3), "output": nir.Output(output_type=np.array([3]))},
+    edges=[("input", "conv"), ("conv", "lif1"), ("lif1", "pool"), ("pool", "flat"), ("flat", "fc"),
+           ("fc", "lif2"), ("lif2", "output")]))
+
 inp1 = nir.Input(input_type=np.array([1, 8]))
 c1w = rng.normal(0.0, 0.05, (2, 1, 3)).astype(np.float32)
 nir.write(out / "conv1d_avgpool.nir", nir.NIRGraph(nodes={
