@@ -152,20 +152,60 @@ fn an_unmappable_node_is_named_with_exit_code_2() {
         err.contains("error[E1102]") && err.contains("`heaviside` (Threshold)"),
         "{err}"
     );
-    // The reference fixture's Affine bias differs between neurons: refused, naming the node.
-    let out = engram(&[
+}
+
+/// The reference fixture's Affine bias differs between its two neurons: the CubaLIF node becomes
+/// one population per neuron, each with its bias as i_offset, and the weights follow.
+#[test]
+fn neurons_that_differ_become_separate_populations() {
+    let dir = graphs("split");
+    let toml = dir.join("fixture.toml");
+    ok(engram(&[
         "import",
         "nir",
         "../shared/reference/nir_example_cubalif.nir",
         "--out",
-        p(&dir.join("y.toml")),
-    ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("node `lif` (CubaLIF)") && err.contains("bias"),
-        "{err}"
+        p(&toml),
+    ]));
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let doc: toml::Table = text.parse().unwrap();
+    let pops = doc["populations"].as_table().unwrap();
+    let param = |pop: &str, k: &str| pops[pop]["params"][k].as_float().unwrap();
+    assert_eq!(pops["lif__0"]["size"].as_integer(), Some(1));
+    assert_eq!(pops["lif__1"]["size"].as_integer(), Some(1));
+    assert_eq!(param("lif__0", "i_offset"), f(0.1));
+    assert_eq!(param("lif__1", "i_offset"), f(-0.1));
+    // Weight rows [1, 0.5, -0.25] and [0, 2, 1] over tau_syn = 0.005 s.
+    let projs = doc["projections"].as_table().unwrap();
+    let weights = |key: &str| -> Vec<(f64, f64)> {
+        projs[key]["connector"]["conn_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r[0].as_float().unwrap(), r[2].as_float().unwrap()))
+            .collect()
+    };
+    let tau = f(0.005);
+    let close = |got: Vec<(f64, f64)>, want: &[(f64, f64)]| {
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!(
+                g.0 == w.0 && (g.1 - w.1).abs() <= 1e-9 * w.1.abs(),
+                "{got:?} vs {want:?}"
+            );
+        }
+    };
+    close(
+        weights("affine__input__lif__0"),
+        &[(0.0, 1.0 / tau), (1.0, 0.5 / tau)],
     );
+    close(weights("affine__input__lif__0__inh"), &[(2.0, -0.25 / tau)]);
+    close(
+        weights("affine__input__lif__1"),
+        &[(1.0, 2.0 / tau), (2.0, 1.0 / tau)],
+    );
+    let out = dir.join("run_fixture");
+    ok(engram(&["run", p(&toml), "--out", p(&out), "--quiet"]));
 }
 
 /// NIR's CubaLIF, tau_syn dI/dt = -I + w_in·S, tau_mem dv/dt = (v_leak - v) + r·I, solved

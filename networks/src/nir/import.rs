@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use toml::{Table, Value as Toml};
 
-use super::graph::{Array, Graph, Node};
+use super::graph::{Array, Data, Graph, Node};
 use super::linear::{identity, linear_map, LinearMap, LINEAR_KINDS};
 use super::NirError;
 
@@ -117,16 +117,38 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
     doc.insert("duration".into(), Toml::Float(opts.duration_ms));
     doc.insert("seed".into(), Toml::Integer(opts.seed as i64));
 
-    // Populations, and per neuron population how NIR weights scale into engram weights.
+    // Biases first: a bias enters at its stateless node and flows on like any input.
+    let mut biases: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for (name, node) in &flat.nodes {
+        if !matches!(node, Flat::Stateless { .. }) {
+            continue;
+        }
+        let map = &maps[name.as_str()];
+        if map.bias.iter().all(|&b| b == 0.0) {
+            continue;
+        }
+        let mut reached = BTreeMap::new();
+        propagate_bias(name, map.bias.clone(), &flat, &succ, &maps, &mut reached, 0)
+            .map_err(graph_err)?;
+        for (target, b) in reached {
+            let acc = biases.entry(target).or_insert_with(|| vec![0.0; b.len()]);
+            acc.iter_mut().zip(&b).for_each(|(a, x)| *a += x);
+        }
+    }
+
+    // Populations. A neuron node whose neurons differ (in a parameter or their bias) becomes
+    // one population per distinct set, `node__0`, `node__1`, ...: an engram population shares
+    // its parameters. Per node and neuron: its population and index there, and how a NIR weight
+    // onto it scales into an engram weight.
     let mut populations = Table::new();
+    let mut members: BTreeMap<&str, Vec<(String, usize)>> = BTreeMap::new();
     let mut weight_scale: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    let mut bias_scale: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     let recorded_v = reaches_output(&flat, &succ);
     for (name, node) in &flat.nodes {
-        let size = shapes[name.as_str()].iter().product::<u64>();
-        let mut pop = Table::new();
+        let size = shapes[name.as_str()].iter().product::<u64>() as usize;
         match node {
             Flat::Source { .. } => {
+                let mut pop = Table::new();
                 pop.insert("cell_type".into(), "SpikeSourceArray".into());
                 let mut params = Table::new();
                 params.insert(
@@ -135,52 +157,57 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
                 );
                 pop.insert("params".into(), Toml::Table(params));
                 pop.insert("record".into(), Toml::Array(vec!["spikes".into()]));
+                pop.insert("size".into(), Toml::Integer(size as i64));
+                populations.insert(toml_name(name), Toml::Table(pop));
+                members.insert(name, (0..size).map(|i| (toml_name(name), i)).collect());
             }
             Flat::Neuron { kind, fields } => {
-                let mapped = neuron(kind, fields, size as usize)
-                    .map_err(|reason| unsupported(name, kind, reason))?;
-                pop = mapped.population;
-                let record: Vec<Toml> = if recorded_v.contains(name.as_str()) {
-                    vec!["spikes".into(), "v".into()]
-                } else {
-                    vec!["spikes".into()]
-                };
-                pop.insert("record".into(), Toml::Array(record));
-                weight_scale.insert(name, mapped.weight_scale);
-                bias_scale.insert(name, mapped.bias_scale);
+                let bias = biases.remove(name).unwrap_or_else(|| vec![0.0; size]);
+                let groups = neuron_groups(fields, &bias, size);
+                let mut member = vec![(String::new(), 0); size];
+                let mut scale = vec![0.0; size];
+                for (g, idx) in groups.iter().enumerate() {
+                    let sub = group_fields(fields, idx, size);
+                    let mapped = neuron(kind, &sub, idx.len())
+                        .map_err(|reason| unsupported(name, kind, reason))?;
+                    let mut pop = mapped.population;
+                    let pop_name = if groups.len() == 1 {
+                        toml_name(name)
+                    } else {
+                        format!("{}__{g}", toml_name(name))
+                    };
+                    if let Some(Toml::Table(params)) = pop.get_mut("params") {
+                        let i_offset = bias[idx[0]] * mapped.bias_scale[0];
+                        params.insert("i_offset".into(), Toml::Float(i_offset));
+                    }
+                    let record: Vec<Toml> = if recorded_v.contains(name.as_str()) {
+                        vec!["spikes".into(), "v".into()]
+                    } else {
+                        vec!["spikes".into()]
+                    };
+                    pop.insert("record".into(), Toml::Array(record));
+                    pop.insert("size".into(), Toml::Integer(idx.len() as i64));
+                    for (local, &j) in idx.iter().enumerate() {
+                        member[j] = (pop_name.clone(), local);
+                        scale[j] = mapped.weight_scale[local];
+                    }
+                    populations.insert(pop_name, Toml::Table(pop));
+                }
+                members.insert(name, member);
+                weight_scale.insert(name, scale);
             }
-            _ => continue,
+            _ => {}
         }
-        pop.insert("size".into(), Toml::Integer(size as i64));
-        populations.insert(toml_name(name), Toml::Table(pop));
     }
 
     // Projections: from every stage through stateless nodes to every neuron population.
     let mut projections = Table::new();
-    let mut biases: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for (name, node) in &flat.nodes {
+        if !matches!(node, Flat::Source { .. } | Flat::Neuron { .. }) {
+            continue;
+        }
         let n = shapes[name.as_str()].iter().product::<u64>() as usize;
-        let start: Contributions = match node {
-            Flat::Source { .. } | Flat::Neuron { .. } => {
-                (0..n).map(|i| vec![(i, 1.0, 0.0)]).collect()
-            }
-            Flat::Stateless { .. } => {
-                // A bias enters here, and flows on like any input.
-                let map = &maps[name.as_str()];
-                if map.bias.iter().all(|&b| b == 0.0) {
-                    continue;
-                }
-                let mut reached = BTreeMap::new();
-                propagate_bias(name, map.bias.clone(), &flat, &succ, &maps, &mut reached, 0)
-                    .map_err(graph_err)?;
-                for (target, b) in reached {
-                    let acc = biases.entry(target).or_insert_with(|| vec![0.0; b.len()]);
-                    acc.iter_mut().zip(&b).for_each(|(a, x)| *a += x);
-                }
-                continue;
-            }
-            _ => continue,
-        };
+        let start: Contributions = (0..n).map(|i| vec![(i, 1.0, 0.0)]).collect();
         let mut reached: BTreeMap<String, Contributions> = BTreeMap::new();
         let mut vias: BTreeMap<String, BTreeSet<Vec<String>>> = BTreeMap::new();
         for &next in succ.get(name.as_str()).into_iter().flatten() {
@@ -205,7 +232,9 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
                 _ => format!("{}__{}", toml_name(name), toml_name(&target)),
             };
             let scale = &weight_scale[target.as_str()];
-            let mut rows = [Vec::new(), Vec::new()];
+            let (pre_of, post_of) = (&members[name.as_str()], &members[target.as_str()]);
+            // (pre population, post population, inhibitory) -> rows.
+            let mut rows: BTreeMap<(&str, &str, bool), Vec<Toml>> = BTreeMap::new();
             for (post, list) in contrib.iter().enumerate() {
                 let mut merged: BTreeMap<(usize, u64), f64> = BTreeMap::new();
                 for &(pre, w, d) in list {
@@ -224,59 +253,46 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
                     }
                     let delay = dt * (1.0 + steps.round());
                     let weight = w * scale[post];
+                    let (pre_pop, pre_i) = &pre_of[pre];
+                    let (post_pop, post_i) = &post_of[post];
                     let row = Toml::Array(vec![
-                        Toml::Float(pre as f64),
-                        Toml::Float(post as f64),
+                        Toml::Float(*pre_i as f64),
+                        Toml::Float(*post_i as f64),
                         Toml::Float(weight),
                         Toml::Float(delay),
                     ]);
-                    rows[usize::from(weight < 0.0)].push(row);
+                    rows.entry((pre_pop, post_pop, weight < 0.0))
+                        .or_default()
+                        .push(row);
                 }
             }
-            for (receptor, list) in ["excitatory", "inhibitory"].iter().zip(rows) {
-                if list.is_empty() {
-                    continue;
-                }
+            let pairs: BTreeSet<(&str, &str)> = rows.keys().map(|k| (k.0, k.1)).collect();
+            for ((pre_pop, post_pop, inhibitory), list) in rows {
                 let mut p = Table::new();
-                p.insert("pre".into(), toml_name(name).into());
-                p.insert("post".into(), toml_name(&target).into());
+                p.insert("pre".into(), pre_pop.into());
+                p.insert("post".into(), post_pop.into());
                 let mut conn = Table::new();
                 conn.insert("type".into(), "FromListConnector".into());
                 conn.insert("conn_list".into(), Toml::Array(list));
                 p.insert("connector".into(), Toml::Table(conn));
-                p.insert("receptor_type".into(), (*receptor).into());
+                let receptor = if inhibitory {
+                    "inhibitory"
+                } else {
+                    "excitatory"
+                };
+                p.insert("receptor_type".into(), receptor.into());
                 // Each row carries its own weight and delay; these are the defaults.
                 p.insert("weight".into(), Toml::Float(0.0));
                 p.insert("delay".into(), Toml::Float(dt));
-                let key = format!(
-                    "{base}{}",
-                    if *receptor == "inhibitory" {
-                        INHIBITORY_SUFFIX
-                    } else {
-                        ""
-                    }
-                );
+                let mut key = if pairs.len() == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}__{pre_pop}__{post_pop}")
+                };
+                if inhibitory {
+                    key.push_str(INHIBITORY_SUFFIX);
+                }
                 projections.insert(key, Toml::Table(p));
-            }
-        }
-    }
-    for (target, b) in biases {
-        let scaled: Vec<f64> = b
-            .iter()
-            .zip(&bias_scale[target.as_str()])
-            .map(|(b, s)| b * s)
-            .collect();
-        if scaled.iter().any(|&x| x != scaled[0]) {
-            let kind = flat.nodes[&target].kind();
-            return Err(unsupported(
-                &target,
-                kind,
-                "its input has a bias that differs between neurons; engram's i_offset is one value per population".into(),
-            ));
-        }
-        if let Some(Toml::Table(pop)) = populations.get_mut(&toml_name(&target)) {
-            if let Some(Toml::Table(params)) = pop.get_mut("params") {
-                params.insert("i_offset".into(), Toml::Float(scaled[0]));
             }
         }
     }
@@ -294,17 +310,6 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
          # Input nodes are SpikeSourceArray populations: give their spike_times (ms).\n"
     );
     Ok(header + &toml::to_string(&doc).expect("a TOML table serialises"))
-}
-
-impl Flat {
-    fn kind(&self) -> &str {
-        match self {
-            Flat::Neuron { kind, .. } | Flat::Stateless { kind, .. } => kind,
-            Flat::Source { .. } => "Input",
-            Flat::PassThrough => "Input/Output of a nested graph",
-            Flat::Sink => "Output",
-        }
-    }
 }
 
 /// Model-file names cannot hold dots (key paths); nested names use `__`.
@@ -682,4 +687,47 @@ fn neuron(
         weight_scale,
         bias_scale,
     })
+}
+
+/// The neurons of a node grouped by equal parameters and bias, in order of first appearance.
+fn neuron_groups(fields: &BTreeMap<String, Array>, bias: &[f64], size: usize) -> Vec<Vec<usize>> {
+    let columns: Vec<Vec<f64>> = fields
+        .values()
+        .filter_map(Array::numbers)
+        .filter(|v| v.len() == size)
+        .collect();
+    let mut groups: Vec<(Vec<u64>, Vec<usize>)> = Vec::new();
+    for j in 0..size {
+        let key: Vec<u64> = columns
+            .iter()
+            .map(|c| c[j].to_bits())
+            .chain([bias[j].to_bits()])
+            .collect();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(j),
+            None => groups.push((key, vec![j])),
+        }
+    }
+    groups.into_iter().map(|(_, m)| m).collect()
+}
+
+/// The fields of a node restricted to the neurons `idx` (per-neuron arrays only).
+fn group_fields(
+    fields: &BTreeMap<String, Array>,
+    idx: &[usize],
+    size: usize,
+) -> BTreeMap<String, Array> {
+    fields
+        .iter()
+        .map(|(k, a)| match a.numbers() {
+            Some(v) if v.len() == size => (
+                k.clone(),
+                Array {
+                    shape: vec![idx.len() as u64],
+                    data: Data::F64(idx.iter().map(|&j| v[j]).collect()),
+                },
+            ),
+            _ => (k.clone(), a.clone()),
+        })
+        .collect()
 }
