@@ -37,6 +37,18 @@ fn input(n: i64) -> Node {
     Node::primitive("Input", [("shape", Array::i64(vec![1], vec![n]))])
 }
 
+/// Input(n_in) -> `node` -> CubaLIF(n_out).
+fn through(n_in: i64, node: Node, n_out: u64) -> Graph {
+    graph(
+        vec![
+            ("input", input(n_in)),
+            ("mid", node),
+            ("lif", cubalif(n_out)),
+        ],
+        &[("input", "mid"), ("mid", "lif")],
+    )
+}
+
 fn error(g: &Graph) -> (String, &'static str) {
     let e = import(g, "bad.nir", &ImportOptions::default()).unwrap_err();
     (e.to_string(), e.code())
