@@ -70,16 +70,10 @@ fn an_edge_to_a_missing_node() {
 
 #[test]
 fn a_delay_that_is_not_a_multiple_of_dt() {
-    let g = graph(
-        vec![
-            ("input", input(1)),
-            (
-                "d",
-                Node::primitive("Delay", [("delay", f32s(vec![1], &[0.00015]))]),
-            ),
-            ("lif", cubalif(1)),
-        ],
-        &[("input", "d"), ("d", "lif")],
+    let g = through(
+        1,
+        Node::primitive("Delay", [("delay", f32s(vec![1], &[0.00015]))]),
+        1,
     );
     let (msg, code) = error(&g);
     assert_eq!(code, "E1103");
@@ -105,21 +99,15 @@ fn a_cycle_of_stateless_nodes() {
 
 #[test]
 fn a_weight_that_does_not_fit_its_input() {
-    let g = graph(
-        vec![
-            ("input", input(3)),
-            (
-                "lin",
-                Node::primitive("Linear", [("weight", f32s(vec![1, 2], &[1.0, 1.0]))]),
-            ),
-            ("lif", cubalif(1)),
-        ],
-        &[("input", "lin"), ("lin", "lif")],
+    let g = through(
+        3,
+        Node::primitive("Linear", [("weight", f32s(vec![1, 2], &[1.0, 1.0]))]),
+        1,
     );
     let (msg, code) = error(&g);
     assert_eq!(code, "E1102");
     assert!(
-        msg.contains("node `lin` (Linear)") && msg.contains("2 columns"),
+        msg.contains("node `mid` (Linear)") && msg.contains("2 columns"),
         "{msg}"
     );
 }
