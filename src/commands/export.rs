@@ -30,6 +30,8 @@ pub struct ExportArgs {
 pub enum ExportTarget {
     /// Map onto a SpiNNaker machine and write everything needed to load it.
     Spinnaker(SpinnakerArgs),
+    /// Write a model file as a NIR graph (.nir, HDF5).
+    Nir(super::nir::NirExportArgs),
 }
 
 #[derive(Args)]
@@ -180,7 +182,10 @@ fn load(a: &SpinnakerArgs) -> Result<Loaded, CliError> {
 }
 
 pub fn export(a: ExportArgs) -> Result<(), CliError> {
-    let ExportTarget::Spinnaker(a) = a.target;
+    let a = match a.target {
+        ExportTarget::Spinnaker(a) => a,
+        ExportTarget::Nir(a) => return super::nir::export(a),
+    };
     let mut machine = parse_machine(&a.machine)?;
     let dead: Vec<(u32, u32)> = a
         .dead_chips
