@@ -98,3 +98,61 @@ fn delays_beyond_sixteen_steps_arrive_at_the_designed_step() {
     assert_eq!(on_cpu.spikes[1].len(), 7);
     assert_eq!(on_board.spikes[1], on_cpu.spikes[1]);
 }
+
+fn long_delays_model() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/long_delays.toml")
+}
+
+/// examples/long_delays.toml (the microcircuit's neurons, synapses and delay distributions,
+/// 1000 neurons, delays up to 60 steps) for 1 s on both backends. As for CUBA
+/// (spinnaker_cuba.rs), the board's fixed point parts the trajectories within milliseconds, so
+/// the comparison is of each population's rate, within 5 %.
+#[test]
+fn a_network_with_long_delays_fires_at_the_cpu_rates_on_the_board() {
+    let spec = networks::modelfile::load(&long_delays_model(), &[], None).unwrap();
+    let net = &spec.network;
+    let steps = spec.duration_steps;
+    assert!(
+        net.projections.iter().any(|p| p.synapses.max_delay() > 32),
+        "some delays need two stages"
+    );
+    let mut cpu = CpuBackend::new(1).instantiate(net);
+    let mut on_cpu = MemoryObserver::default();
+    cpu.run_until(steps, &mut on_cpu).unwrap();
+    let mut board = Board::new(net, &Machine::spinn5(), "spinn5").unwrap();
+    let mut on_board = MemoryObserver::default();
+    board.run_until(steps, &mut on_board).unwrap();
+    let report = board.report();
+    assert!(report.ok, "{}", report.summary());
+    let m = board.mapping();
+    eprintln!("delay stages per population: {:?}", m.delay_stages);
+    // Excitatory delays reach beyond 32 steps (two stages), inhibitory ones beyond 16.
+    assert!(m.delay_stages[0] >= 2 && m.delay_stages[2] >= 2);
+    assert!(m.delay_stages[1] >= 1 && m.delay_stages[3] >= 1);
+    let delayed: u64 = report
+        .cores
+        .iter()
+        .filter(|c| c.kind == "delay_extension")
+        .map(|c| c.packets_sent_delayed)
+        .sum();
+    assert!(delayed > 0);
+    let secs = steps as f64 * net.grid.dt_ms() / 1000.0;
+    let first_difference = on_cpu
+        .spikes
+        .iter()
+        .zip(&on_board.spikes)
+        .filter_map(|(a, b)| a.iter().zip(b).find(|(x, y)| x != y).map(|(x, _)| x.0))
+        .min();
+    eprintln!("first spike that differs: step {first_difference:?}");
+    for (p, pop) in net.populations.iter().enumerate() {
+        let rate = |spikes: &[Vec<(Step, u32)>]| spikes[p].len() as f64 / pop.size as f64 / secs;
+        let (c, b) = (rate(&on_cpu.spikes), rate(&on_board.spikes));
+        let d = (b - c) / c;
+        eprintln!(
+            "{}: cpu {c:.3} Hz, board {b:.3} Hz, {:+.2} %",
+            pop.name,
+            100.0 * d
+        );
+        assert!(d.abs() < 0.05, "{}: {:+.2} %", pop.name, 100.0 * d);
+    }
+}

@@ -618,7 +618,7 @@ pub fn summary_text(r: &Report) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "machine {} ({} boards): {} of {} chips (at least {} boards), {} of {} application \
+        "machine {} ({} board(s)): {} of {} chips (at least {} board(s)), {} of {} application \
          cores ({} neuron, {} delay extension)",
         s.machine,
         s.boards_in_machine,
