@@ -71,13 +71,18 @@ fn the_example_experiments_reproduce_the_recordings_on_either_backend() {
 
 #[test]
 fn the_board_refuses_what_it_cannot_run_as_bad_input() {
-    let spec = networks::modelfile::parse_str(
-        "fine.toml",
-        "dt = 0.1\nduration = 10.0\n\n[populations.c]\ncell_type = \"IF_curr_exp\"\nsize = 4\n",
-        &[],
-        None,
-    )
-    .unwrap();
+    let model = |dt: &str| {
+        networks::modelfile::parse_str(
+            "fine.toml",
+            &format!("dt = {dt}\nduration = 10.0\n\n[populations.c]\ncell_type = \"IF_curr_exp\"\nsize = 4\n"),
+            &[],
+            None,
+        )
+        .unwrap()
+    };
+    // A machine time step of 100 us runs; one of 2.5 us is not a whole number of microseconds.
+    assert!(board().check(&model("0.1").network).is_ok());
+    let spec = model("0.0025");
     assert!(cpu(2).check(&spec.network).is_ok());
     for e in [
         board().load(&spec.network).err().expect("refused"),
@@ -85,7 +90,7 @@ fn the_board_refuses_what_it_cannot_run_as_bad_input() {
     ] {
         assert!(e.is_input(), "{e}");
         assert_eq!(e.code(), "E0701");
-        assert!(e.to_string().contains("dt = 0.1 ms"), "{e}");
+        assert!(e.to_string().contains("dt = 0.0025 ms"), "{e}");
     }
 }
 

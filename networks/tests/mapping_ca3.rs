@@ -136,7 +136,7 @@ fn zoned_keys_follow_pacman_layout() {
     let int = &ka.partitions[ca3::COND_INT]; // 1 neuron
     assert_eq!((int.m_bits, int.x_bits), (0, 0));
     let widest = ka
-        .populations
+        .partitions
         .iter()
         .map(|p| p.m_bits + p.x_bits)
         .max()
@@ -145,7 +145,10 @@ fn zoned_keys_follow_pacman_layout() {
     for (s, &(k, mask)) in m.keys.iter().enumerate() {
         let pk = &ka.partitions[m.slices[s].pop];
         assert_eq!(k >> ka.shift, pk.ap_index);
-        assert_eq!((k >> pk.x_bits) & ((1 << pk.m_bits) - 1), ka.slice_index[s]);
+        assert_eq!(
+            (k >> pk.x_bits) & ((1 << pk.m_bits) - 1),
+            ka.vertex_index[s]
+        );
         assert_eq!(mask, !((1u32 << pk.x_bits) - 1));
     }
     // global mode: one mask for every slice
