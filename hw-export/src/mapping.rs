@@ -14,7 +14,7 @@ use crate::place::place;
 use crate::route::{ner_route, RoutingTree};
 use crate::table::RoutingTable;
 use crate::tables::build_tables;
-use crate::verify::{verify, Source, VerifyFailure, VerifyReport};
+use crate::verify::{Source, TableWalker, VerifyReport};
 use crate::TableReport;
 use sim_core::{Network, PopulationId};
 use std::collections::BTreeSet;
@@ -98,9 +98,10 @@ impl Mapping {
     /// The delay slice (as a vertex number) of neuron slice `slice`, if its population has a
     /// delay extension.
     pub fn delay_vertex_of(&self, slice: usize) -> Option<usize> {
+        // Delay slices are in source order.
         self.delay_slices
-            .iter()
-            .position(|d| d.source == slice)
+            .binary_search_by_key(&slice, |d| d.source)
+            .ok()
             .map(|i| self.slices.len() + i)
     }
 
@@ -189,7 +190,11 @@ impl Mapping {
     /// capacity. Keys are walked one at a time, so the expected sets never exist for all keys at
     /// once.
     pub fn verify_tables(&self, tables: &[RoutingTable]) -> VerifyReport {
-        let mut report = verify(&self.machine, tables, &[]);
+        let walker = TableWalker::new(&self.machine, tables);
+        let mut report = VerifyReport {
+            failures: walker.table_failures.clone(),
+            ..Default::default()
+        };
         for s in 0..self.n_vertices() {
             if self.targets[s].is_empty() {
                 continue;
@@ -208,15 +213,7 @@ impl Mapping {
             };
             for n in 0..self.n_keys(s) {
                 source.key = self.keys[s].0 | n;
-                let r = verify(&self.machine, tables, std::slice::from_ref(&source));
-                report.n_sources += r.n_sources;
-                report.n_hops += r.n_hops;
-                report.failures.extend(r.failures.into_iter().filter(|f| {
-                    !matches!(
-                        f,
-                        VerifyFailure::OverCapacity { .. } | VerifyFailure::UnknownChip { .. }
-                    )
-                }));
+                walker.walk(&source, &mut report);
             }
         }
         report
