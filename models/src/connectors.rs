@@ -4,8 +4,11 @@
 //! neuron `j` (or of pre neuron `i` for `FixedNumberPost`) comes from its own stream, so the
 //! network is the same whatever builds it, and columns can be built in parallel.
 
+use std::sync::Arc;
+
 use rand::seq::index::sample;
 use rand::RngExt;
+use rand_distr::{Binomial, Distribution as _, Hypergeometric};
 use serde::{Deserialize, Serialize};
 use sim_core::network::{SynapseGenerator, SynapseList, MAX_DELAY_STEPS};
 use sim_core::rng::{self, Domain};
@@ -44,6 +47,17 @@ pub enum Connector {
         #[serde(default = "yes")]
         allow_self_connections: bool,
         #[serde(default)]
+        with_replacement: bool,
+    },
+    /// `n` synapses in total, spread over all (pre, post) pairs: each post neuron's in-degree is
+    /// multinomial (with replacement: multapses allowed, NEST's `fixed_total_number` with
+    /// `allow_multapses`) or multivariate hypergeometric (without: each pair at most once).
+    #[serde(rename = "FixedTotalNumberConnector", alias = "FixedTotalNumber")]
+    FixedTotalNumber {
+        n: u64,
+        #[serde(default = "yes")]
+        allow_self_connections: bool,
+        #[serde(default = "yes")]
         with_replacement: bool,
     },
     /// Rows `[pre, post]`, `[pre, post, weight]` or `[pre, post, weight, delay]`.
@@ -138,6 +152,35 @@ fn bernoulli_run(r: &mut rng::StreamRng, p: f64, range: std::ops::Range<u32>, ou
     }
 }
 
+/// Appends `k` of the `size` candidates of column `c` (with or without replacement),
+/// ascending; with `skip_self` candidate `c` itself is left out, by shifting the indices at or
+/// above it.
+fn draw_k(
+    r: &mut rng::StreamRng,
+    size: u32,
+    c: u32,
+    skip_self: bool,
+    k: u32,
+    with_replacement: bool,
+    out: &mut Vec<u32>,
+) {
+    let pool = size - u32::from(skip_self);
+    let map = |i: u32| if skip_self && i >= c { i + 1 } else { i };
+    let first = out.len();
+    if with_replacement {
+        for _ in 0..k {
+            out.push(map(r.random_range(0..pool)));
+        }
+    } else {
+        out.extend(
+            sample(r, pool as usize, k as usize)
+                .into_iter()
+                .map(|i| map(i as u32)),
+        );
+    }
+    out[first..].sort_unstable();
+}
+
 impl Connector {
     /// Checks parameters that do not depend on population sizes.
     pub fn validate(&self) -> Result<(), ParamError> {
@@ -184,6 +227,7 @@ impl Connector {
             Connector::FixedProbability { p_connect, .. } => a * b * p_connect,
             Connector::FixedNumberPre { n, .. } => *n as f64 * b,
             Connector::FixedNumberPost { n, .. } => *n as f64 * a,
+            Connector::FixedTotalNumber { n, .. } => *n as f64,
             Connector::FromList { conn_list } => conn_list.len() as f64,
             Connector::Block {
                 blocks, p_connect, ..
@@ -250,10 +294,11 @@ impl Connector {
         } else {
             n_post
         };
+        let in_degrees = self.in_degrees(&cx.columns());
         let mut others: Vec<u32> = Vec::new();
         for c in 0..columns {
             others.clear();
-            self.draw_column(&cx.columns(), c, &mut others);
+            self.draw_column(&cx.columns(), in_degrees.as_deref(), c, &mut others);
             let mut vr = rng::stream(cx.seed, Domain::Connect, 2 * cx.projection + 1, c as u64);
             for &o in &others {
                 let (i, j) = if matches!(self, Connector::FixedNumberPost { .. }) {
@@ -326,14 +371,79 @@ impl Connector {
                 }
                 Ok(())
             }
+            Connector::FixedTotalNumber {
+                n,
+                allow_self_connections,
+                with_replacement,
+            } => {
+                let pool = n_pre - u32::from(!allow_self_connections && same_population);
+                let pairs = pool as u64 * n_post as u64;
+                if *n > 0 && pairs == 0 {
+                    return Err(ParamError::new(
+                        "n",
+                        n,
+                        format!("must be 0: there are no (pre, post) pairs in {n_pre} -> {n_post}"),
+                    ));
+                }
+                if !with_replacement && *n > pairs {
+                    return Err(ParamError::new(
+                        "n",
+                        n,
+                        format!("must be <= {pairs} (pre, post) pairs without replacement"),
+                    ));
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
+    }
+
+    /// The in-degree of every post neuron of a `FixedTotalNumber` connector (`None` for the
+    /// others), drawn once from the projection's own stream: with replacement each of the `n`
+    /// synapses picks its post neuron uniformly (a multinomial, drawn as a chain of binomials),
+    /// without replacement each of the pairs is taken at most once (a multivariate
+    /// hypergeometric, drawn as a chain of hypergeometrics). Columns then draw their pre
+    /// neurons from their own streams, so the network does not depend on who builds it.
+    fn in_degrees(&self, cx: &Columns) -> Option<Arc<[u32]>> {
+        let Connector::FixedTotalNumber {
+            n,
+            allow_self_connections,
+            with_replacement,
+        } = *self
+        else {
+            return None;
+        };
+        let pool = (cx.n_pre - u32::from(!allow_self_connections && cx.same_population)) as u64;
+        // Column streams are keyed by indices below 2^32; this one sits above them.
+        let mut r = rng::stream(cx.seed, Domain::Connect, 2 * cx.projection, u64::MAX);
+        let mut remaining = n;
+        let mut degrees = Vec::with_capacity(cx.n_post as usize);
+        for j in 0..cx.n_post as u64 {
+            let columns_left = cx.n_post as u64 - j;
+            let k = if remaining == 0 {
+                0
+            } else if columns_left == 1 {
+                remaining
+            } else if with_replacement {
+                Binomial::new(remaining, 1.0 / columns_left as f64)
+                    .expect("0 < p <= 1")
+                    .sample(&mut r)
+            } else {
+                Hypergeometric::new(pool * columns_left, pool, remaining)
+                    .expect("checked: n <= pairs")
+                    .sample(&mut r)
+            };
+            remaining -= k;
+            degrees.push(u32::try_from(k).expect("an in-degree fits u32"));
+        }
+        Some(degrees.into())
     }
 
     /// The other ends of column `c` — the pre neurons of post neuron `c`, or for
     /// `FixedNumberPost` the post neurons of pre neuron `c` — ascending, from the column's own
     /// random stream.
-    fn draw_column(&self, cx: &Columns, c: u32, others: &mut Vec<u32>) {
+    /// `in_degrees` is [`Connector::in_degrees`] of the same columns.
+    fn draw_column(&self, cx: &Columns, in_degrees: Option<&[u32]>, c: u32, others: &mut Vec<u32>) {
         let (n_pre, n_post) = (cx.n_pre, cx.n_post);
         let no_self = |allow: bool, i: u32, j: u32| !allow && cx.same_population && i == j;
         let mut cr = rng::stream(cx.seed, Domain::Connect, 2 * cx.projection, c as u64);
@@ -375,22 +485,17 @@ impl Connector {
                     } else {
                         n_pre
                     };
-                    let skip = !allow_self_connections && cx.same_population;
-                    let pool = size - u32::from(skip);
-                    // Candidates skip the neuron itself by shifting indices at or above it.
-                    let map = |k: u32| if skip && k >= c { k + 1 } else { k };
-                    if with_replacement {
-                        for _ in 0..n {
-                            others.push(map(cr.random_range(0..pool)));
-                        }
-                    } else {
-                        others.extend(
-                            sample(&mut cr, pool as usize, n as usize)
-                                .into_iter()
-                                .map(|k| map(k as u32)),
-                        );
-                    }
-                    others.sort_unstable();
+                    let skip_self = !allow_self_connections && cx.same_population;
+                    draw_k(&mut cr, size, c, skip_self, n, with_replacement, others);
+                }
+                Connector::FixedTotalNumber {
+                    allow_self_connections,
+                    with_replacement,
+                    ..
+                } => {
+                    let k = in_degrees.expect("FixedTotalNumber has in-degrees")[c as usize];
+                    let skip_self = !allow_self_connections && cx.same_population;
+                    draw_k(&mut cr, n_pre, c, skip_self, k, with_replacement, others);
                 }
                 Connector::FromList { .. } => unreachable!("FromList has no columns"),
             }
@@ -422,6 +527,7 @@ impl Connector {
         let delay = delay_steps(*d, true, cx.grid, "delay")?;
         self.check_sizes(cx.n_pre, cx.n_post, cx.same_population)?;
         Ok(Some(ConnectorColumns {
+            in_degrees: self.in_degrees(&cx.columns()),
             connector: self.clone(),
             columns: cx.columns(),
             weight: if cx.magnitude { w.abs() } else { *w },
@@ -457,6 +563,7 @@ impl ConnectContext<'_> {
 #[derive(Debug, Clone)]
 pub struct ConnectorColumns {
     connector: Connector,
+    in_degrees: Option<Arc<[u32]>>,
     columns: Columns,
     weight: f64,
     delay: u16,
@@ -473,7 +580,8 @@ impl SynapseGenerator for ConnectorColumns {
         let start = pre.len();
         let mut col = std::mem::take(pre);
         let mut others = col.split_off(start);
-        self.connector.draw_column(&self.columns, j, &mut others);
+        self.connector
+            .draw_column(&self.columns, self.in_degrees.as_deref(), j, &mut others);
         col.append(&mut others);
         *pre = col;
     }
@@ -483,7 +591,10 @@ impl SynapseGenerator for ConnectorColumns {
     fn delay(&self) -> u16 {
         self.delay
     }
-    fn expected_column_len(&self, _j: u32) -> f64 {
+    fn expected_column_len(&self, j: u32) -> f64 {
+        if let Some(degrees) = &self.in_degrees {
+            return degrees[j as usize] as f64;
+        }
         self.connector
             .expected_synapses(self.columns.n_pre, self.columns.n_post)
             / self.columns.n_post.max(1) as f64

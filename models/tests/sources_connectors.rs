@@ -245,6 +245,26 @@ fn connectors_have_their_defined_structure() {
     );
 }
 
+/// A context for `n` -> `n` neurons of two populations, seed 1, projection 0.
+fn context<'a>(
+    n: u32,
+    weight: &'a Value,
+    delay: &'a Value,
+    grid: &'a TimeGrid,
+) -> ConnectContext<'a> {
+    ConnectContext {
+        n_pre: n,
+        n_post: n,
+        same_population: false,
+        weight,
+        delay,
+        grid,
+        seed: 1,
+        projection: 0,
+        magnitude: false,
+    }
+}
+
 #[test]
 fn delays_off_the_grid_or_below_dt_are_rejected() {
     let grid = TimeGrid::new(0.1).unwrap();
@@ -255,17 +275,7 @@ fn delays_off_the_grid_or_below_dt_are_rejected() {
     ] {
         let (w, d) = (Value::Constant(1.0), Value::Constant(d));
         let e = Connector::OneToOne
-            .connect(&ConnectContext {
-                n_pre: 2,
-                n_post: 2,
-                same_population: false,
-                weight: &w,
-                delay: &d,
-                grid: &grid,
-                seed: 1,
-                projection: 0,
-                magnitude: false,
-            })
+            .connect(&context(2, &w, &d, &grid))
             .unwrap_err();
         assert_eq!(e.param, "delay");
         assert!(e.allowed.contains(what), "{e}");
@@ -306,6 +316,16 @@ fn generators_draw_the_synapses_connect_draws() {
             p_connect: 0.5,
             allow_self_connections: false,
         },
+        Connector::FixedTotalNumber {
+            n: 500,
+            allow_self_connections: false,
+            with_replacement: true,
+        },
+        Connector::FixedTotalNumber {
+            n: 300,
+            allow_self_connections: true,
+            with_replacement: false,
+        },
     ];
     let (weight, delay) = (Value::Constant(-0.4), Value::Constant(0.3));
     let mut generated = 0;
@@ -340,4 +360,105 @@ fn generators_draw_the_synapses_connect_draws() {
     }
     // Every kind above but Block has a generator.
     assert!(generated >= 30, "{generated} generated lists compared");
+}
+
+/// Pearson's chi-square statistic of `counts` against equal expected counts.
+fn chi_square_uniform(counts: &[u32], total: u64) -> f64 {
+    let expected = total as f64 / counts.len() as f64;
+    counts
+        .iter()
+        .map(|&k| (k as f64 - expected).powi(2) / expected)
+        .sum()
+}
+
+/// `FixedTotalNumberConnector` puts exactly `n` synapses among the pairs. With replacement
+/// (NEST's `fixed_total_number` with multapses, PyNN's default) every synapse picks its pair
+/// uniformly, so in- and out-degrees are multinomial with equal cells: Pearson's statistic
+/// against the uniform expectation is chi-square with (cells - 1) degrees of freedom, checked
+/// within 5 SD over several seeds, and so is the spread of the in-degrees (binomial variance).
+/// Multapses occur as often as the birthday problem says; without replacement none occur.
+#[test]
+fn fixed_total_number_spreads_n_synapses_uniformly_over_pairs() {
+    let (n_pre, n_post, n) = (120u32, 200u32, 24_000u64);
+    let ftn = |allow_self_connections, with_replacement| Connector::FixedTotalNumber {
+        n,
+        allow_self_connections,
+        with_replacement,
+    };
+    let mut chi_in = Vec::new();
+    for seed in 1..=8 {
+        let s = connect(&ftn(true, true), n_pre, n_post, false, seed);
+        assert_eq!(s.len() as u64, n, "exactly n synapses (seed {seed})");
+        let (out, inn) = degrees(&s, n_pre, n_post);
+        for (counts, what) in [(&inn, "in"), (&out, "out")] {
+            let cells = counts.len() as f64;
+            let chi = chi_square_uniform(counts, n);
+            let (mean, sd) = (cells - 1.0, (2.0 * (cells - 1.0)).sqrt());
+            assert!(
+                (chi - mean).abs() < 5.0 * sd,
+                "{what}-degrees: chi-square {chi:.1} vs {mean} +- {sd:.1} (seed {seed})"
+            );
+        }
+        chi_in.push(chi_square_uniform(&inn, n));
+        // Multapses: each pair holds Poisson(n / pairs) synapses, so the expected number of
+        // distinct pairs is pairs * (1 - exp(-n / pairs)).
+        let mut pairs: Vec<(u32, u32)> =
+            s.pre.iter().copied().zip(s.post.iter().copied()).collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let cells = (n_pre * n_post) as f64;
+        let lambda = n as f64 / cells;
+        let distinct = cells * (1.0 - (-lambda).exp());
+        let sd = (cells * (-lambda).exp() * (1.0 - (-lambda).exp())).sqrt();
+        assert!(
+            (pairs.len() as f64 - distinct).abs() < 5.0 * sd,
+            "{} distinct pairs, expected {distinct:.0} +- {sd:.0}",
+            pairs.len()
+        );
+        assert!(pairs.len() < s.len(), "multapses present");
+    }
+    // The mean statistic over seeds is the chi-square mean (cells - 1), within 4 SE.
+    let mean = chi_in.iter().sum::<f64>() / chi_in.len() as f64;
+    let se = (2.0 * (n_post - 1) as f64 / chi_in.len() as f64).sqrt();
+    assert!(
+        (mean - (n_post - 1) as f64).abs() < 4.0 * se,
+        "mean in-degree chi-square {mean:.1} vs {} +- {se:.1}",
+        n_post - 1
+    );
+
+    // No self-connections, same population.
+    let s = connect(&ftn(false, true), 150, 150, true, 3);
+    assert_eq!(s.len() as u64, n);
+    assert!(s.pre.iter().zip(&s.post).all(|(i, j)| i != j));
+
+    // Without replacement: no pair twice, and asking for every pair gives every pair.
+    let s = connect(&ftn(false, false), 250, 250, true, 4);
+    let mut pairs: Vec<(u32, u32)> = s.pre.iter().copied().zip(s.post.iter().copied()).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    assert_eq!((pairs.len() as u64, s.len() as u64), (n, n));
+    assert!(s.pre.iter().zip(&s.post).all(|(i, j)| i != j));
+    let full = Connector::FixedTotalNumber {
+        n: 30 * 29,
+        allow_self_connections: false,
+        with_replacement: false,
+    };
+    let s = connect(&full, 30, 30, true, 5);
+    let (out, inn) = degrees(&s, 30, 30);
+    assert!(
+        out.iter().chain(&inn).all(|&k| k == 29),
+        "all pairs, once each"
+    );
+
+    // More pairs than exist without replacement is refused, naming n.
+    let grid = TimeGrid::new(0.1).unwrap();
+    let (w, d) = (Value::Constant(1.0), Value::Constant(0.2));
+    let too_many = Connector::FixedTotalNumber {
+        n: 101,
+        allow_self_connections: true,
+        with_replacement: false,
+    };
+    let e = too_many.connect(&context(10, &w, &d, &grid)).unwrap_err();
+    assert_eq!(e.param, "n");
+    assert!(e.allowed.contains("<= 100"), "{e}");
 }

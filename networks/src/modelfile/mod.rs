@@ -33,6 +33,11 @@
 //! `"graded_connection"`), `[tripartite.*]` sections and an `[experiment]` are described in
 //! docs/ASTROCYTES.md.
 //!
+//! Connectors are PyNN's (`AllToAllConnector`, `OneToOneConnector`, `FixedProbabilityConnector`,
+//! `FixedNumberPreConnector`, `FixedNumberPostConnector`, `FixedTotalNumberConnector` with
+//! `n`, `allow_self_connections` and `with_replacement = true` (multapses) by default,
+//! `FromListConnector`) and engram's `BlockConnector`.
+//!
 //! Stimuli are spike-source populations (`SpikeSourcePoisson`, `SpikeSourceArray`) projected
 //! onto their targets, as in PyNN. Unknown keys are rejected. Every error names the file, the
 //! key path, the bad value and what is allowed, and the line when the key is in the file:
