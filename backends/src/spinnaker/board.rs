@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use hw_export::quantise::{weight_unit, Rounding, WeightScaling};
-use hw_export::{CoreLocation, Mapping};
+use hw_export::{CoreLocation, Mapping, Slice};
 use models::catalogue::Catalogue;
 use models::neurons::if_curr_exp;
 use sim_core::{
@@ -59,6 +59,21 @@ pub struct Core {
 }
 
 impl Core {
+    /// The core of the mapping's vertex `v`, whose neurons are `slice`'s.
+    fn of_vertex(mapping: &Mapping, v: usize, slice: &Slice, program: CoreProgram) -> Self {
+        let (key, mask) = mapping.keys[v];
+        Core {
+            slice: v,
+            pop: slice.pop,
+            neurons: slice.neurons.clone(),
+            at: mapping.placements[v],
+            key,
+            mask,
+            sends: !mapping.targets[v].is_empty(),
+            program,
+        }
+    }
+
     pub fn n_neurons(&self) -> u32 {
         self.neurons.end - self.neurons.start
     }
@@ -255,7 +270,6 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
     let mut block_ids: HashMap<(usize, RowKey), usize> = HashMap::new();
     for (s, slice) in mapping.slices.iter().enumerate() {
         let pop = &net.populations[slice.pop];
-        let (key, mask) = mapping.keys[s];
         let description = &descriptions[slice.pop];
         let program = match is_lif(description) {
             true => {
@@ -328,37 +342,19 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
                 net.seed,
             )),
         };
-        cores.push(Core {
-            slice: s,
-            pop: slice.pop,
-            neurons: slice.neurons.clone(),
-            at: mapping.placements[s],
-            key,
-            mask,
-            sends: !mapping.targets[s].is_empty(),
-            program,
-        });
+        cores.push(Core::of_vertex(mapping, s, slice, program));
     }
     for (i, d) in mapping.delay_slices.iter().enumerate() {
         let v = mapping.slices.len() + i;
         let source = &mapping.slices[d.source];
-        let (key, mask) = mapping.keys[v];
         let (incoming_key, incoming_mask) = mapping.keys[d.source];
-        cores.push(Core {
-            slice: v,
-            pop: source.pop,
-            neurons: source.neurons.clone(),
-            at: mapping.placements[v],
-            key,
-            mask,
-            sends: !mapping.targets[v].is_empty(),
-            program: CoreProgram::Delay(DelayCore::new(
-                source.len(),
-                d.stages,
-                incoming_key,
-                incoming_mask,
-            )),
-        });
+        let program = CoreProgram::Delay(DelayCore::new(
+            source.len(),
+            d.stages,
+            incoming_key,
+            incoming_mask,
+        ));
+        cores.push(Core::of_vertex(mapping, v, source, program));
     }
     for (dst, rk, row, pos) in placed {
         let b = block_ids[&(dst, rk)];
