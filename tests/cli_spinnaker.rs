@@ -1,6 +1,7 @@
 //! `--backend spinnaker` through the command line: the CA3 memory on the board answers as the
 //! ideal CAM and writes its run report; broken routing tables fail the run (exit 1, run
-//! directory marked failed); a model at dt ≠ 1 ms is refused (exit 2); a model file's
+//! directory marked failed); a model at dt = 0.1 ms runs through delay-extension cores and one
+//! whose dt is not a whole number of microseconds is refused (exit 2); a model file's
 //! `[experiment]` runs its trials on the board.
 
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! example experiments, run by the same function (`ca3::run_loaded`) on the CPU engine and on
 //! the emulated board, reproduce the authors' SpiNNaker recordings
 //! (reference/ca3_cam_spinnaker_recordings.json) spike for spike; what the board cannot do (a
-//! network at dt ≠ 1 ms, checkpoints) is refused as bad input with its own code; a checkpoint of
+//! network whose dt is not a whole number of microseconds, checkpoints) is refused as bad input with its own code; a checkpoint of
 //! the CPU backend continues on another number of threads as if never interrupted.
 
 #[path = "support/recordings.rs"]

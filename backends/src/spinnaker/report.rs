@@ -89,7 +89,7 @@ pub struct RunReport {
     pub machine: String,
     pub ticks: u64,
     pub cost_model: CostModel,
-    /// Cycles a core has per 1 ms tick in real time (200 MHz × 1 ms).
+    /// Cycles a core has per tick in real time (200 MHz × dt).
     pub budget_cycles_per_tick: f64,
     pub packets: PacketTotals,
     pub chips: Vec<ChipReport>,
