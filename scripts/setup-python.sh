@@ -3,8 +3,11 @@
 # target/python-tools with spinnaker-pacman 1!7.4.1 (PACMAN, SpiNNMachine, SpiNNUtilities),
 # rig 2.4.1 and sPyNNaker 1!7.4.1 (with PyNN; runs the exported PyNN script on a virtual board).
 # Safe to run again: an environment that already has all three is left alone.
+# Then the engram package's environment, target/python-engram (scripts/setup-python-engram.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+bash scripts/setup-python-engram.sh
 
 VENV=target/python-tools
 PY="$VENV/bin/python"

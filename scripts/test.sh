@@ -6,8 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo fmt --all -- --check
-# PACMAN and rig for the SpiNNaker interoperability tests (tests/cli_export.rs); idempotent.
+# PACMAN and rig for the SpiNNaker interoperability tests (tests/cli_export.rs), and the engram
+# Python package with PyNN 0.13.0; idempotent.
 bash scripts/setup-python.sh
 cargo test --release --workspace --all-targets --no-fail-fast
+# The Python package: its tests, then PyNN's own system tests against pyNN.engram.
+bash scripts/test-python.sh
 # The engine's multi-thread invariant tests under ThreadSanitizer (skipped without nightly).
 bash scripts/tsan.sh

@@ -1,0 +1,198 @@
+//! Thin wrappers over the library parts the `engram` command is made of: the CA3 memory
+//! (`engram.cam`), the benchmark builders (`engram.bench`) and the SpiNNaker export
+//! (`engram.spinnaker`). Each hands back JSON text that the Python side turns into dicts.
+
+use std::path::Path;
+use std::time::Instant;
+
+use backends::cpu::CpuBackend;
+use backends::BackendChoice;
+use hw_export::export::{write_export, ExportInput};
+use hw_export::{map_network, MapOptions};
+use networks::benchmarks::{build_with, Benchmark, BenchmarkConfig, BuildOptions, Connectivity};
+use networks::ca3;
+use networks::modelfile;
+use pyo3::prelude::*;
+use sim_core::engine::NullObserver;
+use sim_core::{MemoryObserver, Observer};
+
+use crate::{backend_choice, coded, guarded, EngramError};
+
+fn input_error(code: &'static str, message: String) -> PyErr {
+    EngramError::new_err((format!("error[{code}]: {message}"), code))
+}
+
+/// Runs a CAM experiment file's text (`name` in errors) and returns the recall table and
+/// spike counts as JSON: `{"table": [...], "steps": n, "spikes": {population: count}}`.
+#[pyfunction]
+#[pyo3(signature = (text, name = "<experiment>", backend = "cpu", threads = 1))]
+fn cam_run(text: &str, name: &str, backend: &str, threads: usize) -> PyResult<String> {
+    guarded(|| {
+        let experiment = ca3::parse_experiment(text).map_err(|message| {
+            coded(&ca3::CamError::Experiment {
+                file: name.to_string(),
+                message,
+            })
+        })?;
+        let (memory, steps) = ca3::prepare(
+            experiment.size,
+            &experiment.schedule,
+            experiment.min_steps,
+            experiment.seed,
+        )
+        .map_err(|e| coded(&e))?;
+        let choice = backend_choice(backend, threads)?;
+        let mut loaded = choice.load(&memory.network).map_err(|e| coded(&e))?;
+        let run = ca3::run_loaded(memory, &experiment.schedule, steps, loaded.as_mut())
+            .map_err(|e| coded(&e))?;
+        let spikes: serde_json::Map<String, serde_json::Value> = run
+            .spikes
+            .iter()
+            .enumerate()
+            .map(|(p, s)| (ca3::POPULATIONS[p].to_string(), s.len().into()))
+            .collect();
+        Ok(serde_json::json!({
+            "table": run.table,
+            "steps": run.steps,
+            "dt_ms": ca3::DT_MS,
+            "spikes": spikes,
+        })
+        .to_string())
+    })
+}
+
+/// Builds and runs the CUBA or COBA benchmark as `engram bench` does and returns its record
+/// (JSON): sizes, build and simulation times, spikes, events.
+#[pyfunction]
+#[pyo3(signature = (network = "cuba", neurons = 4000, p = 0.02, seconds = 1.0, dt = 0.1,
+                    delay = None, seed = 1234, threads = 1, record = true))]
+#[allow(clippy::too_many_arguments)]
+fn bench_run(
+    network: &str,
+    neurons: u32,
+    p: f64,
+    seconds: f64,
+    dt: f64,
+    delay: Option<f64>,
+    seed: u64,
+    threads: usize,
+    record: bool,
+) -> PyResult<String> {
+    guarded(|| {
+        let kind = match network {
+            "cuba" => Benchmark::Cuba,
+            "coba" => Benchmark::Coba,
+            other => {
+                return Err(input_error(
+                    "E0003",
+                    format!("network = \"{other}\": the benchmarks are \"cuba\" and \"coba\""),
+                ))
+            }
+        };
+        let cfg = BenchmarkConfig {
+            neurons,
+            connectivity: Connectivity::Probability(p),
+            dt_ms: dt,
+            delay_ms: delay.unwrap_or(dt),
+            seed,
+            record_spikes: record,
+        };
+        let opts = BuildOptions {
+            generated: true,
+            ..BuildOptions::default()
+        };
+        let t_build = Instant::now();
+        let net = build_with(kind, &cfg, &opts).map_err(|e| coded(&e))?;
+        let steps = net
+            .grid
+            .steps(seconds * 1000.0)
+            .map_err(|e| input_error("E0003", format!("seconds = {seconds}: {e}")))?;
+        let mut sim = CpuBackend::new(threads).instantiate(&net);
+        let build_s = t_build.elapsed().as_secs_f64();
+        let t_sim = Instant::now();
+        let mut memory = MemoryObserver::default();
+        let observer: &mut dyn Observer = if record {
+            &mut memory
+        } else {
+            &mut NullObserver
+        };
+        sim.run_until(steps, observer).map_err(|e| coded(&e))?;
+        let simulate_s = t_sim.elapsed().as_secs_f64();
+        let c = sim.counters();
+        Ok(serde_json::json!({
+            "simulator": "engram",
+            "interface": "python",
+            "model": network,
+            "neurons": net.n_neurons(),
+            "synapses": sim.n_synapses(),
+            "build_s": build_s,
+            "simulate_s": simulate_s,
+            "spikes": c.spikes,
+            "synaptic_events": c.synaptic_events,
+            "mean_rate_hz": c.spikes as f64 / net.n_neurons() as f64 / seconds,
+            "threads": threads,
+            "dt_ms": dt,
+            "delay_ms": cfg.delay_ms,
+        })
+        .to_string())
+    })
+}
+
+/// Writes the files a SpiNNaker board needs for model-file `text` (`name` in errors) into
+/// `out` (routing tables, placements, keys, load images, the report and a PyNN script) on
+/// `machine` ("spinn5" or "spinn3"); returns the report as JSON.
+#[pyfunction]
+#[pyo3(signature = (text, out, name = "<pyNN.engram>", machine = "spinn5"))]
+fn spinnaker_export(text: &str, out: &str, name: &str, machine: &str) -> PyResult<String> {
+    guarded(|| {
+        let spec = modelfile::parse_str(name, text, &[], None).map_err(|e| coded(&e))?;
+        let hardware = match machine {
+            "spinn5" => hw_export::machine::Machine::spinn5(),
+            "spinn3" => hw_export::machine::Machine::spinn3(),
+            other => {
+                return Err(input_error(
+                    "E0003",
+                    format!("machine = \"{other}\": use \"spinn5\" or \"spinn3\""),
+                ))
+            }
+        };
+        let mut opts = MapOptions::default();
+        opts.partition.duration_ms = spec.duration_ms();
+        let mapping = map_network(&spec.network, &hardware, &opts).map_err(|e| coded(&e))?;
+        let (_, report) = write_export(
+            Path::new(out),
+            &ExportInput {
+                net: &spec.network,
+                pop_names: &spec.population_names,
+                proj_names: &spec.projection_names,
+                duration_ms: spec.duration_ms(),
+                machine_name: machine,
+                origin: name,
+            },
+            &mapping,
+            &opts,
+        )
+        .map_err(|e| coded(&e))?;
+        serde_json::to_string(&report)
+            .map_err(|e| EngramError::new_err((e.to_string(), Option::<String>::None)))
+    })
+}
+
+/// Whether `backend` can run the network of model-file `text` (the board refuses, when it
+/// loads a network, what it cannot run).
+#[pyfunction]
+fn check_backend(text: &str, backend: &str) -> PyResult<()> {
+    guarded(|| {
+        let spec = modelfile::parse_str("<pyNN.engram>", text, &[], None).map_err(|e| coded(&e))?;
+        let choice: BackendChoice = backend_choice(backend, 1)?;
+        choice.check(&spec.network).map_err(|e| coded(&e))
+    })
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(cam_run, m)?)?;
+    m.add_function(wrap_pyfunction!(bench_run, m)?)?;
+    m.add_function(wrap_pyfunction!(spinnaker_export, m)?)?;
+    m.add_function(wrap_pyfunction!(check_backend, m)?)?;
+    Ok(())
+}
