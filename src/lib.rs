@@ -12,6 +12,7 @@ pub use sim_core;
 
 pub mod errors;
 pub mod plot;
+pub mod ranks;
 pub mod rundir;
 pub mod spike_stats;
 pub mod sysinfo;
