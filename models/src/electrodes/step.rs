@@ -66,12 +66,8 @@ impl StepCurrentSource {
 impl Waveform for StepCurrentSource {
     const NAME: &'static str = NAME;
     fn quantities(&self) -> Vec<Quantity> {
-        // Describes the scalars only; the schedule is the change list.
-        vec![Quantity {
-            name: "changes",
-            unit: "",
-            value: self.changes.len() as f64,
-        }]
+        // Its parameters are lists (times, amplitudes), not quantities; as SpikeSourceArray.
+        Vec::new()
     }
     fn current(&self, step: Step, _seed: u64, _pop: usize, _unit: u32) -> f64 {
         match self.changes.partition_point(|&(s, _)| s <= step) {
