@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sim_core::describe::Quantity;
 use sim_core::{Step, TimeGrid};
 
-use super::{CurrentSource, Waveform, Window};
+use super::{quantities, CurrentSource, Waveform, Window};
 use crate::params::{self, ParamError};
 
 /// The cell type's name, as model files and PyNN write it.
@@ -69,38 +69,14 @@ impl Waveform for AcSource {
     const NAME: &'static str = NAME;
     fn quantities(&self) -> Vec<Quantity> {
         let p = &self.params;
-        vec![
-            Quantity {
-                name: "amplitude",
-                unit: "nA",
-                value: p.amplitude,
-            },
-            Quantity {
-                name: "start",
-                unit: "ms",
-                value: p.start,
-            },
-            Quantity {
-                name: "stop",
-                unit: "ms",
-                value: p.stop,
-            },
-            Quantity {
-                name: "frequency",
-                unit: "Hz",
-                value: p.frequency,
-            },
-            Quantity {
-                name: "offset",
-                unit: "nA",
-                value: p.offset,
-            },
-            Quantity {
-                name: "phase",
-                unit: "deg",
-                value: p.phase,
-            },
-        ]
+        quantities(&[
+            ("amplitude", "nA", p.amplitude),
+            ("start", "ms", p.start),
+            ("stop", "ms", p.stop),
+            ("frequency", "Hz", p.frequency),
+            ("offset", "nA", p.offset),
+            ("phase", "deg", p.phase),
+        ])
     }
     fn current(&self, step: Step, _seed: u64, _pop: usize, _unit: u32) -> f64 {
         if !self.window.contains(step) {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use sim_core::describe::Quantity;
 use sim_core::{Step, TimeGrid};
 
-use super::{CurrentSource, Waveform, Window};
+use super::{quantities, CurrentSource, Waveform, Window};
 use crate::params::{self, ParamError};
 
 /// The cell type's name, as model files and PyNN write it.
@@ -51,23 +51,11 @@ impl Waveform for DcSource {
     const NAME: &'static str = NAME;
     fn quantities(&self) -> Vec<Quantity> {
         let p = &self.params;
-        vec![
-            Quantity {
-                name: "amplitude",
-                unit: "nA",
-                value: p.amplitude,
-            },
-            Quantity {
-                name: "start",
-                unit: "ms",
-                value: p.start,
-            },
-            Quantity {
-                name: "stop",
-                unit: "ms",
-                value: p.stop,
-            },
-        ]
+        quantities(&[
+            ("amplitude", "nA", p.amplitude),
+            ("start", "ms", p.start),
+            ("stop", "ms", p.stop),
+        ])
     }
     fn current(&self, step: Step, _seed: u64, _pop: usize, _unit: u32) -> f64 {
         if self.window.contains(step) {

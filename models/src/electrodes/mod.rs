@@ -120,6 +120,13 @@ const fn state_table<W: Waveform>() -> StateTable<SourceKernel<W>> {
     ])
 }
 
+/// Parameters as (name, unit, value) rows.
+pub(crate) fn quantities(rows: &[(&'static str, &'static str, f64)]) -> Vec<Quantity> {
+    rows.iter()
+        .map(|&(name, unit, value)| Quantity { name, unit, value })
+        .collect()
+}
+
 /// The step of time `t_ms`, rounded to the nearest step (PyNN rounds electrode times to the
 /// grid); `param` names the parameter in the error for a negative or non-finite time.
 pub(crate) fn grid_step(param: &str, t_ms: f64, dt: f64) -> Result<Step, ParamError> {

@@ -9,7 +9,7 @@ use sim_core::describe::Quantity;
 use sim_core::rng::{stream, Domain};
 use sim_core::{Step, TimeGrid};
 
-use super::{CurrentSource, Waveform, Window};
+use super::{quantities, CurrentSource, Waveform, Window};
 use crate::params::{self, ParamError};
 
 /// The cell type's name, as model files and PyNN write it.
@@ -89,33 +89,13 @@ impl Waveform for NoisyCurrentSource {
     const NAME: &'static str = NAME;
     fn quantities(&self) -> Vec<Quantity> {
         let p = &self.params;
-        vec![
-            Quantity {
-                name: "mean",
-                unit: "nA",
-                value: p.mean,
-            },
-            Quantity {
-                name: "stdev",
-                unit: "nA",
-                value: p.stdev,
-            },
-            Quantity {
-                name: "start",
-                unit: "ms",
-                value: p.start,
-            },
-            Quantity {
-                name: "stop",
-                unit: "ms",
-                value: p.stop,
-            },
-            Quantity {
-                name: "dt",
-                unit: "ms",
-                value: p.dt,
-            },
-        ]
+        quantities(&[
+            ("mean", "nA", p.mean),
+            ("stdev", "nA", p.stdev),
+            ("start", "ms", p.start),
+            ("stop", "ms", p.stop),
+            ("dt", "ms", p.dt),
+        ])
     }
     fn current(&self, step: Step, seed: u64, pop: usize, unit: u32) -> f64 {
         if !self.window.contains(step) {
