@@ -24,13 +24,29 @@ enum Command {
     Compress(commands::compress::CompressArgs),
     /// Time a benchmark network (or a model file) and print one JSON line.
     Bench(commands::bench::BenchArgs),
-    /// Export a network to hardware (SpiNNaker).
+    /// Import a network from another format (NIR) as a model file.
+    Import(commands::nir::ImportArgs),
+    /// Export a network to hardware (SpiNNaker) or to NIR.
     Export(commands::export::ExportArgs),
     /// List the cell types model files can use, with parameters, defaults and units.
     Models(commands::models::ModelsArgs),
 }
 
 fn main() -> ExitCode {
+    // One rank of an MPI run: the universe finalises MPI when main returns.
+    #[cfg(feature = "mpi")]
+    let _universe = {
+        if engram::ranks::launched_among().is_some() {
+            engram::ranks::mpi::watch_termination();
+        }
+        engram::ranks::mpi::init()
+    };
+    #[cfg(not(feature = "mpi"))]
+    if let Some(n) = engram::ranks::launched_among() {
+        let e = commands::CommandError::NoMpi(n);
+        eprintln!("error[{}]: {e}", e.code());
+        return ExitCode::from(2);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
@@ -49,6 +65,7 @@ fn main() -> ExitCode {
         Command::Cam(a) => commands::cam::cam(a),
         Command::Compress(a) => commands::compress::compress(a),
         Command::Bench(a) => commands::bench::bench(a),
+        Command::Import(a) => commands::nir::import(a),
         Command::Export(a) => commands::export::export(a),
         Command::Models(a) => commands::models::models(a),
     };

@@ -24,6 +24,7 @@ use crate::electrodes::{
     NoisyCurrentSourceParams, StepCurrentSource, StepCurrentSourceParams,
 };
 use crate::neurons::if_cond_exp::{self, IfCondExpParams};
+use crate::neurons::if_curr_delta::{self, IfCurrDelta, IfCurrDeltaParams};
 use crate::neurons::if_curr_exp::{self, IfCurrExpParams};
 use crate::neurons::izhikevich::{self, IzhikevichParams};
 use crate::neurons::spike_source_array::{self, SpikeSourceArrayParams};
@@ -198,6 +199,7 @@ impl Catalogue {
             entries: vec![
                 if_curr_exp(),
                 if_cond_exp(),
+                if_curr_delta(),
                 izhikevich(),
                 spike_source_poisson(),
                 spike_source_array(),
@@ -348,6 +350,21 @@ fn if_cond_exp() -> CellType {
             ]
         },
     )
+}
+
+fn if_curr_delta() -> CellType {
+    CellType::new(
+        if_curr_delta::NAME,
+        "leaky integrate-and-fire, delta-current synapses (input jumps v)",
+        |p: &IfCurrDeltaParams, ctx| {
+            Ok(Arc::new(IfCurrDelta::new(
+                p.clone(),
+                ctx.initial("v"),
+                ctx.grid,
+            )?))
+        },
+    )
+    .initial_values(const { &[Variable::new("v", "mV")] })
 }
 
 fn izhikevich() -> CellType {

@@ -2,6 +2,7 @@
 //! (ms, mV, nA, nF, µS, Hz).
 
 pub mod if_cond_exp;
+pub mod if_curr_delta;
 pub mod if_curr_exp;
 pub mod izhikevich;
 pub mod spike_source_array;
@@ -14,6 +15,7 @@ use sim_core::rng::{self, Domain};
 use crate::dist::Value;
 
 pub use if_cond_exp::IfCondExp;
+pub use if_curr_delta::IfCurrDelta;
 pub use if_curr_exp::{IfCurrExp, Integration, Precision};
 pub use izhikevich::Izhikevich;
 pub use spike_source_array::SpikeSourceArray;
