@@ -19,6 +19,10 @@ use crate::astro::amsu::{
 };
 use crate::astro::lr1994::{self, AstrocyteLr1994Model, AstrocyteLr1994Params, LR1994_INITIAL};
 use crate::dist::Value;
+use crate::electrodes::{
+    ac, dc, noisy, step, AcSource, AcSourceParams, DcSource, DcSourceParams, NoisyCurrentSource,
+    NoisyCurrentSourceParams, StepCurrentSource, StepCurrentSourceParams,
+};
 use crate::neurons::if_cond_exp::{self, IfCondExpParams};
 use crate::neurons::if_curr_delta::{self, IfCurrDelta, IfCurrDeltaParams};
 use crate::neurons::if_curr_exp::{self, IfCurrExpParams};
@@ -203,6 +207,30 @@ impl Catalogue {
                 aeif_cond_alpha_astro(),
                 amsu_neuron(),
                 amsu_astrocyte(),
+                CellType::new(
+                    dc::NAME,
+                    "PyNN DCSource: a constant current in [start, stop)",
+                    |p: &DcSourceParams, ctx| Ok(Arc::new(DcSource::new(p.clone(), ctx.grid)?)),
+                ),
+                CellType::new(
+                    ac::NAME,
+                    "PyNN ACSource: a sine current in [start, stop)",
+                    |p: &AcSourceParams, ctx| Ok(Arc::new(AcSource::new(p.clone(), ctx.grid)?)),
+                ),
+                CellType::new(
+                    step::NAME,
+                    "PyNN StepCurrentSource: a piecewise constant current",
+                    |p: &StepCurrentSourceParams, ctx| {
+                        Ok(Arc::new(StepCurrentSource::new(p.clone(), ctx.grid)?))
+                    },
+                ),
+                CellType::new(
+                    noisy::NAME,
+                    "PyNN NoisyCurrentSource: Gaussian noise redrawn every dt in [start, stop)",
+                    |p: &NoisyCurrentSourceParams, ctx| {
+                        Ok(Arc::new(NoisyCurrentSource::new(p.clone(), ctx.grid)?))
+                    },
+                ),
             ],
         }
     }

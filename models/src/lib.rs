@@ -5,6 +5,7 @@ pub mod astro;
 pub mod catalogue;
 pub mod connectors;
 pub mod dist;
+pub mod electrodes;
 pub mod neurons;
 pub mod params;
 pub mod synapses;

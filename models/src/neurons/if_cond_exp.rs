@@ -157,6 +157,9 @@ impl PopulationModel for IfCondExp {
     fn spike_stamp_offset(&self) -> Step {
         1
     }
+    fn graded_inputs(&self) -> &[&'static str] {
+        crate::electrodes::INJECTED_INPUTS
+    }
     fn instantiate(
         &self,
         pop: usize,
@@ -175,6 +178,7 @@ impl PopulationModel for IfCondExp {
             ge: initial_values(&self.ge_init, seed, pop, 1, &range),
             gi: initial_values(&self.gi_init, seed, pop, 2, &range),
             refr: vec![0; n],
+            injected: Vec::new(),
             p: self.p.clone(),
         })
     }
@@ -191,6 +195,8 @@ struct CondKernel {
     ge: Vec<f64>,
     gi: Vec<f64>,
     refr: Vec<u64>,
+    /// Current injected in this step (nA, graded input `I_inj`); empty without current source.
+    injected: Vec<f64>,
 }
 
 impl NeuronKernel for CondKernel {
@@ -210,7 +216,8 @@ impl NeuronKernel for CondKernel {
                 let v_inf = (self.g_l * p.v_rest
                     + self.ge[i] * p.e_rev_e
                     + self.gi[i] * p.e_rev_i
-                    + p.i_offset)
+                    + p.i_offset
+                    + self.injected.get(i).copied().unwrap_or(0.0))
                     / g_tot;
                 self.v[i] = v_inf + (self.v[i] - v_inf) * (-h * g_tot / p.cm).exp();
             } else {
@@ -229,6 +236,10 @@ impl NeuronKernel for CondKernel {
             }
         }
         Ok(())
+    }
+    fn graded_input(&mut self, _port: usize, values: &[f64]) {
+        self.injected.clear();
+        self.injected.extend_from_slice(values);
     }
     sim_core::state_io!(STATE, |k: &Self| k.v.len());
 }

@@ -337,6 +337,13 @@ impl PopulationModel for IfCurrExp {
             ..ModelDescription::neuron(NAME)
         }
     }
+    fn graded_inputs(&self) -> &[&'static str] {
+        // Current sources (electrodes) drive the NEST-order f64 kernel.
+        match (self.integration, self.precision) {
+            (Integration::Nest, Precision::F64) => crate::electrodes::INJECTED_INPUTS,
+            _ => &[],
+        }
+    }
     fn spike_stamp_offset(&self) -> Step {
         match self.integration {
             Integration::Nest => 1,
@@ -523,6 +530,12 @@ struct NestKernel {
     until: Vec<u32>,
     /// Steps this kernel has taken, wrapping; `until` is compared within REFRACTORY_WINDOW.
     clock: u32,
+    /// i_offset and P20, for the drive of a neuron with injected current.
+    i_offset: f64,
+    p20: f64,
+    /// Current injected in this step (nA, graded input `I_inj`); empty when the population
+    /// has no current source, which keeps it on the vectorised path.
+    injected: Vec<f64>,
 }
 
 impl NestKernel {
@@ -547,7 +560,37 @@ impl NestKernel {
             i_i: vec![0.0; n],
             until: vec![0; n],
             clock: 0,
+            i_offset: p.i_offset,
+            p20: c.p20,
+            injected: Vec::new(),
         }
+    }
+
+    /// [`NestKernel::dense_step`]'s update of every neuron, neuron by neuron, with the injected
+    /// current added to i_offset as NEST adds its current generators' `I_stim`.
+    fn injected_lanes(&mut self, spikes: &mut Vec<u32>, end: u32) -> f64 {
+        let k = self.k;
+        let mut sum = 0.0;
+        for j in 0..self.v.len() {
+            let driven = NestConstants {
+                drive: (self.i_offset + self.injected[j]) * self.p20,
+                ..k
+            };
+            let integrated = integrate(&driven, self.v[j], self.i_e[j], self.i_i[j]);
+            let free = self.until[j].wrapping_sub(self.clock) as i32 <= 0;
+            let v = if free { integrated } else { self.v[j] };
+            self.i_e[j] = decay_exc(&k, self.i_e[j]);
+            self.i_i[j] *= k.decay_i;
+            sum += v;
+            if v >= k.theta {
+                self.v[j] = k.reset;
+                self.until[j] = end;
+                spikes.push(j as u32);
+            } else {
+                self.v[j] = v;
+            }
+        }
+        sum
     }
 
     /// Integration, decay, threshold and reset of every neuron; spikes are appended. Returns
@@ -559,7 +602,9 @@ impl NestKernel {
         let full = n / CHUNK;
         let mut lane_sum = [0.0; CHUNK];
         let end = clock.wrapping_add(k.refractory_steps).wrapping_add(1);
-        {
+        if !self.injected.is_empty() {
+            lane_sum[0] = self.injected_lanes(spikes, end);
+        } else {
             let v = self.v.as_chunks_mut::<CHUNK>().0;
             let ie = self.i_e.as_chunks_mut::<CHUNK>().0;
             let ii = self.i_i.as_chunks_mut::<CHUNK>().0;
@@ -580,7 +625,7 @@ impl NestKernel {
             }
         }
         let tail = full * CHUNK;
-        if tail < n {
+        if tail < n && self.injected.is_empty() {
             // The tail goes through the same lane code, padded with neurons held at reset.
             let r = n - tail;
             let mut t = [[k.reset; CHUNK]; 3];
@@ -711,6 +756,11 @@ impl NeuronKernel for NestKernel {
             inh[j] = 0.0;
         }
         self.check_finite(finite)
+    }
+
+    fn graded_input(&mut self, _port: usize, values: &[f64]) {
+        self.injected.clear();
+        self.injected.extend_from_slice(values);
     }
 
     sim_core::state_io!(NEST_STATE, |k: &Self| k.v.len());

@@ -32,6 +32,15 @@ fn proj_extra(extra: &str) -> String {
     with_duration("", EXC, &format!("{PROJ}{extra}\n"))
 }
 
+/// The valid model with a current source `[populations.stim]` of `source` (its `cell_type` and
+/// `params` lines) injected into `exc` by a graded connection.
+fn electrode(source: &str) -> String {
+    format!(
+        "{}\n[populations.stim]\nsize = 1\n{source}\n\n[projections.inject]\npre = \"stim\"\npost = \"exc\"\nconnector = {{ type = \"AllToAllConnector\" }}\nweight = 1.0\ndelay = 0.1\nsynapse = {{ type = \"graded_connection\" }}\n",
+        with_duration("", EXC, PROJ)
+    )
+}
+
 /// (name, model-file text, expected substring of the error).
 pub fn broken_cases() -> Vec<(&'static str, String, &'static str)> {
     let mut cases = vec![
@@ -202,5 +211,14 @@ fn astro_cases() -> Vec<(&'static str, String, &'static str)> {
         ("experiment zero trials", exp("trials = 2", "trials = 0"), "experiment.trials"),
         ("experiment unknown key", exp("trials = 2", "trials = 2\nrepeats = 3"), "experiment.repeats"),
         ("experiment condition not a list", exp("trials = 2", "trials = 2\nconditions = { off = \"kappa=0\" }"), "experiment.conditions.off"),
+        ("step current times decrease", electrode("cell_type = \"StepCurrentSource\"\nparams = { times = [1.0, 0.5], amplitudes = [0.1, 0.2] }"), "populations.stim.params.times[1] = 0.5"),
+        ("step current amplitudes missing", electrode("cell_type = \"StepCurrentSource\"\nparams = { times = [1.0, 2.0], amplitudes = [0.1] }"), "populations.stim.params.amplitudes = 1 values"),
+        ("DC source negative start", electrode("cell_type = \"DCSource\"\nparams = { start = -1.0 }"), "populations.stim.params.start = -1"),
+        ("DC source stop before start", electrode("cell_type = \"DCSource\"\nparams = { start = 5.0, stop = 2.0 }"), "populations.stim.params.stop = 2"),
+        ("AC source NaN phase", electrode("cell_type = \"ACSource\"\nparams = { phase = nan }"), "populations.stim.params.phase"),
+        ("noise dt off the grid", electrode("cell_type = \"NoisyCurrentSource\"\nparams = { dt = 0.15 }"), "populations.stim.params.dt = 0.15"),
+        ("noise negative stdev", electrode("cell_type = \"NoisyCurrentSource\"\nparams = { stdev = -0.1 }"), "populations.stim.params.stdev"),
+        ("current source unknown parameter", electrode("cell_type = \"DCSource\"\nparams = { amplitud = 1.0 }"), "populations.stim.params.amplitud"),
+        ("current into a spike source", electrode("cell_type = \"DCSource\"").replace("post = \"exc\"\nconnector = { type = \"AllToAllConnector\" }\nweight = 1.0", "post = \"src\"\nconnector = { type = \"AllToAllConnector\" }\nweight = 1.0"), "projections.inject.post"),
     ]
 }

@@ -23,6 +23,7 @@ from ..common.control import DEFAULT_MAX_DELAY, DEFAULT_TIMESTEP, DEFAULT_MIN_DE
 from ..recording import get_io
 from .standardmodels import *                                   # noqa: F403, F401
 from .standardmodels import StaticSynapse
+from .electrodes import DCSource, ACSource, StepCurrentSource, NoisyCurrentSource  # noqa: F401
 from .populations import Population, PopulationView, Assembly   # noqa: F401
 from .projections import Projection                             # noqa: F401
 from . import simulator
@@ -47,11 +48,12 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
 
 
 def end(compatible_output=True):
-    """Writes the data requested with record(..., to_file=...) and forgets the network."""
+    """Writes the data requested with record(..., to_file=...)."""
     for (population, variables, filename) in getattr(simulator.state, "write_on_end", []):
         population.write_data(get_io(filename), variables)
     simulator.state.write_on_end = []
-    simulator.state.model = None
+    # The model stays: recordings are readable after end(), as PyNN's other backends keep
+    # them; setup() starts anew.
 
 
 run, run_until = common.build_run(simulator)

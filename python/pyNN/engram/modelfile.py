@@ -12,6 +12,7 @@ import re
 import numpy as np
 
 from ..random import RandomDistribution
+from . import electrodes
 from engram import EngramError, cell_types
 
 # PyNN's distribution names and parameters that engram's random values share.
@@ -184,6 +185,10 @@ def model_file_text(state, duration=None, now=0.0):
                       for key, v in _population(p, types, indices, now).items()]
             lines.append("")
         p.engram_index = p.engram_parts[0][0]
+    for name, entry in electrodes.population_entries(state, names):
+        lines.append("[populations.%s]" % toml_key(name))
+        lines += ["%s = %s" % (toml_key(key), toml_value(v)) for key, v in entry.items()]
+        lines.append("")
     sizes = {}
     for p in state.populations:
         sizes.update((pop, len(indices)) for pop, indices in p.engram_parts)
@@ -198,4 +203,8 @@ def model_file_text(state, duration=None, now=0.0):
             lines.append("[projections.%s]" % toml_key(name))
             lines += ["%s = %s" % (toml_key(key), toml_value(v)) for key, v in entry.items()]
             lines.append("")
+    for name, entry in electrodes.projection_entries(state, names):
+        lines.append("[projections.%s]" % toml_key(name))
+        lines += ["%s = %s" % (toml_key(key), toml_value(v)) for key, v in entry.items()]
+        lines.append("")
     return "\n".join(lines)

@@ -43,6 +43,7 @@ class State(common.control.BaseState):
         self.recorders = set([])
         self.populations = []
         self.projections = []
+        self.current_sources = []
         self.stale = False
         self.id_counter = 0
         self.segment_counter = -1
