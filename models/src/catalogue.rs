@@ -19,13 +19,16 @@ use crate::astro::amsu::{
 };
 use crate::astro::lr1994::{self, AstrocyteLr1994Model, AstrocyteLr1994Params, LR1994_INITIAL};
 use crate::dist::Value;
+use crate::neurons::if_cond_alpha::{self, IfCondAlphaParams};
 use crate::neurons::if_cond_exp::{self, IfCondExpParams};
+use crate::neurons::if_curr_alpha::{self, IfCurrAlphaParams};
 use crate::neurons::if_curr_exp::{self, IfCurrExpParams};
 use crate::neurons::izhikevich::{self, IzhikevichParams};
 use crate::neurons::spike_source_array::{self, SpikeSourceArrayParams};
 use crate::neurons::spike_source_poisson::{self, SpikeSourcePoissonParams};
 use crate::neurons::{
-    IfCondExp, IfCurrExp, Integration, Izhikevich, Precision, SpikeSourceArray, SpikeSourcePoisson,
+    IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Integration, Izhikevich, Precision,
+    SpikeSourceArray, SpikeSourcePoisson,
 };
 use crate::params::ParamError;
 
@@ -194,6 +197,8 @@ impl Catalogue {
             entries: vec![
                 if_curr_exp(),
                 if_cond_exp(),
+                if_curr_alpha(),
+                if_cond_alpha(),
                 izhikevich(),
                 spike_source_poisson(),
                 spike_source_array(),
@@ -311,15 +316,46 @@ fn if_cond_exp() -> CellType {
             )?))
         },
     )
-    .initial_values(
-        const {
-            &[
-                Variable::new("v", "mV"),
-                Variable::new("gsyn_exc", "uS"),
-                Variable::new("gsyn_inh", "uS"),
-            ]
+    .initial_values(CONDUCTANCE_INITIAL_VALUES)
+}
+
+/// The initial values of the conductance-based integrate-and-fire types.
+const CONDUCTANCE_INITIAL_VALUES: &[Variable] = &[
+    Variable::new("v", "mV"),
+    Variable::new("gsyn_exc", "uS"),
+    Variable::new("gsyn_inh", "uS"),
+];
+
+fn if_curr_alpha() -> CellType {
+    CellType::new(
+        if_curr_alpha::NAME,
+        "leaky integrate-and-fire, alpha-shaped current synapses (NEST iaf_psc_alpha)",
+        |p: &IfCurrAlphaParams, ctx| {
+            Ok(Arc::new(IfCurrAlpha::new(
+                p.clone(),
+                ctx.initial("v"),
+                ctx.grid,
+            )?))
         },
     )
+    .initial_values(const { &[Variable::new("v", "mV")] })
+}
+
+fn if_cond_alpha() -> CellType {
+    CellType::new(
+        if_cond_alpha::NAME,
+        "leaky integrate-and-fire, alpha-shaped conductance synapses (NEST iaf_cond_alpha)",
+        |p: &IfCondAlphaParams, ctx| {
+            Ok(Arc::new(IfCondAlpha::new(
+                p.clone(),
+                ctx.initial("v"),
+                ctx.initial("gsyn_exc"),
+                ctx.initial("gsyn_inh"),
+                ctx.grid,
+            )?))
+        },
+    )
+    .initial_values(CONDUCTANCE_INITIAL_VALUES)
 }
 
 fn izhikevich() -> CellType {

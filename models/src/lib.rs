@@ -5,6 +5,7 @@ pub mod astro;
 pub mod catalogue;
 pub mod connectors;
 pub mod dist;
+pub mod gsl_rkf45;
 pub mod neurons;
 pub mod params;
 pub mod synapses;

@@ -1,7 +1,9 @@
 //! Point-neuron models and spike sources, one file each, with PyNN names, defaults and units
 //! (ms, mV, nA, nF, µS, Hz).
 
+pub mod if_cond_alpha;
 pub mod if_cond_exp;
+pub mod if_curr_alpha;
 pub mod if_curr_exp;
 pub mod izhikevich;
 pub mod spike_source_array;
@@ -12,8 +14,11 @@ use std::ops::Range;
 use sim_core::rng::{self, Domain};
 
 use crate::dist::Value;
+use crate::params::{finite, non_negative, positive, ParamError};
 
+pub use if_cond_alpha::IfCondAlpha;
 pub use if_cond_exp::IfCondExp;
+pub use if_curr_alpha::IfCurrAlpha;
 pub use if_curr_exp::{IfCurrExp, Integration, Precision};
 pub use izhikevich::Izhikevich;
 pub use spike_source_array::SpikeSourceArray;
@@ -48,5 +53,48 @@ pub(crate) fn non_finite(neuron: usize, variable: &str, value: f64) -> sim_core:
         variable: variable.to_string(),
         value,
         reason: "became non-finite; check parameters, weights and dt".to_string(),
+    }
+}
+
+/// The parameters every PyNN integrate-and-fire type shares (PyNN's names and units), checked
+/// together.
+pub(crate) struct LifCore {
+    pub cm: f64,
+    pub tau_m: f64,
+    pub tau_refrac: f64,
+    pub tau_syn_e: f64,
+    pub tau_syn_i: f64,
+    pub v_rest: f64,
+    pub v_reset: f64,
+    pub v_thresh: f64,
+    pub i_offset: f64,
+}
+
+impl LifCore {
+    /// Positive capacitance and time constants, finite potentials and offset, v_reset below
+    /// v_thresh; returns the refractory period in whole steps of `grid`.
+    pub(crate) fn check(&self, grid: &sim_core::TimeGrid) -> Result<sim_core::Step, ParamError> {
+        positive("cm", self.cm, "nF")?;
+        positive("tau_m", self.tau_m, "ms")?;
+        positive("tau_syn_E", self.tau_syn_e, "ms")?;
+        positive("tau_syn_I", self.tau_syn_i, "ms")?;
+        non_negative("tau_refrac", self.tau_refrac, "ms")?;
+        for (k, v) in [
+            ("v_rest", self.v_rest),
+            ("v_reset", self.v_reset),
+            ("v_thresh", self.v_thresh),
+        ] {
+            finite(k, v, "mV")?;
+        }
+        finite("i_offset", self.i_offset, "nA")?;
+        if self.v_reset >= self.v_thresh {
+            return Err(ParamError::new(
+                "v_reset",
+                self.v_reset,
+                format!("must be below v_thresh = {} (mV)", self.v_thresh),
+            ));
+        }
+        grid.steps(self.tau_refrac)
+            .map_err(|e| ParamError::new("tau_refrac", self.tau_refrac, e.to_string()))
     }
 }
