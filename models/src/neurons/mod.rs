@@ -72,7 +72,8 @@ pub(crate) struct LifCore {
 
 impl LifCore {
     /// Positive capacitance and time constants, finite potentials and offset, v_reset below
-    /// v_thresh; returns the refractory period in whole steps of `grid`.
+    /// v_thresh; returns the refractory period in steps of `grid`, rounded up as NEST does
+    /// ([`sim_core::TimeGrid::steps_at_least`]).
     pub(crate) fn check(&self, grid: &sim_core::TimeGrid) -> Result<sim_core::Step, ParamError> {
         positive("cm", self.cm, "nF")?;
         positive("tau_m", self.tau_m, "ms")?;
@@ -94,7 +95,7 @@ impl LifCore {
                 format!("must be below v_thresh = {} (mV)", self.v_thresh),
             ));
         }
-        grid.steps(self.tau_refrac)
+        grid.steps_at_least(self.tau_refrac)
             .map_err(|e| ParamError::new("tau_refrac", self.tau_refrac, e.to_string()))
     }
 }

@@ -18,6 +18,8 @@ def _engram_cell(base):
 
 IF_curr_exp = _engram_cell(cells.IF_curr_exp)
 IF_cond_exp = _engram_cell(cells.IF_cond_exp)
+IF_curr_alpha = _engram_cell(cells.IF_curr_alpha)
+IF_cond_alpha = _engram_cell(cells.IF_cond_alpha)
 Izhikevich = _engram_cell(cells.Izhikevich)
 SpikeSourcePoisson = _engram_cell(cells.SpikeSourcePoisson)
 SpikeSourceArray = _engram_cell(cells.SpikeSourceArray)
