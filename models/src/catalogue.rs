@@ -25,10 +25,12 @@ use crate::neurons::if_curr_alpha::{self, IfCurrAlphaParams};
 use crate::neurons::if_curr_exp::{self, IfCurrExpParams};
 use crate::neurons::izhikevich::{self, IzhikevichParams};
 use crate::neurons::spike_source_array::{self, SpikeSourceArrayParams};
+use crate::neurons::spike_source_gamma::{self, SpikeSourceGammaParams};
 use crate::neurons::spike_source_poisson::{self, SpikeSourcePoissonParams};
+use crate::neurons::spike_source_poisson_refractory::{self, SpikeSourcePoissonRefractoryParams};
 use crate::neurons::{
     IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Integration, Izhikevich, Precision,
-    SpikeSourceArray, SpikeSourcePoisson,
+    SpikeSourceArray, SpikeSourceGamma, SpikeSourcePoisson, SpikeSourcePoissonRefractory,
 };
 use crate::params::ParamError;
 
@@ -202,6 +204,8 @@ impl Catalogue {
                 izhikevich(),
                 spike_source_poisson(),
                 spike_source_array(),
+                spike_source_gamma(),
+                spike_source_poisson_refractory(),
                 astrocyte_lr_1994(),
                 aeif_cond_alpha_astro(),
                 amsu_neuron(),
@@ -380,6 +384,24 @@ fn spike_source_poisson() -> CellType {
         |p: &SpikeSourcePoissonParams, ctx| Ok(Arc::new(SpikeSourcePoisson::new(p, ctx.grid)?)),
     )
     .board("the population's own kernel, so its trains equal the CPU backend's")
+}
+
+fn spike_source_gamma() -> CellType {
+    CellType::new(
+        spike_source_gamma::NAME,
+        "independent trains with gamma-distributed intervals",
+        |p: &SpikeSourceGammaParams, ctx| Ok(Arc::new(SpikeSourceGamma::new(p, ctx.grid)?)),
+    )
+}
+
+fn spike_source_poisson_refractory() -> CellType {
+    CellType::new(
+        spike_source_poisson_refractory::NAME,
+        "independent Poisson trains with a dead time",
+        |p: &SpikeSourcePoissonRefractoryParams, ctx| {
+            Ok(Arc::new(SpikeSourcePoissonRefractory::new(p, ctx.grid)?))
+        },
+    )
 }
 
 fn spike_source_array() -> CellType {

@@ -6,8 +6,11 @@ pub mod if_cond_exp;
 pub mod if_curr_alpha;
 pub mod if_curr_exp;
 pub mod izhikevich;
+mod renewal;
 pub mod spike_source_array;
+pub mod spike_source_gamma;
 pub mod spike_source_poisson;
+pub mod spike_source_poisson_refractory;
 
 use std::ops::Range;
 
@@ -22,7 +25,9 @@ pub use if_curr_alpha::IfCurrAlpha;
 pub use if_curr_exp::{IfCurrExp, Integration, Precision};
 pub use izhikevich::Izhikevich;
 pub use spike_source_array::SpikeSourceArray;
+pub use spike_source_gamma::SpikeSourceGamma;
 pub use spike_source_poisson::SpikeSourcePoisson;
+pub use spike_source_poisson_refractory::SpikeSourcePoissonRefractory;
 
 /// Draws one initial value per neuron of `range` from streams keyed by (seed, pop, neuron), so a
 /// neuron's initial value does not depend on how the population is sliced. `salt` separates

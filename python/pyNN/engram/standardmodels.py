@@ -23,6 +23,8 @@ IF_cond_alpha = _engram_cell(cells.IF_cond_alpha)
 Izhikevich = _engram_cell(cells.Izhikevich)
 SpikeSourcePoisson = _engram_cell(cells.SpikeSourcePoisson)
 SpikeSourceArray = _engram_cell(cells.SpikeSourceArray)
+SpikeSourceGamma = _engram_cell(cells.SpikeSourceGamma)
+SpikeSourcePoissonRefractory = _engram_cell(cells.SpikeSourcePoissonRefractory)
 
 
 class StaticSynapse(synapses.StaticSynapse):
