@@ -10,6 +10,10 @@ cargo fmt --all -- --check
 # Python package with PyNN 0.13.0; idempotent.
 bash scripts/setup-python.sh
 cargo test --release --workspace --all-targets --no-fail-fast
+# MPI ranks (docs/DISTRIBUTED.md): Debian's OpenMPI and libclang, idempotent; then the runs
+# under mpirun, built with the `mpi` feature (the default build needs no MPI).
+bash scripts/setup-mpi.sh
+cargo test --release --features mpi --test distributed
 # The Python package: its tests, then PyNN's own system tests against pyNN.engram.
 bash scripts/test-python.sh
 # The engine's multi-thread invariant tests under ThreadSanitizer (skipped without nightly).

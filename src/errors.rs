@@ -43,6 +43,12 @@ pub enum CommandError {
     BenchResults(crate::plot::bench::BenchFileError),
     #[error("the mapping does not fit or does not verify (see {0}/report.txt for each problem and its fix)")]
     Unmappable(String),
+    /// Started by an MPI launcher as one of several processes, but built without MPI.
+    #[error("started as one of {0} MPI processes, but this engram was built without MPI: every process would run the whole network alone; rebuild with `cargo build --release --features mpi` (docs/DISTRIBUTED.md), or run one process")]
+    NoMpi(usize),
+    /// A network the ranks of an MPI run cannot share.
+    #[error("{0}: cannot run over {1} MPI ranks: {2}; run it in one process")]
+    NotDistributable(String, usize, String),
 }
 
 sim_core::error_codes! { CommandError {
@@ -58,6 +64,8 @@ sim_core::error_codes! { CommandError {
     Read => "E0010",
     Unmappable => "E0011",
     BenchResults => "E0012",
+    NoMpi => "E0013",
+    NotDistributable => "E0014",
 } }
 
 /// (code, error type::variant) of every error the `engram` command reports. A new error enum

@@ -12,5 +12,6 @@ pub use sim_core;
 
 pub mod errors;
 pub mod plot;
+pub mod ranks;
 pub mod rundir;
 pub mod sysinfo;

@@ -31,6 +31,20 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // One rank of an MPI run: the universe finalises MPI when main returns.
+    #[cfg(feature = "mpi")]
+    let _universe = {
+        if engram::ranks::launched_among().is_some() {
+            engram::ranks::mpi::watch_termination();
+        }
+        engram::ranks::mpi::init()
+    };
+    #[cfg(not(feature = "mpi"))]
+    if let Some(n) = engram::ranks::launched_among() {
+        let e = commands::CommandError::NoMpi(n);
+        eprintln!("error[{}]: {e}", e.code());
+        return ExitCode::from(2);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {

@@ -53,8 +53,10 @@ pub trait Backend {
 pub struct BackendReport {
     /// `cpu` or `spinnaker`.
     pub backend: &'static str,
-    /// Threads the run used (the board's loop is one).
+    /// Threads the run used (the board's loop is one); per process in an MPI run.
     pub threads: usize,
+    /// Processes (MPI ranks) the run is spread over; 1 alone.
+    pub ranks: usize,
     /// The machine the board emulates.
     pub machine: Option<String>,
     /// The backend's own account of the run, where it keeps one.

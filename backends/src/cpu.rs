@@ -31,9 +31,27 @@ impl CpuBackend {
             .unwrap_or(1)
     }
 
-    /// Instantiates `net` for this backend.
+    /// Instantiates `net` for this backend. In a process that is one rank of several
+    /// (`sim_core::engine::ranks::install`), this rank's part of the layout one process would
+    /// use with `threads × ranks` shards; a network the ranks cannot share runs whole in every
+    /// rank (commands refuse it first: [`CpuBackend::distributable`]).
     pub fn instantiate(&self, net: &Network) -> Simulation {
+        if let Some(ranks) = sim_core::engine::ranks::installed() {
+            let global = CpuBackend::new(self.threads * ranks.size());
+            if let Ok(sim) = Simulation::distributed(net, global.partition(net), ranks) {
+                return sim;
+            }
+        }
         Simulation::new(net, self.partition(net))
+    }
+
+    /// Why the ranks of an MPI run cannot share `net`, if they cannot.
+    pub fn distributable(net: &Network) -> Result<(), String> {
+        if net.graded.is_empty() {
+            Ok(())
+        } else {
+            Err("graded projections (astrocytes) are not exchanged between ranks yet".into())
+        }
     }
 
     /// Per shard, per population, the slice of neurons it owns.
@@ -107,6 +125,7 @@ impl Backend for Simulation {
         BackendReport {
             backend: "cpu",
             threads: self.threads(),
+            ranks: self.ranks(),
             machine: None,
             details: None,
         }

@@ -33,7 +33,7 @@ pub struct StepContext {
 
 /// A model's failure during a run (a NaN, an instability condition). The engine adds the
 /// population and stops the run.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 #[error("neuron {neuron}: {variable} = {value}: {reason}")]
 pub struct ModelError {
     /// Neuron index within the population.

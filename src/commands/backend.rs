@@ -81,12 +81,28 @@ pub fn load(
     net: &sim_core::Network,
     file: &str,
 ) -> Result<Box<dyn Backend>, CliError> {
+    check_ranks(net, file)?;
     choice.load(net).map_err(|e| refused(choice, file, e))
 }
 
 /// Says whether `choice` can run `net` (as [`load`] would), without keeping it.
 pub fn check(choice: &BackendChoice, net: &sim_core::Network, file: &str) -> Result<(), CliError> {
+    check_ranks(net, file)?;
     choice.check(net).map_err(|e| refused(choice, file, e))
+}
+
+/// In an MPI run: refuses a network the ranks cannot share (E0014).
+fn check_ranks(net: &sim_core::Network, file: &str) -> Result<(), CliError> {
+    let Some(ranks) = sim_core::engine::ranks::installed() else {
+        return Ok(());
+    };
+    CpuBackend::distributable(net).map_err(|why| {
+        CliError::input(CommandError::NotDistributable(
+            file.into(),
+            ranks.size(),
+            why,
+        ))
+    })
 }
 
 fn refused(choice: &BackendChoice, file: &str, e: BackendError) -> CliError {
@@ -103,6 +119,10 @@ pub fn finish_report(
 ) -> Result<Option<String>, CliError> {
     let report = backend.report();
     dir.info.threads = report.threads;
+    if report.ranks > 1 {
+        // Threads are then per rank: the run used ranks × threads shards.
+        dir.info.extra.insert("ranks".into(), report.ranks.into());
+    }
     let Some(details) = report.details else {
         return Ok(None);
     };

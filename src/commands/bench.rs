@@ -199,6 +199,11 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
         .zip(cpu_before)
         .map(|(b, a)| b - a);
 
+    // Per rank of an MPI run: where the time went and what was exchanged (collective).
+    let rank_times = sim.rank_times();
+    if !engram::ranks::writes_output() {
+        return Ok(());
+    }
     let c = sim.counters();
     let neurons = net.n_neurons();
     let synapses = sim.n_synapses();
@@ -229,6 +234,9 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
         "bytes_per_synapse": bytes_per_synapse,
         "mean_rate_hz": c.spikes as f64 / neurons as f64 / bio_s,
         "threads": threads,
+        "ranks": sim.ranks(),
+        "per_rank": rank_times,
+        "exchange_bytes_per_step": exchange_bytes_per_step(&rank_times),
         "precision": match a.precision { PrecisionArg::F64 => "f64", PrecisionArg::F32 => "f32" },
         "dt_ms": net.grid.dt_ms(),
         "delay_ms": delay_ms,
@@ -248,4 +256,11 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// Bytes all ranks together put into one step's all-gather (each rank's spike records; every
+/// rank receives all of them), or null in one process.
+fn exchange_bytes_per_step(times: &[sim_core::engine::RankTimes]) -> Option<f64> {
+    let steps = times.first()?.steps.max(1);
+    Some(times.iter().map(|t| t.bytes_sent).sum::<u64>() as f64 / steps as f64)
 }

@@ -78,7 +78,12 @@ fn csv(rows: &[RecallRow]) -> String {
     s
 }
 
-pub fn cam(a: CamArgs) -> Result<(), CliError> {
+pub fn cam(mut a: CamArgs) -> Result<(), CliError> {
+    // In an MPI run every rank runs this command; rank 0 writes the run directory.
+    a.quiet |= !engram::ranks::writes_output();
+    engram::ranks::watch_dir(&a.out);
+    a.out = engram::ranks::output_dir(&a.out);
+    let _scratch = engram::ranks::Scratch::for_dir(&a.out);
     let choice = a.backend.choose(a.threads)?;
     let name = a.experiment.display().to_string();
     let experiment_error = |message| {
@@ -236,6 +241,9 @@ pub fn cam(a: CamArgs) -> Result<(), CliError> {
                 if r.matches { "yes" } else { "NO" }
             );
         }
+    }
+    if !engram::ranks::writes_output() {
+        return Ok(());
     }
     println!(
         "{name}: {} cues x {} bits, {} operations, {matches} answered as an ideal CAM would; \

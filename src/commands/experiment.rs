@@ -52,6 +52,12 @@ pub fn run(
     quiet: bool,
 ) -> Result<(), CliError> {
     let exp = spec.experiment.as_ref().expect("called for experiments");
+    // In an MPI run every rank runs the protocol; rank 0 writes the run directory.
+    let root = engram::ranks::writes_output();
+    let quiet = quiet || !root;
+    engram::ranks::watch_dir(out);
+    let out = &engram::ranks::output_dir(out);
+    let _scratch = engram::ranks::Scratch::for_dir(out);
     // Bad conditions, and a network the backend cannot run, are bad input: report them before
     // a run directory exists.
     check_conditions(spec).map_err(input_error)?;
@@ -98,6 +104,9 @@ pub fn run(
         serde_json::to_value(&rows).map_err(std::io::Error::other)?,
     );
     dir.finish(None)?;
+    if !root {
+        return Ok(());
+    }
     print!("{}", table(&rows));
     if !quiet {
         eprintln!(

@@ -82,8 +82,11 @@ fn read_checkpoint(dir: &Path) -> Result<RunCheckpoint, CliError> {
         .map_err(|e| CliError::input_in(path.display(), CheckpointError::Decode(e.to_string())))
 }
 
-pub fn run(a: RunArgs) -> Result<(), CliError> {
+pub fn run(mut a: RunArgs) -> Result<(), CliError> {
     let t_build = Instant::now();
+    // In an MPI run every rank runs this command; rank 0 writes the run directory.
+    let root = engram::ranks::writes_output();
+    a.quiet |= !root;
     // A fresh run, or the pieces of an interrupted one.
     let (model_path, out, overrides, seed, resume) = match &a.resume {
         Some(dir) => {
@@ -185,11 +188,16 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
         info.extra
             .insert("resumed_at_step".into(), backend.step().into());
     }
-    let mut dir = RunDir::create(&out, info)
+    engram::ranks::watch_dir(&out);
+    let written = engram::ranks::output_dir(&out);
+    let _scratch = engram::ranks::Scratch::for_dir(&written);
+    let mut dir = RunDir::create(&written, info)
         .map_err(|e| CliError::runtime_in(out.display(), CommandError::Output(e)))?;
     let mut rec = match &resume {
-        Some(cp) => Recorder::resume(&out, net, spec.duration_steps, a.quiet, &cp.positions)?,
-        None => {
+        Some(cp) if root => {
+            Recorder::resume(&out, net, spec.duration_steps, a.quiet, &cp.positions)?
+        }
+        _ => {
             dir.write_file("model.toml", spec.source.as_bytes())?;
             dir.recorder(net, spec.duration_steps, a.quiet)?
         }
@@ -211,9 +219,13 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             break;
         }
         if let (Some(k), true) = (every, backend.step() < end) {
+            // Collective in an MPI run: every rank gives its part, rank 0 writes the whole.
             let engine = backend
                 .checkpoint()
                 .expect("checked above: the backend keeps checkpoints");
+            if !root {
+                continue;
+            }
             write_checkpoint(
                 &out,
                 &RunCheckpoint {

@@ -589,6 +589,7 @@ impl Backend for Board {
             )
         });
         BackendReport {
+            ranks: 1,
             backend: "spinnaker",
             threads: 1,
             machine: Some(r.machine.clone()),

@@ -95,8 +95,47 @@ crate::error_codes! { CheckpointError {
 } }
 
 impl Simulation {
-    /// The complete dynamic state, independent of the shard layout.
+    /// The complete dynamic state, independent of the shard layout. Collective in a
+    /// distributed run: every rank gets the whole state, gathered from every rank's part.
     pub fn checkpoint(&self) -> Checkpoint {
+        let mine = self.local_checkpoint();
+        let Some(placement) = &self.placement else {
+            return mine;
+        };
+        let parts: Vec<Checkpoint> = placement
+            .ranks
+            .all_gather(&mine.to_bytes())
+            .iter()
+            .map(|b| Checkpoint::from_bytes(b).expect("a rank's checkpoint part decodes"))
+            .collect();
+        let mut whole = mine;
+        for p in 0..self.pops.len() {
+            whole.kernels[p] = concat_states(parts.iter().map(|c| c.kernels[p].clone()));
+            let ring = &self.shards[0].pops[p].ring;
+            let blocks = ring.slots * ring.n_rec;
+            let widths: Vec<usize> = parts.iter().map(|c| c.rings[p].len() / blocks).collect();
+            // Each part is [k][r][its neurons]: interleave them block by block.
+            whole.rings[p] = (0..blocks)
+                .flat_map(|b| {
+                    (parts.iter().zip(&widths))
+                        .flat_map(move |(c, &w)| c.rings[p][b * w..(b + 1) * w].iter().copied())
+                })
+                .collect();
+            whole.post_history[p] = merge_history(parts.iter().map(|c| &c.post_history[p]));
+        }
+        for (k, plastic) in whole.plastic.iter_mut().enumerate() {
+            if let Some(ps) = plastic {
+                let part = |c: &Checkpoint| c.plastic[k].clone().unwrap_or_default();
+                ps.y = parts.iter().flat_map(|c| part(c).y).collect();
+                ps.y_before = parts.iter().flat_map(|c| part(c).y_before).collect();
+                ps.ty = parts.iter().flat_map(|c| part(c).ty).collect();
+            }
+        }
+        whole
+    }
+
+    /// The state of the shards this process holds (all of them, in one process).
+    fn local_checkpoint(&self) -> Checkpoint {
         let n_pops = self.pops.len();
         let mut kernels = Vec::with_capacity(n_pops);
         let mut rings = Vec::with_capacity(n_pops);
@@ -118,17 +157,15 @@ impl Simulation {
             }
             rings.push(ring);
             // Post history, global indices, merged per step.
-            let mut hist: Vec<(Step, Vec<u32>)> = Vec::new();
-            for sh in &self.shards {
-                let sp = &sh.pops[p];
-                for (k, (t, local)) in sp.post_history.iter().enumerate() {
-                    if hist.len() <= k {
-                        hist.push((*t, Vec::new()));
-                    }
-                    hist[k].1.extend(local.iter().map(|&i| i + sp.range.start));
-                }
-            }
-            post_history.push(hist);
+            let global: Vec<Vec<(Step, Vec<u32>)>> = (self.shards.iter())
+                .map(|sh| {
+                    let sp = &sh.pops[p];
+                    (sp.post_history.iter())
+                        .map(|(t, local)| (*t, local.iter().map(|&i| i + sp.range.start).collect()))
+                        .collect()
+                })
+                .collect();
+            post_history.push(merge_history(global.iter()));
         }
         let plastic = (0..self.proj_len.len())
             .map(|k| {
@@ -294,13 +331,33 @@ impl Simulation {
             }
         }
         let mut per_shard = vec![Counters::default(); self.shards.len()];
-        per_shard[0] = cp.counters;
+        // The run's totals go to one shard of the run (the first rank's, when distributed).
+        if self.placement.as_ref().is_none_or(|p| p.ranks.rank() == 0) {
+            per_shard[0] = cp.counters;
+        }
         for (sh, c) in self.shards.iter_mut().zip(per_shard) {
             sh.spikes = c.spikes;
             sh.events = c.synaptic_events;
         }
         Ok(())
     }
+}
+
+/// Recent spikes of a population from those of its slices (global indices), in slice order,
+/// merged per step.
+fn merge_history<'a>(
+    parts: impl Iterator<Item = &'a Vec<(Step, Vec<u32>)>>,
+) -> Vec<(Step, Vec<u32>)> {
+    let mut hist: Vec<(Step, Vec<u32>)> = Vec::new();
+    for part in parts {
+        for (k, (t, neurons)) in part.iter().enumerate() {
+            if hist.len() <= k {
+                hist.push((*t, Vec::new()));
+            }
+            hist[k].1.extend_from_slice(neurons);
+        }
+    }
+    hist
 }
 
 /// The state of a population from the states of its slices, in slice order (arrays are

@@ -24,6 +24,7 @@
 //! recording buffers) and `checkpoint` (the layout-independent state).
 
 mod checkpoint;
+pub mod ranks;
 mod recording;
 mod ring;
 mod rows;
@@ -44,6 +45,7 @@ use crate::time::{Step, TimeGrid};
 pub use checkpoint::{
     decode_bounded, Checkpoint, CheckpointError, PlasticState, CHECKPOINT_FORMAT,
 };
+pub use ranks::RankTimes;
 pub use recording::{MemoryObserver, NullObserver, Observer};
 
 use shard::{build_shards, Shard};
@@ -111,6 +113,8 @@ pub struct Simulation {
     counters: Counters,
     /// Steps per chunk between observer calls.
     chunk_steps: Step,
+    /// This process's part of a distributed run (ranks.rs); `None` in one process.
+    placement: Option<ranks::Placement>,
 }
 
 /// Splits `n` neurons into `k` contiguous near-equal ranges.
@@ -129,13 +133,73 @@ impl Simulation {
     /// Instantiates `net` split into `shards` shards (one thread each when run). `ranges[s][p]`
     /// is shard `s`'s slice of population `p`; [`split_even`] gives the usual choice.
     pub fn new(net: &Network, ranges: Vec<Vec<Range<u32>>>) -> Self {
+        let all = 0..ranges.len();
+        Self::build(net, ranges, all, None)
+    }
+
+    /// Instantiates this rank's part of `net` in a run over `ranks` processes of
+    /// `ranges.len() / ranks.size()` shards each: `ranges` is the global layout (the one a
+    /// single process with as many shards would use), rank `r` builds shards `r·T..(r+1)·T`
+    /// only. Collective: every rank calls it. A network with graded projections is refused
+    /// (their outputs are not exchanged between ranks yet).
+    pub fn distributed(
+        net: &Network,
+        ranges: Vec<Vec<Range<u32>>>,
+        ranks: std::sync::Arc<dyn ranks::Ranks>,
+    ) -> Result<Self, String> {
+        if !net.graded.is_empty() {
+            return Err("graded projections are not exchanged between ranks".into());
+        }
+        let per_rank = ranges.len() / ranks.size();
+        if per_rank == 0 || per_rank * ranks.size() != ranges.len() {
+            return Err(format!(
+                "{} shards do not split evenly over {} ranks",
+                ranges.len(),
+                ranks.size()
+            ));
+        }
+        let first = ranks.rank() * per_rank;
+        let placement = ranks::Placement {
+            ranks,
+            per_rank,
+            times: RankTimes::default(),
+        };
+        Ok(Self::build(
+            net,
+            ranges,
+            first..first + per_rank,
+            Some(placement),
+        ))
+    }
+
+    fn build(
+        net: &Network,
+        ranges: Vec<Vec<Range<u32>>>,
+        local: Range<usize>,
+        placement: Option<ranks::Placement>,
+    ) -> Self {
         let n_pops = net.populations.len();
         let n_shards = ranges.len().max(1);
         let pops: Vec<PopInfo> = net.populations.iter().map(PopInfo::new).collect();
-        let shards = build_shards(net, &ranges, &pops);
-        let proj_len = (0..net.projections.len())
+        let shards = build_shards(net, &ranges, local, &pops);
+        let mut proj_len: Vec<usize> = (0..net.projections.len())
             .map(|k| shards.iter().map(|sh| sh.projs[k].len()).sum())
             .collect();
+        if let Some(p) = &placement {
+            let mine: Vec<u8> = proj_len
+                .iter()
+                .flat_map(|&n| (n as u64).to_le_bytes())
+                .collect();
+            let all = p.ranks.all_gather(&mine);
+            for (k, len) in proj_len.iter_mut().enumerate() {
+                *len = all
+                    .iter()
+                    .map(|b| {
+                        u64::from_le_bytes(b[k * 8..k * 8 + 8].try_into().expect("8")) as usize
+                    })
+                    .sum();
+            }
+        }
 
         let outboxes = (0..n_shards).map(|_| Outbox::new(n_pops)).collect();
 
@@ -149,6 +213,7 @@ impl Simulation {
             step: 0,
             counters: Counters::default(),
             chunk_steps: 1000,
+            placement,
         }
     }
 
@@ -184,8 +249,30 @@ impl Simulation {
         self.counters
     }
 
+    /// Threads of this process (shards it holds).
     pub fn threads(&self) -> usize {
         self.shards.len()
+    }
+
+    /// The number of processes the run is spread over (1: this one alone).
+    pub fn ranks(&self) -> usize {
+        self.placement.as_ref().map_or(1, |p| p.ranks.size())
+    }
+
+    /// Where each rank's time went, in rank order (empty in one process). Collective.
+    pub fn rank_times(&self) -> Vec<RankTimes> {
+        let Some(p) = &self.placement else {
+            return Vec::new();
+        };
+        let mine = bincode::serde::encode_to_vec(p.times, bincode::config::standard())
+            .expect("times encode");
+        (p.ranks.all_gather(&mine).iter())
+            .map(|b| {
+                bincode::serde::decode_from_slice(b, bincode::config::standard())
+                    .expect("a rank's times decode")
+                    .0
+            })
+            .collect()
     }
 
     /// Synapses held by the engine (without generating a generated projection again).
@@ -227,19 +314,38 @@ impl Simulation {
         f64::NAN
     }
 
-    /// Current weights of projection `proj` in the network's synapse order.
+    /// Current weights of projection `proj` in the network's synapse order (empty for a static
+    /// projection). Collective in a distributed run.
     pub fn weights(&self, proj: usize) -> Vec<f64> {
-        let mut w = vec![0.0; self.proj_len[proj]];
+        // (synapse index in network order, weight) of the synapses this process holds.
+        let mut mine: Vec<(u64, f64)> = Vec::new();
         for sh in &self.shards {
             let sp = &sh.projs[proj];
             match &sp.stdp {
                 Some(st) => {
-                    for (k, &c) in st.canonical.iter().enumerate() {
-                        w[c] = sp.weight[k];
-                    }
+                    mine.extend((st.canonical.iter().zip(&sp.weight)).map(|(&c, &w)| (c as u64, w)))
                 }
                 None => return Vec::new(),
             }
+        }
+        if let Some(p) = &self.placement {
+            let bytes: Vec<u8> = mine
+                .iter()
+                .flat_map(|&(c, w)| c.to_le_bytes().into_iter().chain(w.to_le_bytes()))
+                .collect();
+            mine = (p.ranks.all_gather(&bytes).iter())
+                .flat_map(|b| {
+                    b.chunks_exact(16).map(|c| {
+                        let c0: [u8; 8] = c[..8].try_into().expect("8");
+                        let c1: [u8; 8] = c[8..].try_into().expect("8");
+                        (u64::from_le_bytes(c0), f64::from_le_bytes(c1))
+                    })
+                })
+                .collect();
+        }
+        let mut w = vec![0.0; self.proj_len[proj]];
+        for (c, x) in mine {
+            w[c as usize] = x;
         }
         w
     }

@@ -70,6 +70,7 @@ impl Observer for MemoryObserver {
 }
 
 /// What one shard recorded since the last flush.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(super) struct ShardRecording {
     /// Per population: (step, global neuron) of each recorded spike.
     spikes: Vec<Vec<(Step, u32)>>,
@@ -117,15 +118,73 @@ impl ShardRecording {
     }
 }
 
+/// What the shards of a process recorded in a chunk, in global shard order: what a rank sends
+/// the others at a flush.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ChunkRecords {
+    recordings: Vec<ShardRecording>,
+    /// Per shard, per population: the number of recorded (sampled) neurons it holds.
+    widths: Vec<Vec<usize>>,
+    counters: Vec<Counters>,
+    errors: Vec<Option<(usize, ModelError)>>,
+}
+
 impl Simulation {
-    /// Hands the chunk's recordings to the observer; returns the first model error, if any.
+    /// This process's recordings of the chunk, joined with every other rank's in a
+    /// distributed run.
+    fn take_records(&mut self) -> ChunkRecords {
+        let mut mine = ChunkRecords {
+            recordings: Vec::new(),
+            widths: Vec::new(),
+            counters: Vec::new(),
+            errors: Vec::new(),
+        };
+        for sh in &mut self.shards {
+            let fresh = ShardRecording::new(&self.pops);
+            mine.recordings
+                .push(std::mem::replace(&mut sh.recording, fresh));
+            mine.widths
+                .push(sh.pops.iter().map(|sp| sp.sample_neurons.len()).collect());
+            mine.counters.push(Counters {
+                spikes: sh.spikes,
+                synaptic_events: sh.events,
+            });
+            mine.errors.push(sh.error.take());
+        }
+        let Some(placement) = &self.placement else {
+            return mine;
+        };
+        let bytes = bincode::serde::encode_to_vec(&mine, bincode::config::standard())
+            .expect("records encode");
+        let mut all = ChunkRecords {
+            recordings: Vec::new(),
+            widths: Vec::new(),
+            counters: Vec::new(),
+            errors: Vec::new(),
+        };
+        for buf in placement.ranks.all_gather(&bytes) {
+            let (part, _): (ChunkRecords, _) =
+                bincode::serde::decode_from_slice(&buf, bincode::config::standard())
+                    .expect("a rank's records decode");
+            all.recordings.extend(part.recordings);
+            all.widths.extend(part.widths);
+            all.counters.extend(part.counters);
+            all.errors.extend(part.errors);
+        }
+        all
+    }
+
+    /// Hands the chunk's recordings to the observer (in a distributed run, rank 0's: the
+    /// others' observers get nothing); returns the first model error, if any.
     pub(super) fn flush(
         &mut self,
         observer: &mut dyn Observer,
     ) -> Result<Option<(usize, ModelError, Step)>, RunError> {
+        let mut records = self.take_records();
+        let observe = self.placement.as_ref().is_none_or(|p| p.ranks.rank() == 0);
         // A failed step is only partly recorded, in a way that depends on which shard failed:
         // nothing of it is kept, for any thread count.
-        let stop = if self.shards.iter().any(|sh| sh.error.is_some()) {
+        let stop = if records.errors.iter().any(Option::is_some) {
             self.step
         } else {
             Step::MAX
@@ -134,32 +193,24 @@ impl Simulation {
             if self.pops[p].record_spikes {
                 // Shards hold ascending neuron ranges: a stable merge by step keeps neuron order.
                 let mut all: Vec<(Step, u32)> = Vec::new();
-                for sh in &mut self.shards {
-                    all.append(&mut sh.recording.spikes[p]);
+                for rec in &mut records.recordings {
+                    all.append(&mut rec.spikes[p]);
                 }
                 all.retain(|&(t, _)| t < stop);
                 all.sort_by_key(|&(t, _)| t);
                 let steps: Vec<Step> = all.iter().map(|x| x.0).collect();
                 let neurons: Vec<u32> = all.iter().map(|x| x.1).collect();
-                observer.spikes(p, &steps, &neurons)?;
+                if observe {
+                    observer.spikes(p, &steps, &neurons)?;
+                }
             }
-            let mut steps: Vec<Step> =
-                std::mem::take(&mut self.shards[0].recording.sample_steps[p]);
+            let mut steps: Vec<Step> = std::mem::take(&mut records.recordings[0].sample_steps[p]);
             steps.retain(|&t| t < stop);
-            for sh in &mut self.shards[1..] {
-                sh.recording.sample_steps[p].clear();
-            }
             for v in 0..self.pops[p].vars.len() {
-                let rows: Vec<Vec<f64>> = self
-                    .shards
-                    .iter_mut()
-                    .map(|sh| std::mem::take(&mut sh.recording.samples[p][v]))
+                let rows: Vec<Vec<f64>> = (records.recordings.iter_mut())
+                    .map(|rec| std::mem::take(&mut rec.samples[p][v]))
                     .collect();
-                let widths: Vec<usize> = self
-                    .shards
-                    .iter()
-                    .map(|sh| sh.pops[p].sample_neurons.len())
-                    .collect();
+                let widths: Vec<usize> = records.widths.iter().map(|w| w[p]).collect();
                 let n_rows = steps.len();
                 if n_rows == 0 {
                     continue;
@@ -170,26 +221,26 @@ impl Simulation {
                         values.extend_from_slice(&sh[r * w..(r + 1) * w]);
                     }
                 }
-                observer.samples(p, self.pops[p].vars[v], &steps, &values)?;
+                if observe {
+                    observer.samples(p, self.pops[p].vars[v], &steps, &values)?;
+                }
             }
         }
         let mut counters = Counters::default();
-        for sh in &self.shards {
-            counters.spikes += sh.spikes;
-            counters.synaptic_events += sh.events;
+        for c in &records.counters {
+            counters.spikes += c.spikes;
+            counters.synaptic_events += c.synaptic_events;
         }
         self.counters = counters;
         // The first error in (population, neuron) order, for a deterministic report.
         let mut first: Option<(usize, ModelError)> = None;
-        for sh in &mut self.shards {
-            if let Some((p, e)) = sh.error.take() {
-                let better = match &first {
-                    None => true,
-                    Some((fp, fe)) => (p, e.neuron) < (*fp, fe.neuron),
-                };
-                if better {
-                    first = Some((p, e));
-                }
+        for (p, e) in records.errors.into_iter().flatten() {
+            let better = match &first {
+                None => true,
+                Some((fp, fe)) => (p, e.neuron) < (*fp, fe.neuron),
+            };
+            if better {
+                first = Some((p, e));
             }
         }
         Ok(first.map(|(p, e)| (p, e, self.step)))

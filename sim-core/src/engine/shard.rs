@@ -41,10 +41,12 @@ pub(super) struct Shard {
     pub(super) graded: GradedShard,
 }
 
-/// Builds every shard of `net`; `ranges[s][p]` is shard `s`'s slice of population `p`.
+/// Builds shards `local` of `net` (all of them in one process; a rank's own in a distributed
+/// run); `ranges[s][p]` is shard `s`'s slice of population `p`.
 pub(super) fn build_shards(
     net: &Network,
     ranges: &[Vec<Range<u32>>],
+    local: Range<usize>,
     pops: &[PopInfo],
 ) -> Vec<Shard> {
     let n_pops = net.populations.len();
@@ -117,18 +119,13 @@ pub(super) fn build_shards(
     };
     // Shards are built in parallel, one thread each (connectivity generators make this most of
     // the build time); each shard's contents depend only on its ranges.
-    if ranges.len() <= 1 {
-        ranges
-            .iter()
-            .enumerate()
-            .map(|(i, r)| build(i, r))
-            .collect()
+    let mine = ranges[local.clone()].iter().zip(local.clone());
+    if local.len() <= 1 {
+        mine.map(|(r, i)| build(i, r)).collect()
     } else {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = ranges
-                .iter()
-                .enumerate()
-                .map(|(i, r)| scope.spawn(move || build(i, r)))
+            let handles: Vec<_> = mine
+                .map(|(r, i)| scope.spawn(move || build(i, r)))
                 .collect();
             handles
                 .into_iter()

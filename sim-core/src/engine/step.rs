@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+use super::ranks::Distributed;
 use super::shard::Shard;
 use super::sync::{Alone, Outbox, Rendezvous, Together};
 use super::{PopInfo, Simulation};
@@ -18,6 +19,8 @@ struct StepEnv<'a> {
     dt: f64,
     outboxes: &'a [Outbox],
     graded_outboxes: &'a [GradedOutbox],
+    /// Global index of the first shard of this process (0 unless it is one rank of several).
+    first_shard: usize,
 }
 
 /// Runs shard `me` through `steps`; returns the step at which the run stopped on a model error
@@ -36,17 +39,21 @@ fn run_shard<R: Rendezvous>(
         shard
             .graded
             .feed(t, shard.pops.iter_mut().map(|sp| &mut sp.kernel));
-        shard.update(env.pops, t, env.dt, &env.outboxes[me]);
-        if !sync.updated(t, shard.error.is_some()) {
+        let global = env.first_shard + me;
+        shard.update(env.pops, t, env.dt, &env.outboxes[global]);
+        if !sync.updated(me, t, shard.error.is_some()) {
             return Some(t);
         }
         let kernels = shard.pops.iter().map(|sp| &sp.kernel);
-        shard.graded.publish(t, kernels, &env.graded_outboxes[me]);
+        shard
+            .graded
+            .publish(t, kernels, &env.graded_outboxes[global]);
         if !sync.exchange(me, t) {
             return Some(t);
         }
         shard.deliver(t, env.dt, env.outboxes);
         shard.graded.deliver(t, env.graded_outboxes);
+        sync.delivered(me);
     }
     None
 }
@@ -59,7 +66,33 @@ impl Simulation {
             dt: self.grid.dt_ms(),
             outboxes: &self.outboxes,
             graded_outboxes: &self.graded_outboxes,
+            first_shard: self.placement.as_ref().map_or(0, |p| p.first_shard()),
         };
+        if let Some(placement) = &mut self.placement {
+            let ranks = Distributed::new(self.shards.len(), placement, &self.outboxes);
+            let (first, rest) = self.shards.split_first_mut().expect("a rank has a shard");
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = (rest.iter_mut().enumerate())
+                    .map(|(s, shard)| {
+                        let ranks = &ranks;
+                        scope.spawn(move || run_shard(shard, s + 1, start..end, env, ranks))
+                    })
+                    .collect();
+                // The first shard runs on the calling thread: it is the one that exchanges,
+                // and MPI is called from the thread that initialised it.
+                run_shard(first, 0, start..end, env, &ranks);
+                for worker in workers {
+                    if let Err(panic) = worker.join() {
+                        std::panic::resume_unwind(panic);
+                    }
+                }
+            });
+            let failed_at = ranks.together.failed_at();
+            let times = ranks.times.into_inner().expect("times");
+            super::ranks::add_times(&mut placement.times, &times);
+            self.step = end.min(failed_at);
+            return;
+        }
         if let [shard] = self.shards.as_mut_slice() {
             self.step = run_shard(shard, 0, start..end, env, &Alone).unwrap_or(end);
             return;

@@ -52,10 +52,13 @@ pub(super) trait Rendezvous {
     /// Called once by shard `me`'s thread before its first step.
     fn enter(&self, me: usize);
     /// After shard `me`'s update of step `t` (`failed`: the update failed). `false`: stop now.
-    fn updated(&self, t: Step, failed: bool) -> bool;
+    fn updated(&self, me: usize, t: Step, failed: bool) -> bool;
     /// Waits until every shard has updated `t`. `false`: some shard failed at or before `t`,
     /// stop without delivering.
     fn exchange(&self, me: usize, t: Step) -> bool;
+    /// After shard `me`'s delivery of a step (ranks.rs times the phases there).
+    #[inline(always)]
+    fn delivered(&self, _me: usize) {}
 }
 
 /// One shard, on the calling thread: nothing to wait for.
@@ -65,7 +68,7 @@ impl Rendezvous for Alone {
     #[inline(always)]
     fn enter(&self, _me: usize) {}
     #[inline(always)]
-    fn updated(&self, _t: Step, failed: bool) -> bool {
+    fn updated(&self, _me: usize, _t: Step, failed: bool) -> bool {
         !failed
     }
     #[inline(always)]
@@ -95,6 +98,16 @@ impl Together {
     pub(super) fn failed_at(&self) -> Step {
         self.failed_at.load(Ordering::SeqCst)
     }
+
+    /// Records a failure at step `t` elsewhere (another rank).
+    pub(super) fn fail_at(&self, t: Step) {
+        self.failed_at.fetch_min(t, Ordering::SeqCst);
+    }
+
+    /// Waits at the barrier (thread `me`).
+    pub(super) fn wait(&self, me: usize) {
+        self.barrier.wait(me);
+    }
 }
 
 impl Rendezvous for Together {
@@ -102,7 +115,7 @@ impl Rendezvous for Together {
         self.barrier.register(me);
     }
     #[inline]
-    fn updated(&self, t: Step, failed: bool) -> bool {
+    fn updated(&self, _me: usize, t: Step, failed: bool) -> bool {
         if failed {
             self.failed_at.fetch_min(t, Ordering::SeqCst);
         }
