@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Records reference traces of NEST 3.10's iaf_psc_alpha and iaf_cond_alpha for
+"""Records reference traces of NEST 3.10's iaf_psc_alpha, iaf_cond_alpha and aeif_cond_alpha for
 models/tests/nest_alpha_models.rs, in the format of nest_iaf_psc_exp_trace.py (whose input spike
 train they share: bursts of excitation that make the neuron fire and keep arriving while it is
 refractory, inhibition in between, and steps where both arrive), dt = 0.1 ms:
@@ -8,7 +8,7 @@ refractory, inhibition in between, and steps where both arrive), dt = 0.1 ms:
     models/tests/data/nest_MODEL/trace.csv    time_ms,V_m,<synaptic variables> per step
     models/tests/data/nest_MODEL/spikes.csv   spike times (ms)
 
-iaf_cond_alpha's weights are the current model's pA read as nS / 100 (5 to 14 nS).
+The conductance models' weights are the current model's pA read as nS / 100 (5 to 14 nS).
 
     bash scripts/setup-python-engram.sh   # or bench/peers/setup.sh: any venv with NEST 3.10
     target/peers/nest-pynn/bin/python bench/peers/nest_alpha_traces.py
@@ -34,6 +34,11 @@ MODELS = {
         params=dict(C_m=250.0, g_L=25.0, tau_syn_ex=0.5, tau_syn_in=2.0, t_ref=2.0,
                     E_L=-70.0, V_reset=-70.0, V_th=-55.0, E_ex=0.0, E_in=-85.0, I_e=300.0),
         record=["V_m", "g_ex", "g_in"], weight_scale=0.01, weight_unit="nS"),
+    "aeif_cond_alpha": dict(
+        params=dict(C_m=281.0, g_L=28.1, E_L=-70.6, V_th=-50.4, Delta_T=2.0, V_peak=0.0,
+                    V_reset=-60.0, t_ref=2.0, a=4.0, b=80.5, tau_w=144.0, E_ex=0.0, E_in=-85.0,
+                    tau_syn_ex=0.5, tau_syn_in=2.0, I_e=800.0),
+        record=["V_m", "w", "g_ex"], weight_scale=0.01, weight_unit="nS"),
 }
 
 

@@ -19,6 +19,7 @@ use crate::astro::amsu::{
 };
 use crate::astro::lr1994::{self, AstrocyteLr1994Model, AstrocyteLr1994Params, LR1994_INITIAL};
 use crate::dist::Value;
+use crate::neurons::eif_cond_alpha_isfa_ista::{self, EifCondAlphaParams};
 use crate::neurons::if_cond_alpha::{self, IfCondAlphaParams};
 use crate::neurons::if_cond_exp::{self, IfCondExpParams};
 use crate::neurons::if_curr_alpha::{self, IfCurrAlphaParams};
@@ -29,8 +30,9 @@ use crate::neurons::spike_source_gamma::{self, SpikeSourceGammaParams};
 use crate::neurons::spike_source_poisson::{self, SpikeSourcePoissonParams};
 use crate::neurons::spike_source_poisson_refractory::{self, SpikeSourcePoissonRefractoryParams};
 use crate::neurons::{
-    IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Integration, Izhikevich, Precision,
-    SpikeSourceArray, SpikeSourceGamma, SpikeSourcePoisson, SpikeSourcePoissonRefractory,
+    EifCondAlpha, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Integration, Izhikevich,
+    Precision, SpikeSourceArray, SpikeSourceGamma, SpikeSourcePoisson,
+    SpikeSourcePoissonRefractory,
 };
 use crate::params::ParamError;
 
@@ -201,6 +203,7 @@ impl Catalogue {
                 if_cond_exp(),
                 if_curr_alpha(),
                 if_cond_alpha(),
+                eif_cond_alpha_isfa_ista(),
                 izhikevich(),
                 spike_source_poisson(),
                 spike_source_array(),
@@ -360,6 +363,22 @@ fn if_cond_alpha() -> CellType {
         },
     )
     .initial_values(CONDUCTANCE_INITIAL_VALUES)
+}
+
+fn eif_cond_alpha_isfa_ista() -> CellType {
+    CellType::new(
+        eif_cond_alpha_isfa_ista::NAME,
+        "adaptive exponential integrate-and-fire, alpha conductances (NEST aeif_cond_alpha)",
+        |p: &EifCondAlphaParams, ctx| {
+            Ok(Arc::new(EifCondAlpha::new(
+                p.clone(),
+                ctx.initial("v"),
+                ctx.initial("w"),
+                ctx.grid,
+            )?))
+        },
+    )
+    .initial_values(const { &[Variable::new("v", "mV"), Variable::new("w", "nA")] })
 }
 
 fn izhikevich() -> CellType {

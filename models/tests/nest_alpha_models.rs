@@ -1,8 +1,8 @@
-//! `IF_curr_alpha` and `IF_cond_alpha` against NEST 3.10's `iaf_psc_alpha` and
-//! `iaf_cond_alpha`, step by step.
+//! `IF_curr_alpha`, `IF_cond_alpha` and `EIF_cond_alpha_isfa_ista` against NEST 3.10's
+//! `iaf_psc_alpha`, `iaf_cond_alpha` and `aeif_cond_alpha`, step by step.
 //!
-//! The references (`tests/data/nest_iaf_psc_alpha/`, `tests/data/nest_iaf_cond_alpha/`, written
-//! by `bench/peers/nest_alpha_traces.py`) are one neuron with a constant current and the input
+//! The references (`tests/data/nest_iaf_psc_alpha/`, `nest_iaf_cond_alpha/`,
+//! `nest_aeif_cond_alpha/`, written by `bench/peers/nest_alpha_traces.py`) are one neuron with a constant current and the input
 //! spike train of `nest_iaf_psc_exp.rs` (tau_syn_ex ≠ tau_syn_in, several spikes in one step,
 //! spikes while refractory), dt = 0.1 ms, the membrane potential and both synaptic variables at
 //! every step and the spike times, as NEST's doubles. The kernels are driven directly with the
@@ -13,9 +13,10 @@ mod compare;
 
 use compare::{csv_columns, max_abs_diff};
 use models::dist::Value as Init;
+use models::neurons::eif_cond_alpha_isfa_ista::EifCondAlphaParams;
 use models::neurons::if_cond_alpha::IfCondAlphaParams;
 use models::neurons::if_curr_alpha::IfCurrAlphaParams;
-use models::neurons::{IfCondAlpha, IfCurrAlpha};
+use models::neurons::{EifCondAlpha, IfCondAlpha, IfCurrAlpha};
 use serde_json::Value;
 use sim_core::model::{NeuronKernel, StepContext};
 use sim_core::{PopulationModel, TimeGrid};
@@ -41,6 +42,14 @@ const CURR_TOL_PA: f64 = 1e-11;
 const COND_TOL_MV: f64 = 1e-12;
 /// Its conductances, in nS (peaks of about 30 nS): measured 1.4e-14 nS.
 const COND_TOL_NS: f64 = 1e-12;
+
+/// `EIF_cond_alpha_isfa_ista`: NEST's integrator (tolerance 1e-6, `gsl_error_tol`) on NEST's
+/// equations in NEST's units, as for `IF_cond_alpha`; the parameters ÷ 1000 round differently
+/// and the exponential term amplifies that near a spike: measured 2.1e-11 mV, 4.5e-13 pA (w),
+/// 3.4e-12 nS. Bounds 5× those; a step-size decision taken otherwise would show as ~1e-6.
+const EIF_TOL_MV: f64 = 1e-10;
+const EIF_TOL_PA: f64 = 5e-12;
+const EIF_TOL_NS: f64 = 2e-11;
 
 struct Reference {
     setup: Value,
@@ -210,5 +219,37 @@ fn if_cond_alpha_follows_nest_iaf_cond_alpha() {
         run,
         ["V_m", "g_ex", "g_in"],
         [COND_TOL_MV, COND_TOL_NS, COND_TOL_NS],
+    );
+}
+
+#[test]
+fn eif_cond_alpha_isfa_ista_follows_nest_aeif_cond_alpha() {
+    let r = reference("aeif_cond_alpha", ["w", "g_ex"]);
+    let grid = TimeGrid::new(r.dt).unwrap();
+    let params = EifCondAlphaParams {
+        cm: r.param("C_m") / UNIT,
+        tau_refrac: r.param("t_ref"),
+        v_spike: r.param("V_peak"),
+        v_reset: r.param("V_reset"),
+        v_rest: r.param("E_L"),
+        tau_m: r.param("C_m") / r.param("g_L"),
+        i_offset: r.param("I_e") / UNIT,
+        a: r.param("a"),
+        b: r.param("b") / UNIT,
+        delta_t: r.param("Delta_T"),
+        tau_w: r.param("tau_w"),
+        v_thresh: r.param("V_th"),
+        e_rev_e: r.param("E_ex"),
+        tau_syn_e: r.param("tau_syn_ex"),
+        e_rev_i: r.param("E_in"),
+        tau_syn_i: r.param("tau_syn_in"),
+    };
+    let model = EifCondAlpha::new(params, r.v_init(), None, &grid).unwrap();
+    // Recorded in engram's order: v, w (nA), gsyn_exc (µS).
+    let run = r.run(&model, 1.0);
+    r.assert_matches(
+        run,
+        ["V_m", "w", "g_ex"],
+        [EIF_TOL_MV, EIF_TOL_PA, EIF_TOL_NS],
     );
 }

@@ -1,6 +1,7 @@
 //! Point-neuron models and spike sources, one file each, with PyNN names, defaults and units
 //! (ms, mV, nA, nF, µS, Hz).
 
+pub mod eif_cond_alpha_isfa_ista;
 pub mod if_cond_alpha;
 pub mod if_cond_exp;
 pub mod if_curr_alpha;
@@ -19,6 +20,7 @@ use sim_core::rng::{self, Domain};
 use crate::dist::Value;
 use crate::params::{finite, non_negative, positive, ParamError};
 
+pub use eif_cond_alpha_isfa_ista::EifCondAlpha;
 pub use if_cond_alpha::IfCondAlpha;
 pub use if_cond_exp::IfCondExp;
 pub use if_curr_alpha::IfCurrAlpha;
