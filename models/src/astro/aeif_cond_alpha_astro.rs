@@ -361,6 +361,31 @@ impl AeifCondAlphaAstro {
     }
 }
 
+impl AeifCondAlphaAstro {
+    /// One engine step: [`AeifCondAlphaAstro::step`] with the step's spike input (excitatory
+    /// then inhibitory, nS; consumed) and `i_sic` (pA), then the spikes, each neuron listed once
+    /// per spike.
+    pub(crate) fn engine_step(
+        &mut self,
+        ctx: &StepContext,
+        input: &mut [f64],
+        i_sic: &[f64],
+        spikes: &mut Vec<u32>,
+    ) -> Result<(), ModelError> {
+        let (exc, inh) = input.split_at(self.len());
+        let t_end = (ctx.step + 1) as f64 * ctx.dt_ms;
+        let res = self.step(ctx.dt_ms, t_end, exc, inh, &[], i_sic);
+        input.fill(0.0);
+        res.map_err(astro_model_error)?;
+        for (i, &c) in self.spike_count.iter().enumerate() {
+            for _ in 0..c {
+                spikes.push(i as u32);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// How an engine population of `aeif_cond_alpha_astro` integrates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AeifIntegrator {
@@ -490,20 +515,7 @@ impl NeuronKernel for AeifKernel {
         input: &mut [f64],
         spikes: &mut Vec<u32>,
     ) -> Result<(), ModelError> {
-        let n = self.state.len();
-        let (exc, inh) = input.split_at(n);
-        let t_end = (ctx.step + 1) as f64 * ctx.dt_ms;
-        let res = self
-            .state
-            .step(ctx.dt_ms, t_end, exc, inh, &[], &self.sic_in);
-        input.fill(0.0);
-        res.map_err(astro_model_error)?;
-        for (i, &c) in self.state.spike_count.iter().enumerate() {
-            for _ in 0..c {
-                spikes.push(i as u32);
-            }
-        }
-        Ok(())
+        self.state.engine_step(ctx, input, &self.sic_in, spikes)
     }
     fn graded_input(&mut self, _port: usize, values: &[f64]) {
         self.sic_in.copy_from_slice(values);

@@ -18,7 +18,7 @@ use sim_core::{Step, TimeGrid};
 
 use super::initial_values;
 use crate::astro::aeif_cond_alpha_astro::{AeifCondAlphaAstro, AeifCondAlphaAstroParams};
-use crate::astro::lr1994::{astro_model_error, astro_param_error};
+use crate::astro::lr1994::astro_param_error;
 use crate::dist::Value;
 use crate::params::{non_negative, positive, ParamError};
 
@@ -236,18 +236,7 @@ impl NeuronKernel for EifKernel {
         for x in input.iter_mut() {
             *x *= TO_NEST;
         }
-        let n = self.state.len();
-        let (exc, inh) = input.split_at(n);
-        let t_end = (ctx.step + 1) as f64 * ctx.dt_ms;
-        let res = self.state.step(ctx.dt_ms, t_end, exc, inh, &[], &[]);
-        input.fill(0.0);
-        res.map_err(astro_model_error)?;
-        for (i, &c) in self.state.spike_count.iter().enumerate() {
-            for _ in 0..c {
-                spikes.push(i as u32);
-            }
-        }
-        Ok(())
+        self.state.engine_step(ctx, input, &[], spikes)
     }
     sim_core::state_io!(STATE, |k: &Self| k.state.len());
 }
