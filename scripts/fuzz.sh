@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 export RUSTC_BOOTSTRAP=1
 
-TARGETS=(model_file cam_experiment pacman_json oc_bin checkpoint)
+TARGETS=(model_file cam_experiment pacman_json oc_bin checkpoint nir_file)
 
 if [[ "${1:-}" == cmin ]]; then
     for t in "${TARGETS[@]}"; do

@@ -81,6 +81,7 @@ pub fn catalogue() -> Vec<(&'static str, &'static str)> {
         networks::benchmarks::BuildError::CODES,
         backends::spinnaker::SpinnakerError::CODES,
         networks::experiment::ExperimentError::CODES,
+        networks::nir::NirError::CODES,
     ]
     .concat()
 }

@@ -24,7 +24,9 @@ enum Command {
     Compress(commands::compress::CompressArgs),
     /// Time a benchmark network (or a model file) and print one JSON line.
     Bench(commands::bench::BenchArgs),
-    /// Export a network to hardware (SpiNNaker).
+    /// Import a network from another format (NIR) as a model file.
+    Import(commands::nir::ImportArgs),
+    /// Export a network to hardware (SpiNNaker) or to NIR.
     Export(commands::export::ExportArgs),
     /// List the cell types model files can use, with parameters, defaults and units.
     Models(commands::models::ModelsArgs),
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Command::Cam(a) => commands::cam::cam(a),
         Command::Compress(a) => commands::compress::compress(a),
         Command::Bench(a) => commands::bench::bench(a),
+        Command::Import(a) => commands::nir::import(a),
         Command::Export(a) => commands::export::export(a),
         Command::Models(a) => commands::models::models(a),
     };

@@ -234,6 +234,66 @@ fn multi_chip_routes_with_a_dead_chip_pass_pacman_checkers() {
     std::fs::remove_dir_all(&out).ok();
 }
 
+/// dt = 0.1 ms and delays up to 45 steps: every population gets a delay extension, whose
+/// cores, keys and routes (source -> extension -> targets) are in the files PACMAN checks; the
+/// report counts the extension cores and gives every core's real-time budget.
+#[test]
+fn long_delays_export_with_delay_extensions_passes_pacman_checkers() {
+    let out = out_dir("long-delays");
+    let stdout = export("examples/long_delays.toml", "spinn5", &out, &[]);
+    // 1000 neuron keys plus each extension slice's neurons times its stages.
+    assert!(stdout.contains("verification: ok (2800 keys"), "{stdout}");
+    assert!(stdout.contains("16 neuron, 16 delay extension"), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let summary = &report["summary"];
+    assert_eq!(summary["delay_extension_cores"], 16);
+    assert_eq!(summary["dt_ms"], 0.1);
+    assert_eq!(summary["budget_cycles_per_tick"], 20000.0);
+    assert!(summary["max_table_uncompressed"].as_u64() >= summary["max_table"].as_u64());
+    let cores = report["cores"].as_array().unwrap();
+    assert_eq!(
+        cores
+            .iter()
+            .filter(|c| c["kind"] == "delay_extension"
+                && c["label"].as_str().unwrap().contains("_delayed:"))
+            .count(),
+        16
+    );
+    let keys: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("keys.json")).unwrap()).unwrap();
+    assert_eq!(
+        keys.as_array()
+            .unwrap()
+            .iter()
+            .filter(|k| k["stages"].as_u64() > Some(0))
+            .count(),
+        16
+    );
+    check_with_pacman(&out);
+    check_files(&out, "5", 8, 8, "");
+    // Keeping 256 neurons per core, the report names the cores that miss real time and by how
+    // much.
+    let fixed = out_dir("long-delays-fixed");
+    let stdout = export(
+        "examples/long_delays.toml",
+        "spinn5",
+        &fixed,
+        &["--fixed-neurons-per-core"],
+    );
+    assert!(stdout.contains("6 cores miss real time"), "{stdout}");
+    assert!(
+        stdout.contains("not_real_time at E1: 2 of 2 cores"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(fixed.join("report.txt")).unwrap();
+    assert!(text.contains("cores missing real time (6 of 12"), "{text}");
+    check_with_pacman(&fixed);
+    for d in [out, fixed] {
+        std::fs::remove_dir_all(&d).ok();
+    }
+}
+
 #[test]
 fn spinn3_export_passes_pacman_file_checks() {
     let out = out_dir("spinn3");

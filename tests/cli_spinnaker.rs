@@ -1,6 +1,7 @@
 //! `--backend spinnaker` through the command line: the CA3 memory on the board answers as the
 //! ideal CAM and writes its run report; broken routing tables fail the run (exit 1, run
-//! directory marked failed); a model at dt ≠ 1 ms is refused (exit 2); a model file's
+//! directory marked failed); a model at dt = 0.1 ms runs through delay-extension cores and one
+//! whose dt is not a whole number of microseconds is refused (exit 2); a model file's
 //! `[experiment]` runs its trials on the board.
 
 use std::path::{Path, PathBuf};
@@ -115,18 +116,51 @@ fn broken_routing_tables_fail_the_run() {
     );
 }
 
+/// dt = 0.1 ms with delays up to 45 steps runs, through delay-extension cores; a time step
+/// that is not a whole number of microseconds is refused.
 #[test]
-fn a_model_at_a_tenth_of_a_millisecond_is_refused() {
+fn a_model_at_a_tenth_of_a_millisecond_runs_and_a_fraction_of_a_microsecond_is_refused() {
     let out = out_dir("spinn-run-dt");
     let res = engram(
-        &["run", "examples/cuba.toml", "--backend", "spinnaker"],
+        &[
+            "run",
+            "examples/long_delays.toml",
+            "--backend",
+            "spinnaker",
+            "--set",
+            "duration=100.0",
+        ],
         &out,
     );
     let stderr = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(0), "{stderr}");
+    let run = json(out.join("run.json"));
+    assert_eq!(run["status"], "complete");
+    assert_eq!(run["dt_ms"], 0.1);
+    let report = json(out.join("spinnaker_report.json"));
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["budget_cycles_per_tick"], 20000.0);
+    assert!(report["cores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["kind"] == "delay_extension" && c["packets_sent_delayed"].as_u64() > Some(0)));
+
+    let model = out_dir("spinn-run-dt-bad").with_extension("toml");
+    std::fs::create_dir_all(model.parent().unwrap()).unwrap();
+    std::fs::write(
+        &model,
+        "dt = 0.0025\nduration = 1.0\n\n[populations.c]\ncell_type = \"IF_curr_exp\"\nsize = 4\n",
+    )
+    .unwrap();
+    let res = engram(
+        &["run", model.to_str().unwrap(), "--backend", "spinnaker"],
+        &out_dir("spinn-run-dt-bad-out"),
+    );
+    let stderr = String::from_utf8_lossy(&res.stderr);
     assert_eq!(res.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("examples/cuba.toml"), "{stderr}");
     assert!(
-        stderr.contains("dt = 0.1 ms") && stderr.contains("dt = 1.0"),
+        stderr.contains("dt = 0.0025 ms") && stderr.contains("whole number of microseconds"),
         "{stderr}"
     );
 }
@@ -210,8 +244,8 @@ fn unsupported_models_and_delays_are_refused_with_exit_code_2() {
         ),
         (
             "delay.toml",
-            "[populations.c]\ncell_type = \"IF_curr_exp\"\nsize = 4\nparams = { tau_refrac = 1.0 }\n\n[projections.p]\npre = \"c\"\npost = \"c\"\nconnector = { type = \"AllToAllConnector\" }\nweight = 0.1\ndelay = 20.0\n",
-            "projection 'p': delay 20 ms",
+            "[populations.c]\ncell_type = \"IF_curr_exp\"\nsize = 4\nparams = { tau_refrac = 1.0 }\n\n[projections.p]\npre = \"c\"\npost = \"c\"\nconnector = { type = \"AllToAllConnector\" }\nweight = 0.1\ndelay = 150.0\n",
+            "projection p: delay of 150 steps (150 ms); SpiNNaker holds at most 144 steps",
         ),
     ];
     for (file, body, message) in cases {

@@ -153,7 +153,7 @@ fn the_command_prints_the_code() {
         (
             vec![
                 "run".into(),
-                "examples/cuba.toml".into(),
+                "examples/coba.toml".into(),
                 "--out".into(),
                 d("o1b"),
                 "--backend".into(),

@@ -10,12 +10,13 @@ use std::path::PathBuf;
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 5] = [
+const TARGETS: [(&str, Target); 6] = [
     ("model_file", targets::model_file),
     ("cam_experiment", targets::cam_experiment),
     ("pacman_json", targets::pacman_json),
     ("oc_bin", targets::oc_bin),
     ("checkpoint", targets::checkpoint),
+    ("nir_file", targets::nir_file),
 ];
 
 fn corpus(target: &str) -> Vec<PathBuf> {

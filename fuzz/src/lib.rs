@@ -154,3 +154,20 @@ pub fn checkpoint(data: &[u8]) {
         }
     }
 }
+
+/// The NIR reader, then the import of what it read into a model file and, when that loads and is
+/// small, the model file's loader.
+pub fn nir_file(data: &[u8]) {
+    let Ok((_, graph)) = networks::nir::hdf5::read_bytes("fuzz.nir", data.to_vec()) else {
+        return;
+    };
+    let opts = networks::nir::ImportOptions {
+        duration_ms: 1.0,
+        ..Default::default()
+    };
+    if let Ok(text) = networks::nir::import(&graph, "fuzz.nir", &opts) {
+        if text.len() < 1 << 20 {
+            let _ = networks::modelfile::parse_str("fuzz.toml", &text, &[], None);
+        }
+    }
+}

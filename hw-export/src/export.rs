@@ -37,12 +37,15 @@ pub struct ExportInput<'a> {
     pub origin: &'a str,
 }
 
+/// One vertex's keys: a slice's neurons `first..=last` send `key | (n - first)`; a delay
+/// slice's (`stages` > 0) send `key | (stage - 1) * (last - first + 1) + (n - first)`.
 #[derive(Serialize)]
 struct KeyRow {
     label: String,
     population: String,
     first: u32,
     last: u32,
+    stages: u32,
     x: u32,
     y: u32,
     p: u8,
@@ -80,15 +83,16 @@ pub fn write_export(
     write_pacman_json(&out(ROUTING_TABLES_COMPRESSED), &mapping.compressed)?;
     write(&out(PLACEMENTS), placements_json(input.pop_names, mapping))?;
     write(&out(MACHINE), machine_json(&mapping.machine))?;
-    let keys: Vec<KeyRow> = (0..mapping.slices.len())
+    let keys: Vec<KeyRow> = (0..mapping.n_vertices())
         .map(|s| {
-            let sl = &mapping.slices[s];
+            let sl = &mapping.slices[mapping.delay_slice(s).map_or(s, |d| d.source)];
             let c = mapping.placements[s];
             KeyRow {
                 label: slice_label(input.pop_names, mapping, s),
                 population: input.pop_names[sl.pop].clone(),
                 first: sl.neurons.start,
                 last: sl.neurons.end - 1,
+                stages: mapping.delay_slice(s).map_or(0, |d| d.stages),
                 x: c.x,
                 y: c.y,
                 p: c.p,

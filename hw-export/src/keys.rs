@@ -1,21 +1,23 @@
 //! Key allocation: PACMAN's zoned layout (spec §2.1).
 //!
 //! ```text
-//!   key  = | A/P | M | X |     A/P = population index (one outgoing partition each)
-//!   mask = | 1 1 1 1 1 | 0 |   M   = slice index within the population
-//!                               X   = neuron index within the slice
+//!   key  = | A/P | M | X |     A/P = partition index (one outgoing partition each)
+//!   mask = | 1 1 1 1 1 | 0 |   M   = vertex index within the partition
+//!                               X   = key index within the vertex
 //! ```
-//! The A/P field starts at the same bit for every population (`shift` = the widest M + X);
-//! in the flexible mode (sPyNNaker's default `ZonedRoutingInfoAllocator`) M and X are sized per
-//! population, in the global mode every population gets the widest M and X. A population's
-//! application-level key/mask (A/P field only) covers all its slices: the table generator
-//! uses it when every slice routes the same way on a chip.
+//! The partitions are the populations (in order), then their delay extensions
+//! ([`crate::delays`]); a population's vertices are its slices, a delay extension's are the
+//! delay slices of its source slices. The A/P field starts at the same bit for every partition
+//! (`shift` = the widest M + X); in the flexible mode (sPyNNaker's default
+//! `ZonedRoutingInfoAllocator`) M and X are sized per partition, in the global mode every
+//! partition gets the widest M and X. A partition's application-level key/mask (A/P field only)
+//! covers all its vertices: the table generator uses it when every vertex routes the same way on
+//! a chip.
 //!
-//! sPyNNaker 7 appends 4 "colour" bits below the neuron index (for delays longer than the ring
+//! sPyNNaker 7 appends 4 "colour" bits below the key index (for delays longer than the ring
 //! buffer); engram's keys have none: neuron `n` of slice `s` sends `key(s) | (n - start(s))`.
 
 use crate::error::{HwError, Result};
-use crate::partition::Slice;
 use serde::Serialize;
 
 /// How M and X are sized.
@@ -37,31 +39,32 @@ pub fn bits_needed(n: u64) -> u32 {
     }
 }
 
-/// Keys of one population.
+/// Keys of one partition (a population or a delay extension).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PopulationKeys {
+pub struct PartitionKeys {
     /// Index in the A/P field.
     pub ap_index: u32,
-    /// Width of the slice-index field.
+    /// Width of the vertex-index field.
     pub m_bits: u32,
-    /// Width of the neuron-index field.
+    /// Width of the key-index field.
     pub x_bits: u32,
-    /// Application-level key and mask (all slices of the population).
+    /// Application-level key and mask (all vertices of the partition).
     pub key: u32,
     pub mask: u32,
 }
 
-/// The allocation: per population and per slice.
+/// The allocation: per partition and per vertex.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct KeyAllocation {
     pub layout: KeyLayout,
     /// First bit of the A/P field.
     pub shift: u32,
-    pub populations: Vec<PopulationKeys>,
-    /// (key, mask) per slice.
-    pub slices: Vec<(u32, u32)>,
-    /// Index of each slice within its population (the M field).
-    pub slice_index: Vec<u32>,
+    /// The populations in order, then the delay extensions.
+    pub partitions: Vec<PartitionKeys>,
+    /// (key, mask) per vertex.
+    pub vertices: Vec<(u32, u32)>,
+    /// Index of each vertex within its partition (the M field).
+    pub vertex_index: Vec<u32>,
 }
 
 fn low_mask(bits: u32) -> u32 {
@@ -72,18 +75,23 @@ fn low_mask(bits: u32) -> u32 {
     }
 }
 
-/// Allocate keys for `n_pops` populations cut into `slices` (in population order).
-pub fn allocate_keys(n_pops: usize, slices: &[Slice], layout: KeyLayout) -> Result<KeyAllocation> {
-    let mut n_slices = vec![0u64; n_pops];
-    let mut max_atoms = vec![0u64; n_pops];
-    let mut slice_index = Vec::with_capacity(slices.len());
-    for s in slices {
-        slice_index.push(n_slices[s.pop] as u32);
-        n_slices[s.pop] += 1;
-        max_atoms[s.pop] = max_atoms[s.pop].max(s.len() as u64);
+/// Allocate keys for `n_partitions` partitions; `vertices` gives each vertex's partition and
+/// number of keys, a partition's vertices in order.
+pub fn allocate_keys(
+    n_partitions: usize,
+    vertices: &[(usize, u64)],
+    layout: KeyLayout,
+) -> Result<KeyAllocation> {
+    let mut n_vertices = vec![0u64; n_partitions];
+    let mut max_keys = vec![0u64; n_partitions];
+    let mut vertex_index = Vec::with_capacity(vertices.len());
+    for &(p, n_keys) in vertices {
+        vertex_index.push(n_vertices[p] as u32);
+        n_vertices[p] += 1;
+        max_keys[p] = max_keys[p].max(n_keys);
     }
-    let mut m: Vec<u32> = n_slices.iter().map(|&n| bits_needed(n)).collect();
-    let mut x: Vec<u32> = max_atoms.iter().map(|&n| bits_needed(n)).collect();
+    let mut m: Vec<u32> = n_vertices.iter().map(|&n| bits_needed(n)).collect();
+    let mut x: Vec<u32> = max_keys.iter().map(|&n| bits_needed(n)).collect();
     if layout == KeyLayout::Global {
         let (gm, gx) = (
             m.iter().copied().max().unwrap_or(0),
@@ -93,17 +101,17 @@ pub fn allocate_keys(n_pops: usize, slices: &[Slice], layout: KeyLayout) -> Resu
         x.fill(gx);
     }
     let shift = m.iter().zip(&x).map(|(a, b)| a + b).max().unwrap_or(0);
-    let ap_bits = bits_needed(n_pops as u64);
+    let ap_bits = bits_needed(n_partitions as u64);
     if shift + ap_bits > 32 {
         return Err(HwError::Map {
             what: format!(
-                "keys need {shift} bits for slices and neurons plus {ap_bits} for {n_pops} \
-                 populations (> 32); use fewer, larger slices or fewer populations"
+                "keys need {shift} bits for vertices and neurons plus {ap_bits} for \
+                 {n_partitions} partitions (> 32); use fewer, larger slices or fewer populations"
             ),
         });
     }
-    let populations: Vec<PopulationKeys> = (0..n_pops)
-        .map(|p| PopulationKeys {
+    let partitions: Vec<PartitionKeys> = (0..n_partitions)
+        .map(|p| PartitionKeys {
             ap_index: p as u32,
             m_bits: m[p],
             x_bits: x[p],
@@ -111,19 +119,19 @@ pub fn allocate_keys(n_pops: usize, slices: &[Slice], layout: KeyLayout) -> Resu
             mask: !low_mask(shift),
         })
         .collect();
-    let keys = slices
+    let keys = vertices
         .iter()
-        .zip(&slice_index)
-        .map(|(s, &mi)| {
-            let pk = &populations[s.pop];
+        .zip(&vertex_index)
+        .map(|(&(p, _), &mi)| {
+            let pk = &partitions[p];
             (pk.key | (mi << pk.x_bits), !low_mask(pk.x_bits))
         })
         .collect();
     Ok(KeyAllocation {
         layout,
         shift,
-        populations,
-        slices: keys,
-        slice_index,
+        partitions,
+        vertices: keys,
+        vertex_index,
     })
 }

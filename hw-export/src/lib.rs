@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod compress;
+pub mod delays;
 pub mod error;
 pub mod export;
 pub mod formats;

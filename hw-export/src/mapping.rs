@@ -1,15 +1,20 @@
 //! The whole pipeline: partition -> place -> keys -> route -> tables -> compress -> verify.
+//!
+//! A *vertex* is what runs on one core: a neuron slice (`0 .. slices.len()`) or a slice of a
+//! delay extension (`slices.len() ..`, [`crate::delays`]); every per-vertex vector of the
+//! [`Mapping`] is indexed by vertex number.
 
 use crate::compress::compress;
+use crate::delays::{delay_stages, split_delay, DelaySlice};
 use crate::error::{HwError, Result};
 use crate::keys::{allocate_keys, KeyAllocation, KeyLayout};
 use crate::machine::{Chip, Machine};
-use crate::partition::{partition, PartitionOptions, SliceResources};
+use crate::partition::{estimate_delay_slice, partition, PartitionOptions, SliceResources};
 use crate::place::place;
 use crate::route::{ner_route, RoutingTree};
 use crate::table::RoutingTable;
 use crate::tables::build_tables;
-use crate::verify::{verify, Source, VerifyFailure, VerifyReport};
+use crate::verify::{Source, TableWalker, VerifyReport};
 use crate::TableReport;
 use sim_core::{Network, PopulationId};
 use std::collections::BTreeSet;
@@ -40,18 +45,23 @@ impl Default for MapOptions {
 /// A network mapped onto a machine.
 ///
 /// Slices are numbered in population order (all slices of population 0 first, each
-/// population's slices in neuron order); every per-slice vector is indexed by that number.
+/// population's slices in neuron order); the delay-extension slices follow them as vertices
+/// `slices.len() + i`. Every per-vertex vector is indexed by vertex number.
 #[derive(Clone, Debug)]
 pub struct Mapping {
     /// The machine mapped onto (dead chips and links included).
     pub machine: Machine,
-    /// Per slice: its population and neuron range; one slice runs on one core.
+    /// Per neuron slice: its population and neuron range; one slice runs on one core.
     pub slices: Vec<Slice>,
-    /// Per slice: the core it runs on. Cores `0 .. machine.monitor_cores` are never used.
+    /// Per delay-extension slice (vertex `slices.len() + i`): its source slice and stages.
+    pub delay_slices: Vec<DelaySlice>,
+    /// Per population: the stages of its delay extension (0 = none).
+    pub delay_stages: Vec<u32>,
+    /// Per vertex: the core it runs on. Cores `0 .. machine.monitor_cores` are never used.
     pub placements: Vec<CoreLocation>,
-    /// Per slice: (key, mask). Neuron `n` of slice `s` sends the multicast key
-    /// `keys[s].0 | (n - slices[s].neurons.start)`; `mask` covers the slice's keys exactly
-    /// (its low bits are the neuron index).
+    /// Per vertex: (key, mask). Neuron `n` of slice `s` sends the multicast key
+    /// `keys[s].0 | (n - slices[s].neurons.start)`; a delay slice sends `key | (stage − 1)·len + n`;
+    /// `mask` covers the vertex's keys (its low bits are the key index).
     pub keys: Vec<(u32, u32)>,
     /// Per chip with entries, sorted by (x, y): the uncompressed table (orthogonal, entries
     /// sorted by key; `defaultable` and `sources` set from the routing trees).
@@ -59,13 +69,15 @@ pub struct Mapping {
     /// The same chips in the same order: the compressed tables, in hardware (priority) order,
     /// each checked for exact equivalence with its uncompressed table.
     pub compressed: Vec<RoutingTable>,
-    /// Per slice: estimated SDRAM, DTCM and real-time load.
+    /// Per vertex: estimated SDRAM, DTCM and real-time load.
     pub resources: Vec<SliceResources>,
-    /// Per slice: the slices (indices) it has at least one synapse onto, ascending.
+    /// Per vertex, the vertices its packets must reach, ascending: for a neuron slice the slices
+    /// it has a synapse of at most 16 steps onto, and its delay slice if its population has a
+    /// delay extension; for a delay slice, the slices its source has a longer synapse onto.
     pub targets: Vec<Vec<usize>>,
-    /// Per slice: its multicast tree (None when it has no targets and so sends nothing).
+    /// Per vertex: its multicast tree (None when it has no targets and so sends nothing).
     pub trees: Vec<Option<RoutingTree>>,
-    /// The key layout (A/P, M and X fields per population).
+    /// The key layout (A/P, M and X fields per partition: populations, then delay extensions).
     pub key_allocation: KeyAllocation,
     /// Per population: index of its first slice (`pop_slices[p] .. pop_slices[p + 1]`);
     /// one element more than there are populations.
@@ -78,6 +90,36 @@ pub struct Mapping {
 }
 
 impl Mapping {
+    /// Neuron slices plus delay-extension slices: the cores used.
+    pub fn n_vertices(&self) -> usize {
+        self.slices.len() + self.delay_slices.len()
+    }
+
+    /// The delay slice (as a vertex number) of neuron slice `slice`, if its population has a
+    /// delay extension.
+    pub fn delay_vertex_of(&self, slice: usize) -> Option<usize> {
+        // Delay slices are in source order.
+        self.delay_slices
+            .binary_search_by_key(&slice, |d| d.source)
+            .ok()
+            .map(|i| self.slices.len() + i)
+    }
+
+    /// The delay slice of vertex `v`, if it is one.
+    pub fn delay_slice(&self, v: usize) -> Option<&DelaySlice> {
+        v.checked_sub(self.slices.len())
+            .and_then(|i| self.delay_slices.get(i))
+    }
+
+    /// The number of keys vertex `v` sends: a slice's neurons, a delay slice's neurons times
+    /// its stages.
+    pub fn n_keys(&self, v: usize) -> u32 {
+        match self.delay_slice(v) {
+            Some(d) => self.slices[d.source].len() * d.stages,
+            None => self.slices[v].len(),
+        }
+    }
+
     /// The slice holding neuron `neuron` of population `pop`.
     pub fn slice_of(&self, pop: PopulationId, neuron: u32) -> Option<usize> {
         let range = self.pop_slices(pop)?;
@@ -112,10 +154,9 @@ impl Mapping {
         Some(self.keys[s].0 | (neuron - self.slices[s].neurons.start))
     }
 
-    /// The (population, neuron) that sends `key`, if any.
+    /// The (population, neuron) that sends `key` from its own core, if any.
     pub fn source_of_key(&self, key: u32) -> Option<(PopulationId, u32)> {
-        let s = self
-            .keys
+        let s = self.keys[..self.slices.len()]
             .iter()
             .position(|&(k, m)| key & m == k)
             .filter(|&s| (key & !self.keys[s].1) < self.slices[s].len())?;
@@ -143,13 +184,18 @@ impl Mapping {
         self.verification.ok()
     }
 
-    /// Walk every neuron key of every slice with targets through `tables` (one per chip, in
-    /// hardware order) and check that it reaches exactly the cores of its target slices; check
-    /// every table against its chip's capacity. Keys are walked one at a time, so the expected
-    /// sets never exist for all keys at once.
+    /// Walk every key of every vertex with targets (every neuron of a slice, every neuron and
+    /// stage of a delay slice) through `tables` (one per chip, in hardware order) and check that
+    /// it reaches exactly the cores of its targets; check every table against its chip's
+    /// capacity. Keys are walked one at a time, so the expected sets never exist for all keys at
+    /// once.
     pub fn verify_tables(&self, tables: &[RoutingTable]) -> VerifyReport {
-        let mut report = verify(&self.machine, tables, &[]);
-        for (s, slice) in self.slices.iter().enumerate() {
+        let walker = TableWalker::new(&self.machine, tables);
+        let mut report = VerifyReport {
+            failures: walker.table_failures.clone(),
+            ..Default::default()
+        };
+        for s in 0..self.n_vertices() {
             if self.targets[s].is_empty() {
                 continue;
             }
@@ -165,39 +211,51 @@ impl Mapping {
                 key: 0,
                 expected,
             };
-            for n in 0..slice.len() {
+            for n in 0..self.n_keys(s) {
                 source.key = self.keys[s].0 | n;
-                let r = verify(&self.machine, tables, std::slice::from_ref(&source));
-                report.n_sources += r.n_sources;
-                report.n_hops += r.n_hops;
-                report.failures.extend(r.failures.into_iter().filter(|f| {
-                    !matches!(
-                        f,
-                        VerifyFailure::OverCapacity { .. } | VerifyFailure::UnknownChip { .. }
-                    )
-                }));
+                walker.walk(&source, &mut report);
             }
         }
         report
     }
 }
 
-/// Per slice: the target slices, from the synapse lists.
-fn slice_targets(net: &Network, slices: &[Slice], pop_slices: &[usize]) -> Vec<Vec<usize>> {
+/// Per neuron slice: the slices it has a synapse of at most a row's delay onto (direct), and
+/// those it has a longer synapse onto (through its delay extension), from the synapse lists.
+fn slice_targets(
+    net: &Network,
+    slices: &[Slice],
+    pop_slices: &[usize],
+) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
     let n = slices.len();
     let slice_of = |pop: usize, neuron: u32| -> usize {
         let local = &slices[pop_slices[pop]..pop_slices[pop + 1]];
         pop_slices[pop] + local.partition_point(|s| s.neurons.end <= neuron)
     };
-    let mut hit = vec![false; n * n];
+    // One bit per (source, target): n² bits each.
+    let mut direct = vec![0u64; (n * n).div_ceil(64)];
+    let mut delayed = direct.clone();
     for proj in &net.projections {
-        for (pre, post, _, _) in proj.synapses.iter() {
-            hit[slice_of(proj.pre, pre) * n + slice_of(proj.post, post)] = true;
+        for (pre, post, _, d) in proj.synapses.iter() {
+            let bit = slice_of(proj.pre, pre) * n + slice_of(proj.post, post);
+            let hit = if split_delay(d.max(1) as u32).0 == 0 {
+                &mut direct
+            } else {
+                &mut delayed
+            };
+            hit[bit / 64] |= 1 << (bit % 64);
         }
     }
-    (0..n)
-        .map(|s| (0..n).filter(|&t| hit[s * n + t]).collect())
-        .collect()
+    let lists = |hit: &[u64]| -> Vec<Vec<usize>> {
+        (0..n)
+            .map(|s| {
+                (0..n)
+                    .filter(|&t| hit[(s * n + t) / 64] >> ((s * n + t) % 64) & 1 == 1)
+                    .collect()
+            })
+            .collect()
+    };
+    (lists(&direct), lists(&delayed))
 }
 
 /// Map `net` onto `machine`. Fails when the network cannot be placed, keyed or routed; a table
@@ -229,9 +287,71 @@ pub fn map_network(net: &Network, machine: &Machine, opts: &MapOptions) -> Resul
     for p in 0..net.populations.len() {
         pop_slices[p + 1] += pop_slices[p];
     }
-    let placements = place(machine, &part.resources)?;
-    let key_allocation = allocate_keys(net.populations.len(), &slices, opts.key_layout)?;
-    let targets = slice_targets(net, &slices, &pop_slices);
+    // Delay extensions: one per population with a delay beyond a row, cut as its slices.
+    let stages = delay_stages(net)?;
+    let delay_slices: Vec<DelaySlice> = (0..slices.len())
+        .filter(|&s| stages[slices[s].pop] > 0)
+        .map(|source| DelaySlice {
+            source,
+            stages: stages[slices[source].pop],
+        })
+        .collect();
+    let n_slices = slices.len();
+    let n_vertices = n_slices + delay_slices.len();
+    let mut resources = part.resources;
+    resources.extend(delay_slices.iter().map(|d| {
+        estimate_delay_slice(
+            slices[d.source].len(),
+            d.stages,
+            net.grid.dt_ms(),
+            &opts.partition,
+        )
+    }));
+    // Partitions: the populations, then their delay extensions in population order.
+    let mut delay_partition = vec![usize::MAX; net.populations.len()];
+    let mut n_partitions = net.populations.len();
+    for (p, &st) in stages.iter().enumerate() {
+        if st > 0 {
+            delay_partition[p] = n_partitions;
+            n_partitions += 1;
+        }
+    }
+    let partition_of: Vec<usize> = (0..n_vertices)
+        .map(|v| match v.checked_sub(n_slices) {
+            None => slices[v].pop,
+            Some(i) => delay_partition[slices[delay_slices[i].source].pop],
+        })
+        .collect();
+    // Placement order: each population's slices, then its delay slices, so an extension sits
+    // beside its source.
+    let mut order: Vec<usize> = (0..n_vertices).collect();
+    order.sort_by_key(|&v| match v.checked_sub(n_slices) {
+        None => (slices[v].pop, 0, v),
+        Some(i) => (slices[delay_slices[i].source].pop, 1, v),
+    });
+    let ordered: Vec<SliceResources> = order.iter().map(|&v| resources[v].clone()).collect();
+    let mut placements = vec![CoreLocation { x: 0, y: 0, p: 0 }; n_vertices];
+    for (&v, at) in order.iter().zip(place(machine, &ordered)?) {
+        placements[v] = at;
+    }
+    let key_vertices: Vec<(usize, u64)> = (0..n_vertices)
+        .map(|v| {
+            let n_keys = match v.checked_sub(n_slices) {
+                None => slices[v].len() as u64,
+                Some(i) => {
+                    slices[delay_slices[i].source].len() as u64 * delay_slices[i].stages as u64
+                }
+            };
+            (partition_of[v], n_keys)
+        })
+        .collect();
+    let key_allocation = allocate_keys(n_partitions, &key_vertices, opts.key_layout)?;
+    let (direct, delayed) = slice_targets(net, &slices, &pop_slices);
+    let mut targets = direct;
+    for (i, d) in delay_slices.iter().enumerate() {
+        targets[d.source].push(n_slices + i);
+    }
+    targets.extend(delay_slices.iter().map(|d| delayed[d.source].clone()));
     let trees = targets
         .iter()
         .enumerate()
@@ -243,7 +363,7 @@ pub fn map_network(net: &Network, machine: &Machine, opts: &MapOptions) -> Resul
             ner_route(machine, placements[s], &cores, opts.ner_radius).map(Some)
         })
         .collect::<Result<Vec<_>>>()?;
-    let tables = build_tables(&slices, &placements, &key_allocation, &trees);
+    let tables = build_tables(&partition_of, &placements, &key_allocation, &trees);
     let mut compressed = Vec::with_capacity(tables.len());
     let mut compression = Vec::with_capacity(tables.len());
     for t in &tables {
@@ -264,12 +384,14 @@ pub fn map_network(net: &Network, machine: &Machine, opts: &MapOptions) -> Resul
     }
     let mut mapping = Mapping {
         machine: machine.clone(),
-        keys: key_allocation.slices.clone(),
+        keys: key_allocation.vertices.clone(),
         slices,
+        delay_slices,
+        delay_stages: stages,
         placements,
         tables,
         compressed,
-        resources: part.resources,
+        resources,
         targets,
         trees,
         key_allocation,

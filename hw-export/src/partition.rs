@@ -7,6 +7,7 @@
 //! rate is cut into smaller slices (halving the slice size until it fits): that is what the
 //! "lower limits for plastic or high fan-in populations" come to.
 
+use crate::delays::{split_delay, ROW_MAX_DELAY};
 use crate::error::{HwError, Result};
 use crate::machine::SDRAM_PER_CHIP;
 use serde::Serialize;
@@ -63,6 +64,11 @@ pub struct CostModel {
     pub static_event_cycles: f64,
     pub plastic_event_cycles: f64,
     pub spike_overhead_cycles: f64,
+    /// Cycles per neuron per tick of a delay-extension core (sPyNNaker's
+    /// `DelayExtensionVertex.ESTIMATED_CPU_CYCLES`: its stage loop visits every neuron).
+    pub delay_neuron_cycles: f64,
+    /// Cycles per packet a delay-extension core receives or sends (queue, count, send).
+    pub delay_packet_cycles: f64,
     /// Fraction of the budget a core may plan to use (the rest absorbs bursts).
     pub max_load: f64,
 }
@@ -84,6 +90,8 @@ impl Default for CostModel {
             static_event_cycles: 30.0,
             plastic_event_cycles: 250.0,
             spike_overhead_cycles: 400.0,
+            delay_neuron_cycles: 128.0,
+            delay_packet_cycles: 50.0,
             max_load: 0.9,
         }
     }
@@ -107,6 +115,9 @@ pub struct PartitionOptions {
     /// Wall-clock slow-down (sPyNNaker's `time_scale_factor`); None = sPyNNaker's default
     /// `max(1, ceil(dt_us / 10000))`, i.e. 1 for every dt up to 10 ms.
     pub time_scale_factor: Option<u32>,
+    /// Cut slices smaller until every core fits the real-time budget. Off, slices keep
+    /// `neurons_per_core` (as sPyNNaker does) and the report lists the cores that miss it.
+    pub split_for_real_time: bool,
     pub cost: CostModel,
 }
 
@@ -120,6 +131,7 @@ impl Default for PartitionOptions {
             assumed_rate_hz: 10.0,
             duration_ms: 1000.0,
             time_scale_factor: None,
+            split_for_real_time: true,
             cost: CostModel::default(),
         }
     }
@@ -146,10 +158,17 @@ pub struct SliceResources {
     pub incoming_synapses: u64,
     /// Of those, plastic.
     pub plastic_synapses: u64,
-    /// Rows (pre neuron, projection) of the slice's synaptic matrix.
+    /// Rows (pre neuron, projection, delay stage) of the slice's synaptic matrix; for a
+    /// delay-extension slice, 0.
     pub rows: u64,
     pub sdram_bytes: u64,
     pub dtcm_bytes: u64,
+    /// Packets per time step at the assumed rate: received (one per row hit) and, for a
+    /// delay-extension slice, sent.
+    pub packets_in_per_tick: f64,
+    pub packets_out_per_tick: f64,
+    /// Synaptic events per time step at the assumed rate.
+    pub events_per_tick: f64,
     /// Estimated cycles per time step at the assumed rate.
     pub cycles_per_tick: f64,
     /// `cycles_per_tick` over the cycles a time step has.
@@ -210,17 +229,21 @@ fn fan_in(net: &Network) -> Vec<FanIn> {
         .collect()
 }
 
-/// Rows of every slice of `pop` cut into slices of `limit`: distinct (projection, pre neuron)
-/// pairs with a synapse into the slice, (static, plastic) per slice. One pass per projection.
+/// Rows of every slice of `pop` cut into slices of `limit`: distinct (projection, pre neuron,
+/// delay stage) triples with a synapse into the slice, (static, plastic) per slice; a delay-stage
+/// row is a separate row of the delay extension's block ([`crate::delays`]). One pass per
+/// projection.
 fn rows_per_slice(net: &Network, pop: PopulationId, limit: u32) -> Vec<(u64, u64)> {
     let n_slices = net.populations[pop].size.div_ceil(limit) as usize;
     let mut rows = vec![(0u64, 0u64); n_slices];
     for proj in net.projections.iter().filter(|p| p.post == pop) {
         let n_pre = net.populations[proj.pre].size as usize;
-        let mut seen = vec![0u64; (n_pre * n_slices).div_ceil(64)];
-        for (pre, post, _, _) in proj.synapses.iter() {
+        let n_stages = split_delay(proj.synapses.max_delay().max(1) as u32).0 as usize + 1;
+        let mut seen = vec![0u64; (n_pre * n_slices * n_stages).div_ceil(64)];
+        for (pre, post, _, d) in proj.synapses.iter() {
             let s = (post / limit) as usize;
-            let bit = pre as usize * n_slices + s;
+            let stage = split_delay(d.max(1) as u32).0 as usize;
+            let bit = (pre as usize * n_slices + s) * n_stages + stage;
             if seen[bit / 64] >> (bit % 64) & 1 == 0 {
                 seen[bit / 64] |= 1 << (bit % 64);
                 if proj.plasticity.is_some() {
@@ -232,6 +255,36 @@ fn rows_per_slice(net: &Network, pop: PopulationId, limit: u32) -> Vec<(u64, u64
         }
     }
     rows
+}
+
+/// Estimate the resources of a delay-extension slice of `neurons` neurons and `stages` stages
+/// (`delay_extension.c`): per neuron and delay slot a one-byte counter in DTCM (slots: the next
+/// power of two above `16 · stages`), the parameter block in SDRAM; per tick its stage loop, one
+/// packet in per source spike and `stages` out.
+pub fn estimate_delay_slice(
+    neurons: u32,
+    stages: u32,
+    dt_ms: f64,
+    opts: &PartitionOptions,
+) -> SliceResources {
+    let c = &opts.cost;
+    let n = neurons as u64;
+    let slots = (stages * ROW_MAX_DELAY + 1).next_power_of_two() as u64;
+    let per_tick = opts.assumed_rate_hz * dt_ms / 1000.0;
+    let packets_in = n as f64 * per_tick;
+    let packets_out = packets_in * stages as f64;
+    let cycles =
+        n as f64 * c.delay_neuron_cycles + (packets_in + packets_out) * c.delay_packet_cycles;
+    SliceResources {
+        neurons,
+        sdram_bytes: c.core_overhead_bytes + 4 * (9 + stages as u64 * n.div_ceil(32)),
+        dtcm_bytes: n * slots,
+        packets_in_per_tick: packets_in,
+        packets_out_per_tick: packets_out,
+        cycles_per_tick: cycles,
+        load: cycles / opts.budget_cycles(dt_ms),
+        ..Default::default()
+    }
 }
 
 /// Estimate one slice's resources.
@@ -286,6 +339,9 @@ fn estimate(
         rows,
         sdram_bytes: sdram,
         dtcm_bytes: dtcm,
+        packets_in_per_tick: rows as f64 * per_tick,
+        packets_out_per_tick: 0.0,
+        events_per_tick: (stat + plas) as f64 * per_tick,
         cycles_per_tick: cycles,
         load: cycles / opts.budget_cycles(net.grid.dt_ms()),
     }
@@ -308,7 +364,8 @@ fn base_limit(net: &Network, pop: PopulationId, opts: &PartitionOptions) -> u32 
 }
 
 /// Cut every population into slices of at most its limit, halving the limit while some slice
-/// would exceed DTCM, a core's share of chip SDRAM (1/16) or the real-time budget.
+/// would exceed DTCM, a core's share of chip SDRAM (1/16) or (with
+/// [`PartitionOptions::split_for_real_time`]) the real-time budget.
 pub fn partition(net: &Network, opts: &PartitionOptions) -> Result<Partition> {
     if opts.neurons_per_core == 0 || opts.poisson_per_core == 0 || opts.array_per_core == 0 {
         return Err(HwError::Map {
@@ -334,7 +391,7 @@ pub fn partition(net: &Network, opts: &PartitionOptions) -> Result<Partition> {
             let fits = res.iter().all(|r| {
                 r.dtcm_bytes <= opts.cost.dtcm_bytes
                     && r.sdram_bytes <= sdram_share
-                    && r.load <= opts.cost.max_load
+                    && (!opts.split_for_real_time || r.load <= opts.cost.max_load)
             });
             if fits || limit == 1 {
                 slices.extend(ranges.into_iter().map(|neurons| Slice { pop, neurons }));

@@ -1,14 +1,14 @@
 //! Table generation: routing trees + keys -> one uncompressed table per chip.
 //!
-//! As PACMAN's `MergedRoutingTableGenerator` does, the slices of one population that take the
-//! same route through a chip share an entry: one application-level entry (the population's A/P
-//! key and mask) when every slice of the population routes identically there, otherwise one
-//! entry per aligned power-of-two block of consecutive slices with equal routes. The tables are
+//! As PACMAN's `MergedRoutingTableGenerator` does, the vertices of one partition (the slices of a
+//! population, or of its delay extension) that take the same route through a chip share an
+//! entry: one application-level entry (the partition's A/P key and mask) when every vertex of
+//! the partition routes identically there, otherwise one entry per aligned power-of-two block of
+//! consecutive vertices with equal routes. The tables are
 //! orthogonal (no key matches two entries), as the compressors assume.
 
 use crate::keys::KeyAllocation;
 use crate::machine::Chip;
-use crate::partition::Slice;
 use crate::place::CoreLocation;
 use crate::route::{RoutingTree, TreeNode};
 use crate::table::{RoutingEntry, RoutingTable};
@@ -53,7 +53,7 @@ fn merged_entry(key: u32, mask: u32, hops: &[Hop]) -> RoutingEntry {
     }
 }
 
-/// Entries for the aligned block of slice indices `[lo, lo + size)` of one population.
+/// Entries for the aligned block of vertex indices `[lo, lo + size)` of one partition.
 fn block_entries(
     hops: &[Hop],
     lo: u32,
@@ -82,18 +82,19 @@ fn block_entries(
     }
 }
 
-/// Per-chip uncompressed tables, sorted by chip; only chips with entries appear.
+/// Per-chip uncompressed tables, sorted by chip; only chips with entries appear. Per vertex:
+/// its partition (`partition_of`), core, keys and tree.
 pub fn build_tables(
-    slices: &[Slice],
+    partition_of: &[usize],
     placements: &[CoreLocation],
     keys: &KeyAllocation,
     trees: &[Option<RoutingTree>],
 ) -> Vec<RoutingTable> {
-    let mut n_slices = vec![0u32; keys.populations.len()];
-    for s in slices {
-        n_slices[s.pop] += 1;
+    let mut n_vertices = vec![0u32; keys.partitions.len()];
+    for &p in partition_of {
+        n_vertices[p] += 1;
     }
-    // chip -> pop -> hops
+    // chip -> partition -> hops
     let mut per_chip: BTreeMap<Chip, BTreeMap<usize, Vec<Hop>>> = BTreeMap::new();
     for (i, tree) in trees.iter().enumerate() {
         let Some(tree) = tree else { continue };
@@ -101,19 +102,19 @@ pub fn build_tables(
             per_chip
                 .entry(chip)
                 .or_default()
-                .entry(slices[i].pop)
+                .entry(partition_of[i])
                 .or_default()
-                .push(hop(keys.slice_index[i], node, placements[i].p));
+                .push(hop(keys.vertex_index[i], node, placements[i].p));
         }
     }
     let mut tables = Vec::with_capacity(per_chip.len());
-    for (chip, pops) in per_chip {
+    for (chip, partitions) in per_chip {
         let mut entries = Vec::new();
-        for (pop, mut hops) in pops {
+        for (partition, mut hops) in partitions {
             hops.sort_by_key(|h| h.m);
-            let pk = &keys.populations[pop];
-            let all_same =
-                hops.len() as u32 == n_slices[pop] && hops.iter().all(|h| h.route == hops[0].route);
+            let pk = &keys.partitions[partition];
+            let all_same = hops.len() as u32 == n_vertices[partition]
+                && hops.iter().all(|h| h.route == hops[0].route);
             if all_same {
                 entries.push(merged_entry(pk.key, pk.mask, &hops));
             } else {

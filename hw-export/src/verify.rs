@@ -111,29 +111,44 @@ impl VerifyReport {
     }
 }
 
-/// Verify `tables` (one per chip, in hardware order) on `machine` for `sources`.
-pub fn verify(machine: &Machine, tables: &[RoutingTable], sources: &[Source]) -> VerifyReport {
-    let mut rep = VerifyReport {
-        n_sources: sources.len(),
-        ..Default::default()
-    };
-    let mut by_chip: HashMap<Chip, &RoutingTable> = HashMap::new();
-    for t in tables {
-        let c = (t.x, t.y);
-        match machine.chip(c) {
-            None => rep.failures.push(VerifyFailure::UnknownChip { chip: c }),
-            Some(info) if t.len() > info.router_entries => {
-                rep.failures.push(VerifyFailure::OverCapacity {
-                    chip: c,
-                    entries: t.len(),
-                    capacity: info.router_entries,
-                })
+/// Tables indexed by chip, checked once against the machine, for walking many sources.
+pub struct TableWalker<'a> {
+    machine: &'a Machine,
+    by_chip: HashMap<Chip, &'a RoutingTable>,
+    /// Capacity and unknown-chip failures of the tables themselves.
+    pub table_failures: Vec<VerifyFailure>,
+}
+
+impl<'a> TableWalker<'a> {
+    pub fn new(machine: &'a Machine, tables: &'a [RoutingTable]) -> Self {
+        let mut table_failures = Vec::new();
+        let mut by_chip: HashMap<Chip, &RoutingTable> = HashMap::new();
+        for t in tables {
+            let c = (t.x, t.y);
+            match machine.chip(c) {
+                None => table_failures.push(VerifyFailure::UnknownChip { chip: c }),
+                Some(info) if t.len() > info.router_entries => {
+                    table_failures.push(VerifyFailure::OverCapacity {
+                        chip: c,
+                        entries: t.len(),
+                        capacity: info.router_entries,
+                    })
+                }
+                _ => {}
             }
-            _ => {}
+            by_chip.insert(c, t);
         }
-        by_chip.insert(c, t);
+        TableWalker {
+            machine,
+            by_chip,
+            table_failures,
+        }
     }
-    for s in sources {
+
+    /// Walk one source's key hop by hop; failures go to `rep`.
+    pub fn walk(&self, s: &Source, rep: &mut VerifyReport) {
+        let (machine, by_chip) = (self.machine, &self.by_chip);
+        rep.n_sources += 1;
         let key = s.key;
         let mut delivered: BTreeSet<(Chip, u8)> = BTreeSet::new();
         // (chip, arrived-on link or None for the local source core)
@@ -189,6 +204,18 @@ pub fn verify(machine: &Machine, tables: &[RoutingTable], sources: &[Source]) ->
         for &(chip, core) in delivered.difference(&s.expected) {
             rep.failures.push(VerifyFailure::Extra { key, chip, core });
         }
+    }
+}
+
+/// Verify `tables` (one per chip, in hardware order) on `machine` for `sources`.
+pub fn verify(machine: &Machine, tables: &[RoutingTable], sources: &[Source]) -> VerifyReport {
+    let walker = TableWalker::new(machine, tables);
+    let mut rep = VerifyReport {
+        failures: walker.table_failures.clone(),
+        ..Default::default()
+    };
+    for s in sources {
+        walker.walk(s, &mut rep);
     }
     rep
 }

@@ -204,7 +204,8 @@ proptest! {
             }
         }
         let layout = if c.global { KeyLayout::Global } else { KeyLayout::Flexible };
-        let keys = allocate_keys(c.pops.len(), &slices, layout).unwrap();
+        let vertices: Vec<(usize, u64)> = slices.iter().map(|s| (s.pop, s.len() as u64)).collect();
+        let keys = allocate_keys(c.pops.len(), &vertices, layout).unwrap();
         let targets: Vec<Vec<usize>> = (0..n)
             .map(|s| {
                 let t: BTreeSet<usize> =
@@ -221,7 +222,8 @@ proptest! {
                 })
             })
             .collect();
-        let tables = build_tables(&slices, &placements, &keys, &trees);
+        let partition_of: Vec<usize> = slices.iter().map(|s| s.pop).collect();
+        let tables = build_tables(&partition_of, &placements, &keys, &trees);
         let compressed: Vec<_> = tables.iter().map(|t| compress(t, 1023).table).collect();
         for (t, k) in tables.iter().zip(&compressed) {
             prop_assert!(t.is_orthogonal());
@@ -238,7 +240,7 @@ proptest! {
                 sources.push(Source {
                     chip: placements[s].chip(),
                     core: placements[s].p,
-                    key: keys.slices[s].0 | i,
+                    key: keys.vertices[s].0 | i,
                     expected: expected.clone(),
                 });
             }

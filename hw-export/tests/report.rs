@@ -116,9 +116,15 @@ fn weights_and_delays_are_reported_with_fixes() {
     assert_eq!(shift_of("c", "excitatory"), Some(4));
     let kinds: Vec<&str> = r.problems.iter().map(|p| p.kind).collect();
     assert!(kinds.contains(&"weight_rounds_to_zero"), "{kinds:?}");
-    assert!(kinds.contains(&"delay_beyond_ring_buffer"), "{kinds:?}");
+    // The delay of 20 steps goes through a delay extension of one stage.
+    assert!(kinds.contains(&"delay_extension"), "{kinds:?}");
     assert_eq!(r.delays[1].beyond_ring_buffer, 1);
+    assert_eq!(r.delays[1].delay_stages, 1);
     assert!(r.problems.iter().all(|p| !p.fix.is_empty()));
-    assert_eq!(r.summary.cores_used, 3);
+    assert_eq!(r.summary.cores_used, 4);
+    assert_eq!(
+        (r.summary.neuron_cores, r.summary.delay_extension_cores),
+        (3, 1)
+    );
     assert!(r.summary.verified);
 }

@@ -23,6 +23,7 @@ use crate::neurons::eif_cond_alpha_isfa_ista::{self, EifCondAlphaParams};
 use crate::neurons::if_cond_alpha::{self, IfCondAlphaParams};
 use crate::neurons::if_cond_exp::{self, IfCondExpParams};
 use crate::neurons::if_curr_alpha::{self, IfCurrAlphaParams};
+use crate::neurons::if_curr_delta::{self, IfCurrDelta, IfCurrDeltaParams};
 use crate::neurons::if_curr_exp::{self, IfCurrExpParams};
 use crate::neurons::izhikevich::{self, IzhikevichParams};
 use crate::neurons::spike_source_array::{self, SpikeSourceArrayParams};
@@ -204,6 +205,7 @@ impl Catalogue {
                 if_curr_alpha(),
                 if_cond_alpha(),
                 eif_cond_alpha_isfa_ista(),
+                if_curr_delta(),
                 izhikevich(),
                 spike_source_poisson(),
                 spike_source_array(),
@@ -379,6 +381,21 @@ fn eif_cond_alpha_isfa_ista() -> CellType {
         },
     )
     .initial_values(const { &[Variable::new("v", "mV"), Variable::new("w", "nA")] })
+}
+
+fn if_curr_delta() -> CellType {
+    CellType::new(
+        if_curr_delta::NAME,
+        "leaky integrate-and-fire, delta-current synapses (input jumps v)",
+        |p: &IfCurrDeltaParams, ctx| {
+            Ok(Arc::new(IfCurrDelta::new(
+                p.clone(),
+                ctx.initial("v"),
+                ctx.grid,
+            )?))
+        },
+    )
+    .initial_values(const { &[Variable::new("v", "mV")] })
 }
 
 fn izhikevich() -> CellType {

@@ -6,3 +6,4 @@ pub mod benchmarks;
 pub mod ca3;
 pub mod experiment;
 pub mod modelfile;
+pub mod nir;

@@ -2,7 +2,7 @@
 //! example experiments, run by the same function (`ca3::run_loaded`) on the CPU engine and on
 //! the emulated board, reproduce the authors' SpiNNaker recordings
 //! (reference/ca3_cam_spinnaker_recordings.json) spike for spike; what the board cannot do (a
-//! network at dt ≠ 1 ms, checkpoints) is refused as bad input with its own code; a checkpoint of
+//! network whose dt is not a whole number of microseconds, checkpoints) is refused as bad input with its own code; a checkpoint of
 //! the CPU backend continues on another number of threads as if never interrupted.
 
 #[path = "support/recordings.rs"]
@@ -71,13 +71,18 @@ fn the_example_experiments_reproduce_the_recordings_on_either_backend() {
 
 #[test]
 fn the_board_refuses_what_it_cannot_run_as_bad_input() {
-    let spec = networks::modelfile::parse_str(
-        "fine.toml",
-        "dt = 0.1\nduration = 10.0\n\n[populations.c]\ncell_type = \"IF_curr_exp\"\nsize = 4\n",
-        &[],
-        None,
-    )
-    .unwrap();
+    let model = |dt: &str| {
+        networks::modelfile::parse_str(
+            "fine.toml",
+            &format!("dt = {dt}\nduration = 10.0\n\n[populations.c]\ncell_type = \"IF_curr_exp\"\nsize = 4\n"),
+            &[],
+            None,
+        )
+        .unwrap()
+    };
+    // A machine time step of 100 us runs; one of 2.5 us is not a whole number of microseconds.
+    assert!(board().check(&model("0.1").network).is_ok());
+    let spec = model("0.0025");
     assert!(cpu(2).check(&spec.network).is_ok());
     for e in [
         board().load(&spec.network).err().expect("refused"),
@@ -85,7 +90,7 @@ fn the_board_refuses_what_it_cannot_run_as_bad_input() {
     ] {
         assert!(e.is_input(), "{e}");
         assert_eq!(e.code(), "E0701");
-        assert!(e.to_string().contains("dt = 0.1 ms"), "{e}");
+        assert!(e.to_string().contains("dt = 0.0025 ms"), "{e}");
     }
 }
 

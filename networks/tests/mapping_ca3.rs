@@ -130,22 +130,25 @@ fn zoned_keys_follow_pacman_layout() {
     let opts = MapOptions::default();
     let m = map_network(&net, &Machine::multi_board(12, 12).unwrap(), &opts).unwrap();
     let ka = &m.key_allocation;
-    let in_layer = &ka.populations[0]; // 1256 neurons: plastic? no; 5 slices
+    let in_layer = &ka.partitions[0]; // 1256 neurons: plastic? no; 5 slices
     assert_eq!(m.pop_slices(0).unwrap().len(), 5);
     assert_eq!((in_layer.m_bits, in_layer.x_bits), (3, 8));
-    let int = &ka.populations[ca3::COND_INT]; // 1 neuron
+    let int = &ka.partitions[ca3::COND_INT]; // 1 neuron
     assert_eq!((int.m_bits, int.x_bits), (0, 0));
     let widest = ka
-        .populations
+        .partitions
         .iter()
         .map(|p| p.m_bits + p.x_bits)
         .max()
         .unwrap();
     assert_eq!(ka.shift, widest);
     for (s, &(k, mask)) in m.keys.iter().enumerate() {
-        let pk = &ka.populations[m.slices[s].pop];
+        let pk = &ka.partitions[m.slices[s].pop];
         assert_eq!(k >> ka.shift, pk.ap_index);
-        assert_eq!((k >> pk.x_bits) & ((1 << pk.m_bits) - 1), ka.slice_index[s]);
+        assert_eq!(
+            (k >> pk.x_bits) & ((1 << pk.m_bits) - 1),
+            ka.vertex_index[s]
+        );
         assert_eq!(mask, !((1u32 << pk.x_bits) - 1));
     }
     // global mode: one mask for every slice
@@ -217,7 +220,7 @@ fn tables_merge_slices_with_equal_routes_and_flag_straight_through_entries() {
     check_mapping(&net, &m);
     let merged: Vec<usize> = m
         .key_allocation
-        .populations
+        .partitions
         .iter()
         .map(|app| {
             m.tables

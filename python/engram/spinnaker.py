@@ -2,7 +2,7 @@
 emulated board.
 
 A PyNN network runs on the emulated board with ``pyNN.engram.setup(backend="spinnaker")``
-(dt = 1 ms). ``export`` writes the board's files for the network the PyNN objects describe
+(dt a whole number of microseconds, 1 or 0.1 ms). ``export`` writes the board's files for the network the PyNN objects describe
 now (or for a model file), as ``engram export spinnaker`` does.
 """
 

@@ -14,7 +14,8 @@ use super::{CliError, CommandError};
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct BackendArgs {
-    /// Where to run: cpu, or spinnaker (the mapped network on an emulated board; dt = 1 ms).
+    /// Where to run: cpu, or spinnaker (the mapped network on an emulated board; dt a whole
+    /// number of microseconds, e.g. 1 ms or 0.1 ms).
     #[arg(long, default_value = "cpu")]
     pub backend: String,
     /// With --backend spinnaker: the machine, spinn5 (one 48-chip board), spinn3, or WxH.

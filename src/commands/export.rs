@@ -30,6 +30,8 @@ pub struct ExportArgs {
 pub enum ExportTarget {
     /// Map onto a SpiNNaker machine and write everything needed to load it.
     Spinnaker(SpinnakerArgs),
+    /// Write a model file as a NIR graph (.nir, HDF5).
+    Nir(super::nir::NirExportArgs),
 }
 
 #[derive(Args)]
@@ -49,6 +51,11 @@ pub struct SpinnakerArgs {
     /// Largest number of neurons per core for neuron models.
     #[arg(long, default_value_t = 256)]
     pub neurons_per_core: u32,
+    /// Keep --neurons-per-core where a core misses the real-time budget (as sPyNNaker does; the
+    /// report lists those cores and by how much). Without it, slices are halved until every
+    /// core's estimate fits.
+    #[arg(long)]
+    pub fixed_neurons_per_core: bool,
     /// sPyNNaker's time_scale_factor (default: sPyNNaker's, 1 for dt <= 10 ms).
     #[arg(long)]
     pub time_scale_factor: Option<u32>,
@@ -180,7 +187,10 @@ fn load(a: &SpinnakerArgs) -> Result<Loaded, CliError> {
 }
 
 pub fn export(a: ExportArgs) -> Result<(), CliError> {
-    let ExportTarget::Spinnaker(a) = a.target;
+    let a = match a.target {
+        ExportTarget::Spinnaker(a) => a,
+        ExportTarget::Nir(a) => return super::nir::export(a),
+    };
     let mut machine = parse_machine(&a.machine)?;
     let dead: Vec<(u32, u32)> = a
         .dead_chips
@@ -208,6 +218,7 @@ pub fn export(a: ExportArgs) -> Result<(), CliError> {
     let loaded = load(&a)?;
     let mut opts = MapOptions::default();
     opts.partition.neurons_per_core = a.neurons_per_core;
+    opts.partition.split_for_real_time = !a.fixed_neurons_per_core;
     opts.partition.time_scale_factor = a.time_scale_factor;
     opts.partition.assumed_rate_hz = a.rate;
     opts.partition.duration_ms = loaded.duration_ms;

@@ -7,6 +7,7 @@ pub mod compress;
 pub mod experiment;
 pub mod export;
 pub mod models;
+pub mod nir;
 pub mod run;
 
 use std::fmt;

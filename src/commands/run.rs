@@ -42,6 +42,9 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// For a `.nir` model: the time grid it runs on.
+    #[command(flatten)]
+    pub nir: super::nir::NirTimeArgs,
 }
 
 /// What DIR/checkpoint.bin holds: the engine's state plus what is needed to rebuild the same
@@ -118,7 +121,14 @@ pub fn run(mut a: RunArgs) -> Result<(), CliError> {
                 .into(),
         }));
     }
-    let spec = networks::modelfile::load(&model_path, &overrides, seed).map_err(CliError::input)?;
+    // A NIR graph runs as the model file `engram import nir` would write.
+    let spec = if resume.is_none() && model_path.extension().is_some_and(|e| e == "nir") {
+        let text = super::nir::model_text(&model_path, &a.nir)?;
+        networks::modelfile::parse_str(&model_path.display().to_string(), &text, &overrides, seed)
+    } else {
+        networks::modelfile::load(&model_path, &overrides, seed)
+    }
+    .map_err(CliError::input)?;
     // A model file with an [experiment] runs its protocol (commands/experiment.rs).
     if spec.experiment.is_some() && resume.is_none() {
         if a.checkpoint_every.is_some() {

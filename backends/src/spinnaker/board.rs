@@ -6,18 +6,20 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use hw_export::quantise::{weight_unit, Rounding, WeightScaling};
-use hw_export::{CoreLocation, Mapping};
+use hw_export::{CoreLocation, Mapping, Slice};
 use models::catalogue::Catalogue;
 use models::neurons::if_curr_exp;
 use sim_core::{
     ModelDescription, ModelKind, Network, NeuronKernel, RuleDescription, WeightDependenceKind,
 };
 
+use super::delay::DelayCore;
 use super::fixed::Accum;
 use super::neuron::{LifConstants, LifSlice, N_RECEPTORS};
 use super::stdp::{DecayLut, StdpRule};
 use super::synapses::{PlasticRow, PopTableEntry, Row, SynapticMatrix, WordFormat, MAX_DELAY};
 use super::SpinnakerError;
+use hw_export::delays::split_delay;
 
 /// An `IF_curr_exp` slice with its synaptic matrix.
 pub struct LifCore {
@@ -36,11 +38,15 @@ pub enum CoreProgram {
     /// A spike source (`SpikeSourceArray`, `SpikeSourcePoisson`): the population's own kernel,
     /// so its trains equal those the CPU backend draws from the same seed.
     Source(Box<dyn NeuronKernel>),
+    /// A slice of a delay extension: re-emits its source slice's spikes stage by stage.
+    Delay(DelayCore),
 }
 
 /// One application core.
 pub struct Core {
+    /// The mapping's vertex it runs (a neuron slice, or a delay slice).
     pub slice: usize,
+    /// The population of its neurons (for a delay slice, of its source).
     pub pop: usize,
     pub neurons: Range<u32>,
     pub at: CoreLocation,
@@ -53,6 +59,21 @@ pub struct Core {
 }
 
 impl Core {
+    /// The core of the mapping's vertex `v`, whose neurons are `slice`'s.
+    fn of_vertex(mapping: &Mapping, v: usize, slice: &Slice, program: CoreProgram) -> Self {
+        let (key, mask) = mapping.keys[v];
+        Core {
+            slice: v,
+            pop: slice.pop,
+            neurons: slice.neurons.clone(),
+            at: mapping.placements[v],
+            key,
+            mask,
+            sends: !mapping.targets[v].is_empty(),
+            program,
+        }
+    }
+
     pub fn n_neurons(&self) -> u32 {
         self.neurons.end - self.neurons.start
     }
@@ -96,16 +117,16 @@ fn board_cell_types() -> String {
     }
 }
 
-/// The board rule for a model's STDP rule.
-fn board_rule(rule: &RuleDescription, shift: u32) -> Result<StdpRule, String> {
+/// The board rule for a model's STDP rule; its decay tables have one entry per tick of `dt_ms`.
+fn board_rule(rule: &RuleDescription, shift: u32, dt_ms: f64) -> Result<StdpRule, String> {
     if rule.weight_dependence == WeightDependenceKind::Multiplicative {
         return Err("MultiplicativeWeightDependence is not implemented on this backend (AdditiveWeightDependence is)".into());
     }
     // PyNN's NEST reading scales the amplitudes by w_max; sPyNNaker takes them as weights.
     let scale = rule.additive_amplitude_scale();
     Ok(StdpRule {
-        tau_plus: DecayLut::new(rule.tau_plus, 1.0),
-        tau_minus: DecayLut::new(rule.tau_minus, 1.0),
+        tau_plus: DecayLut::new(rule.tau_plus, dt_ms),
+        tau_minus: DecayLut::new(rule.tau_minus, dt_ms),
         w_min: Accum::from_f64(rule.w_min),
         w_max: Accum::from_f64(rule.w_max),
         a_plus: Accum::from_f64(rule.a_plus * scale),
@@ -131,14 +152,12 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
     // Checks first: models, delays, rules.
     let mut rules: Vec<Option<RuleDescription>> = Vec::with_capacity(net.projections.len());
     for proj in &net.projections {
-        if !proj.synapses.is_empty() {
-            let d = proj.synapses.max_delay();
-            if d as u32 > MAX_DELAY {
-                return bad(format!(
-                    "projection '{}': delay {d} ms is beyond the {MAX_DELAY} ms a synaptic row holds without delay-extension cores (not emulated); use delays <= {MAX_DELAY} ms",
-                    proj.name
-                ));
-            }
+        let d = proj.synapses.max_delay();
+        if proj.plasticity.is_some() && d as u32 > MAX_DELAY {
+            return bad(format!(
+                "projection '{}': plastic, with a delay of {d} steps; plastic rows delivered through delay-extension cores are not emulated (static ones are); use delays <= {MAX_DELAY} steps for plastic projections",
+                proj.name
+            ));
         }
         rules.push(proj.plasticity.as_ref().map(|r| r.describe()));
     }
@@ -166,8 +185,9 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
             .slice_of(pop, n)
             .expect("the mapping covers every neuron")
     };
-    // Rows: per post slice, per (projection, pre slice), one row per pre neuron.
-    type RowKey = (usize, usize); // (projection, pre slice)
+    // Rows: per post slice, per (projection, source vertex), one row per key of the source: per
+    // pre neuron of a pre slice, per (stage, pre neuron) of its delay slice.
+    type RowKey = (usize, usize); // (projection, source vertex)
     let mut rows: Vec<HashMap<RowKey, Vec<Row>>> = vec![HashMap::new(); mapping.slices.len()];
     let mut quant: HashMap<(usize, usize), (Quantisation, Rounding)> = HashMap::new();
     let mut plastic_slots: Vec<Option<Vec<PlasticSlot>>> = vec![None; net.projections.len()];
@@ -189,22 +209,34 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
             (q, Rounding::default())
         });
         let board = match &rules[k] {
-            Some(s) => Some(board_rule(s, shift).map_err(|e| {
+            Some(s) => Some(board_rule(s, shift, net.grid.dt_ms()).map_err(|e| {
                 SpinnakerError::Unsupported(format!("projection '{}': {e}", proj.name))
             })?),
             None => None,
         };
         for (pre, post, w, d) in proj.synapses.iter() {
-            let src = slice_of(proj.pre, pre);
+            let pre_slice = slice_of(proj.pre, pre);
             let dst = slice_of(proj.post, post);
             let fixed = scaling.quantise(proj, w);
             rounding.add(w, fixed, shift);
             let w16 = fixed.units;
             let dst_slice = &mapping.slices[dst];
             let fmt = WordFormat::for_neurons(dst_slice.len());
-            let control = fmt.control(d as u32, r as u32, post - dst_slice.neurons.start);
-            let n_src = mapping.slices[src].len() as usize;
-            let pre_off = (pre - mapping.slices[src].neurons.start) as usize;
+            // Stage 0: the pre slice's own row; stage s: row (s − 1)·n + i of its delay slice.
+            let (stage, row_delay) = split_delay(d as u32);
+            let control = fmt.control(row_delay, r as u32, post - dst_slice.neurons.start);
+            let n_pre = mapping.slices[pre_slice].len() as usize;
+            let pre_local = (pre - mapping.slices[pre_slice].neurons.start) as usize;
+            let (src, pre_off) = match stage {
+                0 => (pre_slice, pre_local),
+                s => (
+                    mapping
+                        .delay_vertex_of(pre_slice)
+                        .expect("the mapping gives every long delay a delay slice"),
+                    (s as usize - 1) * n_pre + pre_local,
+                ),
+            };
+            let n_src = mapping.n_keys(src) as usize;
             let block = rows[dst].entry((k, src)).or_insert_with(|| match &board {
                 None => vec![Row::Static(Vec::new()); n_src],
                 Some(_) => {
@@ -234,11 +266,10 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
             }
         }
     }
-    let mut cores = Vec::with_capacity(mapping.slices.len());
+    let mut cores = Vec::with_capacity(mapping.n_vertices());
     let mut block_ids: HashMap<(usize, RowKey), usize> = HashMap::new();
     for (s, slice) in mapping.slices.iter().enumerate() {
         let pop = &net.populations[slice.pop];
-        let (key, mask) = mapping.keys[s];
         let description = &descriptions[slice.pop];
         let program = match is_lif(description) {
             true => {
@@ -311,16 +342,19 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
                 net.seed,
             )),
         };
-        cores.push(Core {
-            slice: s,
-            pop: slice.pop,
-            neurons: slice.neurons.clone(),
-            at: mapping.placements[s],
-            key,
-            mask,
-            sends: !mapping.targets[s].is_empty(),
-            program,
-        });
+        cores.push(Core::of_vertex(mapping, s, slice, program));
+    }
+    for (i, d) in mapping.delay_slices.iter().enumerate() {
+        let v = mapping.slices.len() + i;
+        let source = &mapping.slices[d.source];
+        let (incoming_key, incoming_mask) = mapping.keys[d.source];
+        let program = CoreProgram::Delay(DelayCore::new(
+            source.len(),
+            d.stages,
+            incoming_key,
+            incoming_mask,
+        ));
+        cores.push(Core::of_vertex(mapping, v, source, program));
     }
     for (dst, rk, row, pos) in placed {
         let b = block_ids[&(dst, rk)];

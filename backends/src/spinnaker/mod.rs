@@ -8,14 +8,17 @@
 //! no row matches are counted; any such packet fails the run. [`report`] describes the load.
 //!
 //! One tick `t` of the board:
-//! 1. every core updates its neurons (ring-buffer slot `t` in, spikes out) or emits its source's
-//!    spikes;
-//! 2. every spike is routed and processed by the cores it reaches (plastic rows updated lazily,
-//!    weights added to ring slot `t + delay`).
+//! 1. every core updates its neurons (ring-buffer slot `t` in, spikes out), emits its source's
+//!    spikes, or (a delay-extension core, [`delay`]) re-emits the spikes of `t − 16·s` for each
+//!    of its stages `s`;
+//! 2. every packet is routed and processed by the cores it reaches (plastic rows updated lazily,
+//!    weights added to ring slot `t + row delay`; a delay-extension core counts the spike).
 //!
-//! Time step: 1 ms only (sPyNNaker's default, the budget of the cost model, the STDP tables).
+//! Time step: any whole number of microseconds (sPyNNaker's `machine_time_step`), 1 ms and
+//! 0.1 ms in particular; the neuron constants, the STDP tables and the real-time budget follow it.
 
 pub mod board;
+pub mod delay;
 pub mod fabric;
 pub mod fixed;
 pub mod neuron;
@@ -35,9 +38,6 @@ use crate::backend::{Backend, BackendError, BackendReport, ReportDetails};
 use board::{load, Core, CoreProgram, LifCore, Loaded};
 use fabric::{DropReason, Fabric};
 use report::{ChipReport, CoreReport, LinkReport, PacketTotals, RunReport, LINK_NAMES};
-
-/// The only time step the board runs (ms).
-pub const DT_MS: f64 = 1.0;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SpinnakerError {
@@ -91,11 +91,14 @@ struct CoreStats {
     events: u64,
     plastic: u64,
     unmatched: u64,
+    /// Packets a delay-extension core sent.
+    delayed_sent: u64,
     events_max: u64,
     cycles_sum: f64,
     cycles_max: f64,
     over_budget: u64,
     // This tick.
+    tick_sent: u64,
     tick_packets: u64,
     tick_events: u64,
     tick_plastic: u64,
@@ -104,6 +107,7 @@ struct CoreStats {
 /// A network loaded on the emulated board.
 pub struct Board {
     pop_names: Vec<String>,
+    dt_ms: f64,
     cores: Vec<Core>,
     core_at: HashMap<(Chip, u8), usize>,
     fabric: Fabric,
@@ -194,6 +198,7 @@ impl Board {
         let n = cores.len();
         Ok(Board {
             pop_names: net.populations.iter().map(|p| p.name.clone()).collect(),
+            dt_ms: net.grid.dt_ms(),
             stats: vec![CoreStats::default(); n],
             cores,
             core_at,
@@ -216,7 +221,9 @@ impl Board {
                 machine: machine_name.to_string(),
                 ticks: 0,
                 cost_model: MapOptions::default().partition.cost,
-                budget_cycles_per_tick: MapOptions::default().partition.budget_cycles(DT_MS),
+                budget_cycles_per_tick: MapOptions::default()
+                    .partition
+                    .budget_cycles(net.grid.dt_ms()),
                 packets: PacketTotals::default(),
                 chips: Vec::new(),
                 links: Vec::new(),
@@ -272,7 +279,7 @@ impl Board {
             .iter()
             .map(|&(c, b, r, k)| match &self.cores[c].program {
                 CoreProgram::Lif(lif) => lif.synapses.plastic_weight(b, r, k, settled),
-                CoreProgram::Source(_) => None,
+                CoreProgram::Source(_) | CoreProgram::Delay(_) => None,
             })
             .collect()
     }
@@ -312,12 +319,18 @@ impl Board {
                 CoreProgram::Source(kernel) => {
                     let ctx = StepContext {
                         step: t,
-                        dt_ms: DT_MS,
+                        dt_ms: self.dt_ms,
                     };
                     // Sources have no receptors: their input is empty.
                     kernel.update(&ctx, &mut [], out).map_err(|e| {
                         SpinnakerError::Model(format!("population {}: {e}", core.pop))
                     })?;
+                }
+                CoreProgram::Delay(delay) => {
+                    // Re-emitted spikes are packets, not spikes of a population.
+                    delay.tick(t32, out);
+                    self.stats[c].tick_sent += out.len() as u64;
+                    continue;
                 }
             }
             self.spikes += out.len() as u64;
@@ -341,7 +354,7 @@ impl Board {
                             1 => lif.neurons.isyn[0][i].to_f64(),
                             _ => lif.neurons.isyn[1][i].to_f64(),
                         },
-                        CoreProgram::Source(_) => f64::NAN,
+                        CoreProgram::Source(_) | CoreProgram::Delay(_) => f64::NAN,
                     };
                     s.values[v].push(x);
                 }
@@ -394,6 +407,12 @@ impl Board {
                                 self.report.packets.unmatched += 1;
                             }
                         }
+                        CoreProgram::Delay(delay) => {
+                            if !delay.receive(key, t32) {
+                                st.unmatched += 1;
+                                self.report.packets.unmatched += 1;
+                            }
+                        }
                         CoreProgram::Source(_) => {
                             st.unmatched += 1;
                             self.report.packets.unmatched += 1;
@@ -407,20 +426,30 @@ impl Board {
         for (c, st) in self.stats.iter_mut().enumerate() {
             let n = self.cores[c].n_neurons() as f64;
             let stat = st.tick_events - st.tick_plastic;
-            let cycles = n * cost.neuron_update_cycles
-                + st.tick_packets as f64 * cost.spike_overhead_cycles
-                + stat as f64 * cost.static_event_cycles
-                + st.tick_plastic as f64 * cost.plastic_event_cycles;
+            let cycles = match self.cores[c].program {
+                CoreProgram::Delay(_) => {
+                    n * cost.delay_neuron_cycles
+                        + (st.tick_packets + st.tick_sent) as f64 * cost.delay_packet_cycles
+                }
+                _ => {
+                    n * cost.neuron_update_cycles
+                        + st.tick_packets as f64 * cost.spike_overhead_cycles
+                        + stat as f64 * cost.static_event_cycles
+                        + st.tick_plastic as f64 * cost.plastic_event_cycles
+                }
+            };
             st.cycles_sum += cycles;
             st.cycles_max = st.cycles_max.max(cycles);
             if cycles > self.report.budget_cycles_per_tick {
                 st.over_budget += 1;
             }
             st.packets += st.tick_packets;
+            st.delayed_sent += st.tick_sent;
             st.events += st.tick_events;
             st.plastic += st.tick_plastic;
             st.events_max = st.events_max.max(st.tick_events);
             st.tick_packets = 0;
+            st.tick_sent = 0;
             st.tick_events = 0;
             st.tick_plastic = 0;
         }
@@ -497,7 +526,12 @@ impl Board {
                 y: c.at.y,
                 p: c.at.p,
                 population: self.pop_names[c.pop].clone(),
+                kind: match c.program {
+                    CoreProgram::Delay(_) => "delay_extension",
+                    _ => "neuron",
+                },
                 neurons: [c.neurons.start, c.neurons.end],
+                packets_sent_delayed: s.delayed_sent,
                 neuron_updates_per_tick: c.n_neurons(),
                 spikes_sent: s.spikes_sent,
                 packets_received: s.packets,
@@ -512,7 +546,7 @@ impl Board {
                 unmatched_packets: s.unmatched,
                 ring_saturations: match &c.program {
                     CoreProgram::Lif(lif) => lif.synapses.saturations,
-                    CoreProgram::Source(_) => 0,
+                    CoreProgram::Source(_) | CoreProgram::Delay(_) => 0,
                 },
             })
             .collect();
@@ -604,11 +638,13 @@ impl Backend for Board {
     }
 }
 
+/// sPyNNaker's machine time step is a whole number of microseconds (100 for dt = 0.1 ms).
 fn check_dt(net: &Network) -> Result<(), SpinnakerError> {
     let dt = net.grid.dt_ms();
-    if (dt - DT_MS).abs() > 1e-12 {
+    let us = dt * 1000.0;
+    if !(us >= 1.0 && (us - us.round()).abs() < 1e-9) {
         return Err(SpinnakerError::Unsupported(format!(
-            "dt = {dt} ms: the SpiNNaker backend runs a 1 ms timer tick only (sPyNNaker's default timestep, the real-time budget and the STDP look-up tables assume it); set dt = 1.0"
+            "dt = {dt} ms: the SpiNNaker backend's timer tick (sPyNNaker's machine_time_step) is a whole number of microseconds, at least 1; use e.g. dt = 1.0 or 0.1"
         )));
     }
     Ok(())

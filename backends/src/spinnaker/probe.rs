@@ -35,7 +35,7 @@ impl Board {
                 v: lif.neurons.v_at_check[local],
                 v_thresh: lif.neurons.k.v_thresh,
             }),
-            CoreProgram::Source(_) => None,
+            CoreProgram::Source(_) | CoreProgram::Delay(_) => None,
         }
     }
 }

@@ -4,10 +4,11 @@
 //!
 //! Cost model: cycles of a core in one tick =
 //! `neurons × neuron_update + packets received × spike_overhead + static events × static_event +
-//! plastic events × plastic_event`, with the constants of `hw_export::partition::CostModel`
-//! (the same ones the export's real-time load estimate uses), against
-//! `budget_cycles_per_tick = 200 MHz × 1 ms = 200,000`. A core "misses real time" in a tick whose
-//! estimate exceeds the budget.
+//! plastic events × plastic_event`, for a delay-extension core
+//! `neurons × delay_neuron + (packets received + sent) × delay_packet`, with the constants of
+//! `hw_export::partition::CostModel` (the same ones the export's real-time load estimate uses),
+//! against `budget_cycles_per_tick = 200 MHz × dt` (200,000 at 1 ms, 20,000 at 0.1 ms). A core
+//! "misses real time" in a tick whose estimate exceeds the budget.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -46,8 +47,13 @@ pub struct CoreReport {
     pub x: u32,
     pub y: u32,
     pub p: u8,
+    /// For a delay-extension core, its source's population.
     pub population: String,
+    /// "neuron" (a neuron or spike-source slice) or "delay_extension".
+    pub kind: &'static str,
     pub neurons: [u32; 2],
+    /// Packets a delay-extension core re-emitted (0 for other cores).
+    pub packets_sent_delayed: u64,
     pub neuron_updates_per_tick: u32,
     pub spikes_sent: u64,
     pub packets_received: u64,
@@ -83,7 +89,7 @@ pub struct RunReport {
     pub machine: String,
     pub ticks: u64,
     pub cost_model: CostModel,
-    /// Cycles a core has per 1 ms tick in real time (200 MHz × 1 ms).
+    /// Cycles a core has per tick in real time (200 MHz × dt).
     pub budget_cycles_per_tick: f64,
     pub packets: PacketTotals,
     pub chips: Vec<ChipReport>,

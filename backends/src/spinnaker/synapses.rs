@@ -15,17 +15,22 @@
 //! * Ring buffers: 16 delay slots × receptors × neurons of 16-bit sums; an addition that
 //!   overflows saturates at `0xFFFF` and is counted (`synapses.c`, `synapses_saturation_count`).
 //!   At the start of tick `t`, slot `t mod 16` becomes the neurons' input.
+//! * A row delay is 1..=16 ticks in 4 bits, 16 stored as 0 (sPyNNaker writes `delay & 0xF`):
+//!   a packet processed in tick `t` adds to slot `(t + 16) mod 16 = t mod 16`, which the neurons
+//!   consumed at the start of tick `t` and read next in tick `t + 16`. Longer delays come
+//!   through a delay-extension core ([`super::delay`]).
 
 use super::fixed::Accum;
 use super::neuron::N_RECEPTORS;
 use super::stdp::{settled_weight, update_synapse, PostHistory, PreHistory, StdpRule};
 
-/// Delay bits of a synaptic word; delays 1..=15 ticks fit without delay-extension cores.
+/// Delay bits of a synaptic word; delays 1..=16 ticks fit without delay-extension cores.
 pub const DELAY_BITS: u32 = 4;
 /// Ring-buffer slots (`1 << DELAY_BITS`).
 pub const RING_SLOTS: usize = 1 << DELAY_BITS;
 /// Longest delay (ticks) a row can hold.
-pub const MAX_DELAY: u32 = (1 << DELAY_BITS) - 1;
+pub const MAX_DELAY: u32 = 1 << DELAY_BITS;
+const DELAY_MASK: u32 = (1 << DELAY_BITS) - 1;
 /// Bits of the synapse type (two receptors).
 pub const TYPE_BITS: u32 = 1;
 
@@ -44,17 +49,20 @@ impl WordFormat {
         }
     }
 
-    /// The 16-bit control part: delay, type, index.
+    /// The 16-bit control part: delay (1..=16, 16 written as 0), type, index.
     pub fn control(&self, delay: u32, receptor: u32, index: u32) -> u32 {
-        (delay << (TYPE_BITS + self.index_bits)) | (receptor << self.index_bits) | index
+        ((delay & DELAY_MASK) << (TYPE_BITS + self.index_bits))
+            | (receptor << self.index_bits)
+            | index
     }
 
-    /// `(delay, receptor, index)` of a control word.
+    /// `(delay, receptor, index)` of a control word; a stored 0 is a delay of 16.
     #[inline]
     pub fn decode(&self, control: u32) -> (u32, u32, u32) {
         let index = control & ((1 << self.index_bits) - 1);
         let receptor = (control >> self.index_bits) & ((1 << TYPE_BITS) - 1);
-        let delay = (control >> (TYPE_BITS + self.index_bits)) & ((1 << DELAY_BITS) - 1);
+        let stored = (control >> (TYPE_BITS + self.index_bits)) & DELAY_MASK;
+        let delay = if stored == 0 { MAX_DELAY } else { stored };
         (delay, receptor, index)
     }
 
@@ -318,6 +326,9 @@ mod tests {
         assert!(f.fits());
         let c = f.control(3, 1, 200);
         assert_eq!(f.decode(c), (3, 1, 200));
+        // 16 is written as 0 and read back as 16.
+        assert_eq!(f.control(16, 0, 7) >> 9, 0);
+        assert_eq!(f.decode(f.control(16, 0, 7)), (16, 0, 7));
         let row = Row::Static(vec![(100 << 16) | f.control(2, 0, 5), (7 << 16) | c]);
         let table = vec![PopTableEntry {
             key: 0x1000,

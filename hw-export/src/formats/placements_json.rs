@@ -12,11 +12,15 @@ struct JsonPlacement {
     p: u8,
 }
 
-/// The label of a slice as sPyNNaker writes it: `population:first-last` (last inclusive).
-pub fn slice_label(names: &[String], mapping: &Mapping, slice: usize) -> String {
-    let s = &mapping.slices[slice];
+/// The label of a vertex as sPyNNaker writes it: `population:first-last` (last inclusive) for a
+/// slice, `population_delayed:first-last` for a slice of its delay extension.
+pub fn slice_label(names: &[String], mapping: &Mapping, vertex: usize) -> String {
+    let (s, suffix) = match mapping.delay_slice(vertex) {
+        Some(d) => (&mapping.slices[d.source], "_delayed"),
+        None => (&mapping.slices[vertex], ""),
+    };
     format!(
-        "{}:{}-{}",
+        "{}{suffix}:{}-{}",
         names[s.pop],
         s.neurons.start,
         s.neurons.end.saturating_sub(1)

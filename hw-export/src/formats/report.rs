@@ -1,7 +1,10 @@
-//! The resource and quantisation report: cores, SDRAM and router entries per chip; per-core
-//! load; weights that sPyNNaker's 16-bit fixed point rounds to 0 or saturates; delays beyond the
-//! ring buffer; each problem with a suggested fix. Written as JSON and as readable text.
+//! The resource and quantisation report: boards, chips and cores (neuron and delay-extension
+//! cores), SDRAM and router entries per chip (the largest table before and after compression);
+//! per-core real-time budget and the cores that miss it; weights that sPyNNaker's 16-bit fixed
+//! point rounds to 0 or saturates; delays through delay extensions; each problem with a suggested
+//! fix. Written as JSON and as readable text.
 
+use crate::delays::ROW_MAX_DELAY;
 use crate::formats::placements_json::slice_label;
 use crate::mapping::{MapOptions, Mapping};
 use crate::quantise::{plastic_w_max, weight_unit, FixedWeight, Rounding, WeightScaling};
@@ -10,8 +13,8 @@ use sim_core::Network;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
-/// Ring-buffer depth in time steps without delay extensions (4 delay bits).
-pub const RING_BUFFER_STEPS: u16 = 16;
+/// Chips of one SpiNN-5 board.
+pub const CHIPS_PER_BOARD: usize = 48;
 /// Fractional bits of S16.15 (`accum`).
 const ACCUM_FRAC_BITS: i32 = 15;
 
@@ -43,6 +46,8 @@ pub struct ChipRow {
 #[derive(Clone, Debug, Serialize)]
 pub struct CoreRow {
     pub label: String,
+    /// "neuron" (a neuron or spike-source slice) or "delay_extension".
+    pub kind: &'static str,
     pub x: u32,
     pub y: u32,
     pub p: u8,
@@ -50,8 +55,28 @@ pub struct CoreRow {
     pub incoming_synapses: u64,
     pub sdram_bytes: u64,
     pub dtcm_bytes: u64,
+    /// Per time step at the assumed rate: packets received and sent, synaptic events.
+    pub packets_in_per_tick: f64,
+    pub packets_out_per_tick: f64,
+    pub events_per_tick: f64,
     pub cycles_per_tick: f64,
+    /// `cycles_per_tick` over the cycles a time step has; above 1 the core misses real time.
     pub load: f64,
+}
+
+/// A core whose estimated time step does not fit the real-time budget.
+#[derive(Clone, Debug, Serialize)]
+pub struct RealTimeRow {
+    pub label: String,
+    pub kind: &'static str,
+    pub x: u32,
+    pub y: u32,
+    pub p: u8,
+    pub cycles_per_tick: f64,
+    pub budget_cycles: f64,
+    pub load: f64,
+    /// How much longer than the time step the core takes: `load − 1` (0.25 = 25 % over).
+    pub over_by: f64,
 }
 
 /// Weight representation of one projection on the board ([`crate::quantise`], the rule the
@@ -106,18 +131,32 @@ pub struct ShiftRow {
 pub struct DelayRow {
     pub projection: String,
     pub max_delay_steps: u16,
+    /// Synapses longer than a row's 16 steps, delivered through the pre population's delay
+    /// extension.
     pub beyond_ring_buffer: usize,
+    /// Stages of the pre population's delay extension (0 = none).
+    pub delay_stages: u32,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
     pub machine: String,
+    /// SpiNN-5 boards in the machine (48 chips each; 0 for smaller machines).
+    pub boards_in_machine: usize,
+    /// Boards the used chips need at least (`ceil(chips_used / 48)`).
+    pub boards_needed: usize,
     pub chips_in_machine: usize,
     pub chips_used: usize,
+    /// Neuron cores plus delay-extension cores.
     pub cores_used: usize,
+    pub neuron_cores: usize,
+    pub delay_extension_cores: usize,
     pub app_cores_in_machine: usize,
     pub entries_uncompressed: usize,
     pub entries_compressed: usize,
+    /// The largest table before compression.
+    pub max_table_uncompressed: usize,
+    /// The largest table after compression.
     pub max_table: usize,
     pub tables_over_capacity: usize,
     pub verified: bool,
@@ -125,7 +164,12 @@ pub struct Summary {
     pub verification_failures: Vec<String>,
     pub dt_ms: f64,
     pub time_scale_factor: u32,
+    /// Cycles a core has per time step (`200 MHz · dt · time_scale_factor`).
+    pub budget_cycles_per_tick: f64,
+    /// The firing rate the loads assume for every source (Hz).
+    pub assumed_rate_hz: f64,
     pub max_core_load: f64,
+    pub cores_missing_real_time: usize,
     pub compression_seconds: f64,
 }
 
@@ -135,6 +179,8 @@ pub struct Report {
     pub problems: Vec<Problem>,
     pub chips: Vec<ChipRow>,
     pub cores: Vec<CoreRow>,
+    /// The cores that miss real time, worst first.
+    pub real_time: Vec<RealTimeRow>,
     pub weights: Vec<WeightRow>,
     /// Per core and receptor: the left shift (every core of a population has its population's).
     pub shifts: Vec<ShiftRow>,
@@ -298,12 +344,17 @@ pub fn build_report(
         }
         chips.push(row);
     }
-    let cores: Vec<CoreRow> = (0..mapping.slices.len())
+    let cores: Vec<CoreRow> = (0..mapping.n_vertices())
         .map(|s| {
             let r = &mapping.resources[s];
             let c = mapping.placements[s];
             CoreRow {
                 label: slice_label(pop_names, mapping, s),
+                kind: if mapping.delay_slice(s).is_some() {
+                    "delay_extension"
+                } else {
+                    "neuron"
+                },
                 x: c.x,
                 y: c.y,
                 p: c.p,
@@ -311,28 +362,65 @@ pub fn build_report(
                 incoming_synapses: r.incoming_synapses,
                 sdram_bytes: r.sdram_bytes,
                 dtcm_bytes: r.dtcm_bytes,
+                packets_in_per_tick: r.packets_in_per_tick,
+                packets_out_per_tick: r.packets_out_per_tick,
+                events_per_tick: r.events_per_tick,
                 cycles_per_tick: r.cycles_per_tick,
                 load: r.load,
             }
         })
         .collect();
     let max_load = cores.iter().map(|c| c.load).fold(0.0, f64::max);
-    for c in cores.iter().filter(|c| c.load > 1.0) {
+    let budget = opts.partition.budget_cycles(dt);
+    let mut real_time: Vec<RealTimeRow> = cores
+        .iter()
+        .filter(|c| c.load > 1.0)
+        .map(|c| RealTimeRow {
+            label: c.label.clone(),
+            kind: c.kind,
+            x: c.x,
+            y: c.y,
+            p: c.p,
+            cycles_per_tick: c.cycles_per_tick,
+            budget_cycles: budget,
+            load: c.load,
+            over_by: c.load - 1.0,
+        })
+        .collect();
+    real_time.sort_by(|a, b| b.load.total_cmp(&a.load));
+    // One warning per population (and per delay extension): how many of its cores miss real
+    // time and the worst of them.
+    let mut missing: BTreeMap<String, (usize, usize, &RealTimeRow)> = BTreeMap::new();
+    for r in &real_time {
+        let group = r.label.split(':').next().unwrap_or("").to_string();
+        let n_group = cores
+            .iter()
+            .filter(|c| c.label.split(':').next() == Some(group.as_str()))
+            .count();
+        let e = missing.entry(group).or_insert((0, n_group, r));
+        e.0 += 1;
+    }
+    for (group, (n, of, worst)) in &missing {
         problems.push(Problem {
             severity: "warning",
             kind: "not_real_time",
-            location: format!("core ({}, {}, {}) {}", c.x, c.y, c.p, c.label),
+            location: format!("{group}: {n} of {of} cores"),
             detail: format!(
-                "estimated {:.0} cycles per step at {} Hz input, {:.0} available (load {:.2})",
-                c.cycles_per_tick,
+                "at {} Hz input the worst core ({}, {}, {}) {} needs {:.0} cycles per step, \
+                 {:.0} available: {:.0} % over",
                 opts.partition.assumed_rate_hz,
-                opts.partition.budget_cycles(dt),
-                c.load
+                worst.x,
+                worst.y,
+                worst.p,
+                worst.label,
+                worst.cycles_per_tick,
+                budget,
+                worst.over_by * 100.0
             ),
             fix: format!(
                 "set time_scale_factor >= {} (sim.setup(..., time_scale_factor=N)), or fewer \
                  neurons per core (sim.set_number_of_neurons_per_core)",
-                c.load.ceil() as u32 * tsf
+                worst.load.ceil() as u32 * tsf
             ),
         });
     }
@@ -342,11 +430,12 @@ pub fn build_report(
             kind: "timestep",
             location: "network".into(),
             detail: format!(
-                "dt = {dt} ms; sPyNNaker runs it with time_scale_factor {tsf}, so each step has \
-                 {:.0} cycles",
+                "dt = {dt} ms: machine time step {:.0} us, time_scale_factor {tsf}, so each step \
+                 has {:.0} cycles",
+                dt * 1000.0,
                 opts.partition.budget_cycles(dt)
             ),
-            fix: "use dt = 1 ms for real-time runs, or give --time-scale-factor".into(),
+            fix: "none needed; give --time-scale-factor to run slower than real time".into(),
         });
     }
     for (p, pop) in net.populations.iter().enumerate() {
@@ -439,38 +528,55 @@ pub fn build_report(
         .enumerate()
         .map(|(i, proj)| DelayRow {
             projection: proj_names[i].clone(),
-            max_delay_steps: proj.synapses.iter().map(|s| s.3).max().unwrap_or(0),
-            beyond_ring_buffer: proj
-                .synapses
-                .iter()
-                .filter(|s| s.3 > RING_BUFFER_STEPS)
-                .count(),
+            max_delay_steps: proj.synapses.max_delay(),
+            beyond_ring_buffer: if proj.synapses.max_delay() as u32 > ROW_MAX_DELAY {
+                proj.synapses
+                    .iter()
+                    .filter(|s| s.3 as u32 > ROW_MAX_DELAY)
+                    .count()
+            } else {
+                0
+            },
+            delay_stages: mapping.delay_stages[proj.pre],
         })
         .collect();
-    for d in delays.iter().filter(|d| d.beyond_ring_buffer > 0) {
+    for (p, &stages) in mapping.delay_stages.iter().enumerate() {
+        if stages == 0 {
+            continue;
+        }
+        let n_cores = mapping
+            .delay_slices
+            .iter()
+            .filter(|d| mapping.slices[d.source].pop == p)
+            .count();
         problems.push(Problem {
-            severity: "warning",
-            kind: "delay_beyond_ring_buffer",
-            location: format!("projection {}", d.projection),
+            severity: "info",
+            kind: "delay_extension",
+            location: format!("population {}", pop_names[p]),
             detail: format!(
-                "{} synapses have delays above {RING_BUFFER_STEPS} steps (max {})",
-                d.beyond_ring_buffer, d.max_delay_steps
+                "delays above {ROW_MAX_DELAY} steps go through a delay extension of {stages} \
+                 stages ({} steps) on {n_cores} cores",
+                stages * ROW_MAX_DELAY
             ),
-            fix: "sPyNNaker adds delay-extension cores for them (more cores, packets and router \
-                  entries than this report counts); or keep delays <= 16 steps"
-                .into(),
+            fix: "none needed; delays <= 16 steps need no extension".into(),
         });
     }
     let (before, after, max) = mapping.entry_counts();
     let app_cores_in_machine = m.chips().map(|(&c, _)| m.app_cores(c) as usize).sum();
+    let chips_used = mapping.used_chips().len();
     let summary = Summary {
         machine: machine_name.to_string(),
+        boards_in_machine: m.n_chips() / CHIPS_PER_BOARD,
+        boards_needed: chips_used.div_ceil(CHIPS_PER_BOARD),
         chips_in_machine: m.n_chips(),
-        chips_used: mapping.used_chips().len(),
-        cores_used: mapping.slices.len(),
+        chips_used,
+        cores_used: mapping.n_vertices(),
+        neuron_cores: mapping.slices.len(),
+        delay_extension_cores: mapping.delay_slices.len(),
         app_cores_in_machine,
         entries_uncompressed: before,
         entries_compressed: after,
+        max_table_uncompressed: mapping.tables.iter().map(|t| t.len()).max().unwrap_or(0),
         max_table: max,
         tables_over_capacity: mapping.compression.iter().filter(|r| !r.fits).count(),
         verified: mapping.ok(),
@@ -484,7 +590,10 @@ pub fn build_report(
             .collect(),
         dt_ms: dt,
         time_scale_factor: tsf,
+        budget_cycles_per_tick: budget,
+        assumed_rate_hz: opts.partition.assumed_rate_hz,
         max_core_load: max_load,
+        cores_missing_real_time: real_time.len(),
         compression_seconds: mapping
             .compression
             .iter()
@@ -496,6 +605,7 @@ pub fn build_report(
         problems,
         chips,
         cores,
+        real_time,
         weights,
         shifts,
         delays,
@@ -508,15 +618,26 @@ pub fn summary_text(r: &Report) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "machine {}: {} of {} chips, {} of {} application cores",
-        s.machine, s.chips_used, s.chips_in_machine, s.cores_used, s.app_cores_in_machine
+        "machine {} ({} board(s)): {} of {} chips (at least {} board(s)), {} of {} application \
+         cores ({} neuron, {} delay extension)",
+        s.machine,
+        s.boards_in_machine,
+        s.chips_used,
+        s.chips_in_machine,
+        s.boards_needed,
+        s.cores_used,
+        s.app_cores_in_machine,
+        s.neuron_cores,
+        s.delay_extension_cores
     );
     let _ = writeln!(
         t,
-        "router entries: {} uncompressed -> {} compressed ({:.2} s); largest table {}; {} over capacity",
+        "router entries: {} uncompressed -> {} compressed ({:.2} s); largest table {} -> {}; {} \
+         over capacity",
         s.entries_uncompressed,
         s.entries_compressed,
         s.compression_seconds,
+        s.max_table_uncompressed,
         s.max_table,
         s.tables_over_capacity
     );
@@ -533,10 +654,14 @@ pub fn summary_text(r: &Report) -> String {
     );
     let _ = writeln!(
         t,
-        "max core load {:.2} at dt {} ms, time_scale_factor {}; {} problems ({} errors)",
-        s.max_core_load,
+        "real time: {:.0} cycles per step (dt {} ms, time_scale_factor {}); at {} Hz max core \
+         load {:.2}, {} cores miss real time; {} problems ({} errors)",
+        s.budget_cycles_per_tick,
         s.dt_ms,
         s.time_scale_factor,
+        s.assumed_rate_hz,
+        s.max_core_load,
+        s.cores_missing_real_time,
         r.problems.len(),
         r.problems.iter().filter(|p| p.severity == "error").count()
     );
@@ -577,20 +702,57 @@ pub fn report_text(r: &Report) -> String {
     }
     let _ = writeln!(
         t,
-        "\nper core:\n  {:<28} {:>9} {:>8} {:>10} {:>10} {:>8} {:>6}",
-        "slice", "(x,y,p)", "neurons", "synapses", "SDRAM (KB)", "DTCM (KB)", "load"
+        "\nper core (per step at {} Hz: packets in/out, synaptic events, cycles):\n  {:<28} {:>9} \
+         {:>8} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6}",
+        r.summary.assumed_rate_hz,
+        "slice",
+        "(x,y,p)",
+        "neurons",
+        "synapses",
+        "SDRAM (KB)",
+        "DTCM (KB)",
+        "pkt in",
+        "pkt out",
+        "events",
+        "cycles",
+        "load"
     );
     for c in &r.cores {
         let _ = writeln!(
             t,
-            "  {:<28} {:>9} {:>8} {:>10} {:>10.1} {:>8.1} {:>6.2}",
+            "  {:<28} {:>9} {:>8} {:>10} {:>10.1} {:>8.1} {:>8.2} {:>8.2} {:>9.1} {:>9.0} {:>6.2}",
             c.label,
             format!("{},{},{}", c.x, c.y, c.p),
             c.neurons,
             c.incoming_synapses,
             c.sdram_bytes as f64 / 1024.0,
             c.dtcm_bytes as f64 / 1024.0,
+            c.packets_in_per_tick,
+            c.packets_out_per_tick,
+            c.events_per_tick,
+            c.cycles_per_tick,
             c.load
+        );
+    }
+    let _ = writeln!(
+        t,
+        "\ncores missing real time ({} of {}; budget {:.0} cycles per step), worst first:",
+        r.real_time.len(),
+        r.cores.len(),
+        r.summary.budget_cycles_per_tick
+    );
+    if r.real_time.is_empty() {
+        let _ = writeln!(t, "  none");
+    }
+    for c in &r.real_time {
+        let _ = writeln!(
+            t,
+            "  {:<28} {:>9} {:>9.0} cycles, load {:.2}, {:.0} % over",
+            c.label,
+            format!("{},{},{}", c.x, c.y, c.p),
+            c.cycles_per_tick,
+            c.load,
+            c.over_by * 100.0
         );
     }
     let _ = writeln!(

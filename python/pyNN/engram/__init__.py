@@ -6,7 +6,7 @@ pyNN.engram: the PyNN API on engram.
 
 ``setup`` takes, besides PyNN's arguments: ``seed`` (engram's random streams; the same seed
 gives the same run for any thread count), ``threads``, ``backend`` ("cpu", or "spinnaker" for
-the emulated SpiNNaker board, dt = 1 ms) and ``progress`` (a progress bar during ``run``).
+the emulated SpiNNaker board, dt a whole number of microseconds) and ``progress`` (a progress bar during ``run``).
 The network is built in Rust when it is first run (or its connections read); Ctrl-C during
 ``run`` stops at the next chunk of 100 ms, with everything recorded so far readable.
 """

@@ -1,0 +1,499 @@
+//! NIR against its reference implementation (nir 1.0.8, installed by scripts/setup-nir.sh): graphs
+//! written by `nir` import, export back to files `nir.read` finds equal; every graph runs; a
+//! CubaLIF neuron follows the analytic solution of NIR's ODE; a convolutional SNN exports to
+//! SpiNNaker files PACMAN accepts; an unmappable node is a clear error.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sim_core::npy::read_npy_f64;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The nir venv's Python; fails (never skips) when it is missing.
+fn nir_python() -> PathBuf {
+    let py = root().join("target/nir-venv/bin/python");
+    assert!(
+        py.exists(),
+        "{} is missing: run scripts/setup-nir.sh",
+        py.display()
+    );
+    py
+}
+
+/// The test graphs, written by the nir package into a fresh directory.
+fn graphs(tag: &str) -> PathBuf {
+    let dir = root()
+        .join("target/test-runs")
+        .join(format!("nir-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let res = Command::new(nir_python())
+        .arg(root().join("tests/nir/make_graphs.py"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    dir
+}
+
+fn engram(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_engram"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn graphs_written_by_nir_round_trip_to_equal_files() {
+    let dir = graphs("roundtrip");
+    for g in [
+        "affine_cubalif",
+        "linear_cubali",
+        "delay_cubalif",
+        "single_lif",
+        "single_li",
+        "single_if",
+        "single_i",
+    ] {
+        let (orig, toml, back) = (
+            dir.join(format!("{g}.nir")),
+            dir.join(format!("{g}.toml")),
+            dir.join(format!("{g}.back.nir")),
+        );
+        ok(engram(&["import", "nir", p(&orig), "--out", p(&toml)]));
+        ok(engram(&["export", "nir", p(&toml), "--out", p(&back)]));
+        let res = Command::new(nir_python())
+            .arg(root().join("tests/nir/compare.py"))
+            .args([&orig, &back])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&res.stdout);
+        assert!(
+            res.status.success(),
+            "{g}: {text}{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        assert!(text.starts_with("equal"), "{g}: {text}");
+    }
+}
+
+#[test]
+fn nested_and_convolutional_graphs_run() {
+    let dir = graphs("run");
+    for g in ["nested", "conv_snn", "conv_avgpool", "conv1d_avgpool"] {
+        let out = dir.join(format!("run_{g}"));
+        ok(engram(&[
+            "run",
+            p(&dir.join(format!("{g}.nir"))),
+            "--out",
+            p(&out),
+            "--quiet",
+        ]));
+        assert!(out.join("run.json").exists(), "{g}");
+    }
+}
+
+/// The connectivity of convolution, pooling, Flatten and Linear chains equals numpy's own
+/// evaluation of the NIR nodes (tests/nir/check_conv.py).
+#[test]
+fn convolutions_and_pooling_expand_to_the_connectivity_numpy_computes() {
+    let dir = graphs("conv");
+    for g in ["conv_snn", "conv_avgpool", "conv1d_avgpool"] {
+        let (graph, toml) = (dir.join(format!("{g}.nir")), dir.join(format!("{g}.toml")));
+        ok(engram(&["import", "nir", p(&graph), "--out", p(&toml)]));
+        let res = Command::new(nir_python())
+            .arg(root().join("tests/nir/check_conv.py"))
+            .args([&graph, &toml])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&res.stdout);
+        assert!(
+            res.status.success(),
+            "{g}: {text}{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        assert!(text.starts_with("equal: 2 projections"), "{g}: {text}");
+    }
+}
+
+#[test]
+fn an_unmappable_node_is_named_with_exit_code_2() {
+    let dir = graphs("unmapped");
+    let out = engram(&[
+        "import",
+        "nir",
+        p(&dir.join("threshold_unmapped.nir")),
+        "--out",
+        p(&dir.join("x.toml")),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error[E1102]") && err.contains("`heaviside` (Threshold)"),
+        "{err}"
+    );
+}
+
+/// The reference fixture's Affine bias differs between its two neurons: the CubaLIF node becomes
+/// one population per neuron, each with its bias as i_offset, and the weights follow.
+#[test]
+fn neurons_that_differ_become_separate_populations() {
+    let dir = graphs("split");
+    let toml = dir.join("fixture.toml");
+    ok(engram(&[
+        "import",
+        "nir",
+        "../shared/reference/nir_example_cubalif.nir",
+        "--out",
+        p(&toml),
+    ]));
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let doc: toml::Table = text.parse().unwrap();
+    let pops = doc["populations"].as_table().unwrap();
+    let param = |pop: &str, k: &str| pops[pop]["params"][k].as_float().unwrap();
+    assert_eq!(pops["lif__0"]["size"].as_integer(), Some(1));
+    assert_eq!(pops["lif__1"]["size"].as_integer(), Some(1));
+    assert_eq!(param("lif__0", "i_offset"), f(0.1));
+    assert_eq!(param("lif__1", "i_offset"), f(-0.1));
+    // Weight rows [1, 0.5, -0.25] and [0, 2, 1] over tau_syn = 0.005 s.
+    let projs = doc["projections"].as_table().unwrap();
+    let weights = |key: &str| -> Vec<(f64, f64)> {
+        projs[key]["connector"]["conn_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r[0].as_float().unwrap(), r[2].as_float().unwrap()))
+            .collect()
+    };
+    let tau = f(0.005);
+    let close = |got: Vec<(f64, f64)>, want: &[(f64, f64)]| {
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!(
+                g.0 == w.0 && (g.1 - w.1).abs() <= 1e-9 * w.1.abs(),
+                "{got:?} vs {want:?}"
+            );
+        }
+    };
+    close(
+        weights("affine__input__lif__0"),
+        &[(0.0, 1.0 / tau), (1.0, 0.5 / tau)],
+    );
+    close(weights("affine__input__lif__0__inh"), &[(2.0, -0.25 / tau)]);
+    close(
+        weights("affine__input__lif__1"),
+        &[(1.0, 2.0 / tau), (2.0, 1.0 / tau)],
+    );
+    let out = dir.join("run_fixture");
+    ok(engram(&["run", p(&toml), "--out", p(&out), "--quiet"]));
+}
+
+/// NIR's CubaLIF, tau_syn dI/dt = -I + w_in·S, tau_mem dv/dt = (v_leak - v) + r·I, solved
+/// exactly for input spikes (weight w) arriving at `arrivals` (s): v(t) before the first reset.
+fn cubalif_v(t: f64, arrivals: &[f64], w: f64, tau_syn: f64, tau_mem: f64, r: f64) -> f64 {
+    arrivals
+        .iter()
+        .filter(|&&s| s <= t)
+        .map(|&s| {
+            let x = t - s;
+            // I jumps by w/tau_syn; v's response to that current.
+            let i0 = w / tau_syn;
+            r * i0 / tau_mem * tau_mem * tau_syn / (tau_mem - tau_syn)
+                * ((-x / tau_mem).exp() - (-x / tau_syn).exp())
+        })
+        .sum()
+}
+
+/// Runs `graph` with input spikes at `inputs_ms` (neuron 0 of `input`): (sample times, v of
+/// `neuron` index `which`, its spike times), all in ms.
+fn run_single(
+    dir: &Path,
+    graph: &str,
+    pop: &str,
+    which: usize,
+    inputs_ms: &[f64],
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let out = dir.join(format!("run_{graph}"));
+    let list = inputs_ms
+        .iter()
+        .map(|t| format!("{t:.1}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    ok(engram(&[
+        "run",
+        p(&dir.join(format!("{graph}.nir"))),
+        "--out",
+        p(&out),
+        "--quiet",
+        "--duration",
+        "60",
+        "--set",
+        &format!("populations.input.params.spike_times=[[{list}]]"),
+    ]));
+    let t = read_npy_f64(out.join(format!("{pop}.v.times.npy"))).unwrap();
+    let v = read_npy_f64(out.join(format!("{pop}.v.npy"))).unwrap();
+    let width = v.len() / t.len().max(1);
+    assert_eq!(t.len() * width, v.len());
+    assert!(!t.is_empty());
+    let v: Vec<f64> = v.chunks(width).map(|row| row[which]).collect();
+    let spikes = read_npy_f64(out.join(format!("{pop}.times.npy"))).unwrap();
+    let senders = sim_core::npy::read_npy_u32(out.join(format!("{pop}.senders.npy"))).unwrap();
+    let mine = spikes
+        .iter()
+        .zip(&senders)
+        .filter(|(_, &s)| s as usize == which)
+        .map(|(&t, _)| t)
+        .collect();
+    (t, v, mine)
+}
+
+/// The exact solution of a delta-current neuron (NIR's LIF, LI, IF, I): between inputs v relaxes
+/// to `v_leak` with `tau` (s; infinite: it holds), each input jumps it by `jump`, a jump to or
+/// above `theta` is a spike and resets to `v_reset`. Returns v at `t_ms` and the spike times
+/// (ms) up to it.
+fn delta_neuron(
+    t_ms: f64,
+    arrivals_ms: &[f64],
+    jump: f64,
+    tau_s: f64,
+    v_leak: f64,
+    theta: f64,
+    v_reset: f64,
+) -> (f64, Vec<f64>) {
+    let (mut v, mut last, mut spikes) = (v_leak, 0.0, Vec::new());
+    let relax = |v: f64, dt_ms: f64| v_leak + (v - v_leak) * (-dt_ms / 1000.0 / tau_s).exp();
+    for &s in arrivals_ms.iter().filter(|&&s| s <= t_ms + 1e-9) {
+        v = relax(v, s - last) + jump;
+        last = s;
+        if v >= theta {
+            spikes.push(s);
+            v = v_reset;
+        }
+    }
+    (relax(v, t_ms - last), spikes)
+}
+
+/// One delta-current neuron graph against [`delta_neuron`]: every sample to 1e-9 mV, every
+/// spike at its exact time.
+#[allow(clippy::too_many_arguments)]
+fn check_delta(graph: &str, jump: f64, tau_s: f64, v_leak: f64, theta: f64, v_reset: f64) {
+    let dir = graphs(graph);
+    let inputs = [
+        5.0, 12.0, 12.5, 13.0, 13.5, 14.0, 30.0, 30.1, 30.2, 30.3, 30.4,
+    ];
+    let (t, v, spikes) = run_single(&dir, graph, "neuron", 0, &inputs);
+    // A spike at t reaches the neuron at t + 2·dt (docs/NIR.md).
+    let arrivals: Vec<f64> = inputs.iter().map(|&x| x + 0.2).collect();
+    for (&ti, &vi) in t.iter().zip(&v) {
+        let (exact, _) = delta_neuron(ti, &arrivals, jump, tau_s, v_leak, theta, v_reset);
+        assert!(
+            (vi - exact).abs() <= 1e-9,
+            "{graph}, t = {ti} ms: engram {vi}, exact {exact}"
+        );
+    }
+    let (_, exact_spikes) = delta_neuron(60.0, &arrivals, jump, tau_s, v_leak, theta, v_reset);
+    assert_eq!(
+        spikes.len(),
+        exact_spikes.len(),
+        "{graph}: {spikes:?} vs {exact_spikes:?}"
+    );
+    for (a, b) in spikes.iter().zip(&exact_spikes) {
+        assert!(
+            (a - b).abs() < 1e-9,
+            "{graph}: {spikes:?} vs {exact_spikes:?}"
+        );
+    }
+}
+
+fn f(x: f32) -> f64 {
+    x as f64
+}
+
+#[test]
+fn lif_follows_the_exact_solution_of_nirs_ode() {
+    // r·w/tau = 2·0.002/0.01 = 0.4 per input: three quick inputs cross 1.
+    check_delta(
+        "single_lif",
+        2.0 * f(0.002) / f(0.01),
+        f(0.01),
+        0.0,
+        1.0,
+        0.0,
+    );
+}
+
+#[test]
+fn li_follows_the_exact_solution_of_nirs_ode() {
+    check_delta(
+        "single_li",
+        2.0 * f(0.002) / f(0.01),
+        f(0.01),
+        -0.25,
+        f64::INFINITY,
+        0.0,
+    );
+}
+
+#[test]
+fn if_follows_the_exact_solution_of_nirs_ode() {
+    // r·w = 1.5·0.3 = 0.45 per input, no leak, reset to -0.2.
+    check_delta("single_if", 1.5 * f(0.3), f64::INFINITY, 0.0, 1.0, f(-0.2));
+}
+
+#[test]
+fn i_follows_the_exact_solution_of_nirs_ode() {
+    check_delta(
+        "single_i",
+        1.5 * f(0.3),
+        f64::INFINITY,
+        0.0,
+        f64::INFINITY,
+        0.0,
+    );
+}
+
+#[test]
+fn cubali_follows_the_analytic_solution_of_nirs_ode() {
+    let dir = graphs("cubali");
+    let inputs = [5.0, 6.0, 20.0];
+    let (t, v, spikes) = run_single(&dir, "linear_cubali", "li", 0, &inputs);
+    assert!(spikes.is_empty(), "{spikes:?}");
+    let arrivals: Vec<f64> = inputs.iter().map(|&x| (x + 0.2) / 1000.0).collect();
+    for (&ti, &vi) in t.iter().zip(&v) {
+        // Both inputs spike (one shared list); neuron 0 takes them with weights 3 and -1.
+        let exact = -0.5 + cubalif_v(ti / 1000.0, &arrivals, 2.0, f(0.002), f(0.01), 1.5);
+        assert!(
+            (vi - exact).abs() <= 1e-9,
+            "t = {ti} ms: engram {vi}, analytic {exact}"
+        );
+    }
+}
+
+#[test]
+fn cubalif_follows_the_analytic_solution_of_nirs_ode() {
+    let dir = graphs("behaviour");
+    let out = dir.join("run_single");
+    let inputs_ms = [5.0, 30.0, 31.0, 32.0, 33.0, 34.0, 35.0, 36.0, 37.0];
+    let list = inputs_ms
+        .iter()
+        .map(|t| format!("{t:.1}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    ok(engram(&[
+        "run",
+        p(&dir.join("single_cubalif.nir")),
+        "--out",
+        p(&out),
+        "--quiet",
+        "--duration",
+        "60",
+        "--set",
+        &format!("populations.input.params.spike_times=[[{list}]]"),
+    ]));
+    let t = read_npy_f64(out.join("lif.v.times.npy")).unwrap();
+    let v = read_npy_f64(out.join("lif.v.npy")).unwrap();
+    let spikes = read_npy_f64(out.join("lif.times.npy")).unwrap();
+    assert_eq!(t.len(), v.len());
+    assert!(!t.is_empty());
+    // A spike at t reaches the synaptic current at t + 2·dt: one step of edge delay (the
+    // engine's minimum), one because NEST's order adds the input after the step's integration.
+    let dt = 0.1;
+    let arrivals: Vec<f64> = inputs_ms.iter().map(|&x| (x + 2.0 * dt) / 1000.0).collect();
+    // The file holds float32 parameters.
+    let f = |x: f32| x as f64;
+    let (w, tau_syn, tau_mem, r, theta) = (f(0.004), f(0.005), f(0.02), 2.0, 1.0);
+    let first = spikes
+        .first()
+        .copied()
+        .expect("the burst makes the neuron fire");
+    // Before the first spike the recorded potential is the ODE's solution at the sample times.
+    let mut compared = 0;
+    for (&ti, &vi) in t.iter().zip(&v) {
+        if ti >= first {
+            break;
+        }
+        let exact = cubalif_v(ti / 1000.0, &arrivals, w, tau_syn, tau_mem, r);
+        assert!(
+            (vi - exact).abs() <= 1e-9,
+            "t = {ti} ms: engram {vi}, analytic {exact}"
+        );
+        compared += 1;
+    }
+    assert!(compared > 300, "{compared}");
+    // The spike is at the first grid time where the analytic v crosses the threshold.
+    let crossing = (1..600)
+        .map(|k| k as f64 * dt)
+        .find(|&tk| cubalif_v(tk / 1000.0, &arrivals, w, tau_syn, tau_mem, r) >= theta)
+        .unwrap();
+    assert!(
+        (first - crossing).abs() < 1e-9,
+        "spike at {first} ms, analytic crossing at {crossing} ms"
+    );
+}
+
+#[test]
+fn a_convolutional_snn_exports_to_spinnaker_files_pacman_accepts() {
+    let dir = graphs("spinnaker");
+    let toml = dir.join("conv_snn.toml");
+    ok(engram(&[
+        "import",
+        "nir",
+        p(&dir.join("conv_snn.nir")),
+        "--out",
+        p(&toml),
+        "--dt",
+        "1.0",
+    ]));
+    let out = dir.join("spinnaker");
+    ok(engram(&[
+        "export",
+        "spinnaker",
+        p(&toml),
+        "--machine",
+        "spinn3",
+        "--out",
+        p(&out),
+    ]));
+    let py = root().join("target/python-tools/bin/python");
+    assert!(
+        py.exists(),
+        "{} is missing: run scripts/setup-python.sh",
+        py.display()
+    );
+    let res = Command::new(py)
+        .arg(root().join("../shared/tools/pacman_roundtrip.py"))
+        .arg("--input")
+        .arg(out.join("routing_tables.json"))
+        .arg("--compressed")
+        .arg(out.join("routing_tables_compressed.json"))
+        .args(["--only", "pair"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&res.stdout);
+    assert!(
+        res.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    assert!(text.contains("json round trip: OK"), "{text}");
+}
