@@ -23,14 +23,21 @@ use crate::electrodes::{
     ac, dc, noisy, step, AcSource, AcSourceParams, DcSource, DcSourceParams, NoisyCurrentSource,
     NoisyCurrentSourceParams, StepCurrentSource, StepCurrentSourceParams,
 };
+use crate::neurons::eif_cond_alpha_isfa_ista::{self, EifCondAlphaParams};
+use crate::neurons::if_cond_alpha::{self, IfCondAlphaParams};
 use crate::neurons::if_cond_exp::{self, IfCondExpParams};
+use crate::neurons::if_curr_alpha::{self, IfCurrAlphaParams};
 use crate::neurons::if_curr_delta::{self, IfCurrDelta, IfCurrDeltaParams};
 use crate::neurons::if_curr_exp::{self, IfCurrExpParams};
 use crate::neurons::izhikevich::{self, IzhikevichParams};
 use crate::neurons::spike_source_array::{self, SpikeSourceArrayParams};
+use crate::neurons::spike_source_gamma::{self, SpikeSourceGammaParams};
 use crate::neurons::spike_source_poisson::{self, SpikeSourcePoissonParams};
+use crate::neurons::spike_source_poisson_refractory::{self, SpikeSourcePoissonRefractoryParams};
 use crate::neurons::{
-    IfCondExp, IfCurrExp, Integration, Izhikevich, Precision, SpikeSourceArray, SpikeSourcePoisson,
+    EifCondAlpha, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Integration, Izhikevich,
+    Precision, SpikeSourceArray, SpikeSourceGamma, SpikeSourcePoisson,
+    SpikeSourcePoissonRefractory,
 };
 use crate::params::ParamError;
 
@@ -199,10 +206,15 @@ impl Catalogue {
             entries: vec![
                 if_curr_exp(),
                 if_cond_exp(),
+                if_curr_alpha(),
+                if_cond_alpha(),
+                eif_cond_alpha_isfa_ista(),
                 if_curr_delta(),
                 izhikevich(),
                 spike_source_poisson(),
                 spike_source_array(),
+                spike_source_gamma(),
+                spike_source_poisson_refractory(),
                 astrocyte_lr_1994(),
                 aeif_cond_alpha_astro(),
                 amsu_neuron(),
@@ -341,15 +353,62 @@ fn if_cond_exp() -> CellType {
             )?))
         },
     )
-    .initial_values(
-        const {
-            &[
-                Variable::new("v", "mV"),
-                Variable::new("gsyn_exc", "uS"),
-                Variable::new("gsyn_inh", "uS"),
-            ]
+    .initial_values(CONDUCTANCE_INITIAL_VALUES)
+}
+
+/// The initial values of the conductance-based integrate-and-fire types.
+const CONDUCTANCE_INITIAL_VALUES: &[Variable] = &[
+    Variable::new("v", "mV"),
+    Variable::new("gsyn_exc", "uS"),
+    Variable::new("gsyn_inh", "uS"),
+];
+
+fn if_curr_alpha() -> CellType {
+    CellType::new(
+        if_curr_alpha::NAME,
+        "leaky integrate-and-fire, alpha-shaped current synapses (NEST iaf_psc_alpha)",
+        |p: &IfCurrAlphaParams, ctx| {
+            Ok(Arc::new(IfCurrAlpha::new(
+                p.clone(),
+                ctx.initial("v"),
+                ctx.grid,
+            )?))
         },
     )
+    .initial_values(const { &[Variable::new("v", "mV")] })
+}
+
+fn if_cond_alpha() -> CellType {
+    CellType::new(
+        if_cond_alpha::NAME,
+        "leaky integrate-and-fire, alpha-shaped conductance synapses (NEST iaf_cond_alpha)",
+        |p: &IfCondAlphaParams, ctx| {
+            Ok(Arc::new(IfCondAlpha::new(
+                p.clone(),
+                ctx.initial("v"),
+                ctx.initial("gsyn_exc"),
+                ctx.initial("gsyn_inh"),
+                ctx.grid,
+            )?))
+        },
+    )
+    .initial_values(CONDUCTANCE_INITIAL_VALUES)
+}
+
+fn eif_cond_alpha_isfa_ista() -> CellType {
+    CellType::new(
+        eif_cond_alpha_isfa_ista::NAME,
+        "adaptive exponential integrate-and-fire, alpha conductances (NEST aeif_cond_alpha)",
+        |p: &EifCondAlphaParams, ctx| {
+            Ok(Arc::new(EifCondAlpha::new(
+                p.clone(),
+                ctx.initial("v"),
+                ctx.initial("w"),
+                ctx.grid,
+            )?))
+        },
+    )
+    .initial_values(const { &[Variable::new("v", "mV"), Variable::new("w", "nA")] })
 }
 
 fn if_curr_delta() -> CellType {
@@ -389,6 +448,24 @@ fn spike_source_poisson() -> CellType {
         |p: &SpikeSourcePoissonParams, ctx| Ok(Arc::new(SpikeSourcePoisson::new(p, ctx.grid)?)),
     )
     .board("the population's own kernel, so its trains equal the CPU backend's")
+}
+
+fn spike_source_gamma() -> CellType {
+    CellType::new(
+        spike_source_gamma::NAME,
+        "independent trains with gamma-distributed intervals",
+        |p: &SpikeSourceGammaParams, ctx| Ok(Arc::new(SpikeSourceGamma::new(p, ctx.grid)?)),
+    )
+}
+
+fn spike_source_poisson_refractory() -> CellType {
+    CellType::new(
+        spike_source_poisson_refractory::NAME,
+        "independent Poisson trains with a dead time",
+        |p: &SpikeSourcePoissonRefractoryParams, ctx| {
+            Ok(Arc::new(SpikeSourcePoissonRefractory::new(p, ctx.grid)?))
+        },
+    )
 }
 
 fn spike_source_array() -> CellType {

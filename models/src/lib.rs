@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod connectors;
 pub mod dist;
 pub mod electrodes;
+pub mod gsl_rkf45;
 pub mod neurons;
 pub mod params;
 pub mod synapses;

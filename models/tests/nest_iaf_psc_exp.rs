@@ -17,7 +17,7 @@
 
 mod compare;
 
-use compare::{max_abs_diff, zip_equal};
+use compare::{csv_columns, max_abs_diff, zip_equal};
 use models::neurons::if_curr_exp::{IfCurrExpParams, Precision};
 use models::neurons::{IfCurrExp, Integration};
 use serde_json::Value;
@@ -47,19 +47,7 @@ struct Reference {
 }
 
 fn columns(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-    let path = format!("{DATA}/{name}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut lines = text.lines();
-    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
-    let mut cols = vec![Vec::new(); header.len()];
-    for line in lines.filter(|l| !l.is_empty()) {
-        let fields: Vec<&str> = line.split(',').collect();
-        assert_eq!(fields.len(), header.len(), "{path}: {line}");
-        for (col, f) in cols.iter_mut().zip(fields) {
-            col.push(f.parse().unwrap_or_else(|e| panic!("{path}: {f}: {e}")));
-        }
-    }
-    (header, cols)
+    csv_columns(&format!("{DATA}/{name}"))
 }
 
 fn reference() -> Reference {

@@ -39,6 +39,8 @@ pub enum SourceKind {
     },
     /// Given spike steps, one sorted list per neuron (or one shared list).
     Array { spike_steps: Vec<Vec<Step>> },
+    /// Independent renewal trains (gamma or dead-time Poisson intervals) of this mean rate.
+    Renewal { rate_hz: f64 },
 }
 
 /// What kind of population a model makes.

@@ -71,6 +71,22 @@ impl TimeGrid {
         Ok(rounded as Step)
     }
 
+    /// The fewest whole steps that last at least `ms` (≥ 0): `ceil(ms/dt)`, a value within the
+    /// whole-multiple tolerance of a multiple counting as that multiple. NEST's rule for
+    /// refractory periods (`Time::get_steps` of `t_ref` rounds up: at dt = 1 ms, t_ref = 0.1 ms is
+    /// one step and 1.01 ms two), used by the cell types that follow NEST's integration.
+    pub fn steps_at_least(&self, ms: f64) -> Result<Step, TimeError> {
+        if !(ms.is_finite() && ms >= 0.0) {
+            return Err(TimeError::Negative { value: ms });
+        }
+        let exact = ms / self.dt_ms;
+        let rounded = exact.round();
+        if (exact - rounded).abs() <= MULTIPLE_TOLERANCE * exact.abs().max(1.0) {
+            return self.steps(ms);
+        }
+        self.steps_bounded(exact.ceil() * self.dt_ms, u64::MAX >> 11)
+    }
+
     /// The biological time of a step index, `t·dt` (ms).
     pub fn ms(&self, step: Step) -> f64 {
         step as f64 * self.dt_ms
@@ -93,6 +109,32 @@ mod tests {
         assert!(matches!(
             g.steps_bounded(2.0, 10),
             Err(TimeError::TooLarge { .. })
+        ));
+    }
+
+    /// NEST 3.10's refractory steps at dt = 1 ms, measured from the spike intervals of
+    /// iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp and iaf_cond_alpha (interval = 1 + steps).
+    #[test]
+    fn steps_at_least_rounds_up_as_nest_does() {
+        let g = TimeGrid::new(1.0).unwrap();
+        for (ms, nest_steps) in [
+            (0.0, 0),
+            (0.1, 1),
+            (0.9, 1),
+            (1.0, 1),
+            (1.01, 2),
+            (1.4, 2),
+            (2.5, 3),
+        ] {
+            assert_eq!(g.steps_at_least(ms).unwrap(), nest_steps, "{ms} ms");
+        }
+        // Decimal literals that are multiples stay exact.
+        let g = TimeGrid::new(0.1).unwrap();
+        assert_eq!(g.steps_at_least(0.3).unwrap(), 3);
+        assert_eq!(g.steps_at_least(2.0).unwrap(), 20);
+        assert!(matches!(
+            g.steps_at_least(-0.1),
+            Err(TimeError::Negative { .. })
         ));
     }
 }

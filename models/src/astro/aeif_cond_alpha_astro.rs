@@ -19,6 +19,7 @@ use sim_core::TimeGrid;
 use super::lr1994::{astro_model_error, astro_param_error};
 use super::{check, AstroError};
 use crate::dist::Value;
+use crate::gsl_rkf45::{self, Control};
 use crate::neurons::initial_values;
 use crate::params::ParamError;
 
@@ -324,7 +325,9 @@ impl AeifCondAlphaAstro {
                     let mut t = 0.0;
                     let mut internal = 0u32;
                     while t < h {
-                        (y, t) = gsl_evolve_apply(&p, &y, t, h, hi, tol, r > 0, i_in);
+                        let rhs = |y: &[f64; 6]| p.rhs(y, r > 0, i_in);
+                        (y, t) =
+                            gsl_rkf45::evolve_apply(&rhs, &y, t, h, hi, &Control::yp(tol, tol));
                         after(&mut y, &mut r)?;
                         // A step size collapsing towards 0 means the state is diverging.
                         internal += 1;
@@ -353,6 +356,31 @@ impl AeifCondAlphaAstro {
             self.spike_count[i] = spikes;
             self.I_stim[i] = if i_stim.is_empty() { 0.0 } else { i_stim[i] };
             self.I_SIC[i] = if i_sic.is_empty() { 0.0 } else { i_sic[i] };
+        }
+        Ok(())
+    }
+}
+
+impl AeifCondAlphaAstro {
+    /// One engine step: [`AeifCondAlphaAstro::step`] with the step's spike input (excitatory
+    /// then inhibitory, nS; consumed) and `i_sic` (pA), then the spikes, each neuron listed once
+    /// per spike.
+    pub(crate) fn engine_step(
+        &mut self,
+        ctx: &StepContext,
+        input: &mut [f64],
+        i_sic: &[f64],
+        spikes: &mut Vec<u32>,
+    ) -> Result<(), ModelError> {
+        let (exc, inh) = input.split_at(self.len());
+        let t_end = (ctx.step + 1) as f64 * ctx.dt_ms;
+        let res = self.step(ctx.dt_ms, t_end, exc, inh, &[], i_sic);
+        input.fill(0.0);
+        res.map_err(astro_model_error)?;
+        for (i, &c) in self.spike_count.iter().enumerate() {
+            for _ in 0..c {
+                spikes.push(i as u32);
+            }
         }
         Ok(())
     }
@@ -487,20 +515,7 @@ impl NeuronKernel for AeifKernel {
         input: &mut [f64],
         spikes: &mut Vec<u32>,
     ) -> Result<(), ModelError> {
-        let n = self.state.len();
-        let (exc, inh) = input.split_at(n);
-        let t_end = (ctx.step + 1) as f64 * ctx.dt_ms;
-        let res = self
-            .state
-            .step(ctx.dt_ms, t_end, exc, inh, &[], &self.sic_in);
-        input.fill(0.0);
-        res.map_err(astro_model_error)?;
-        for (i, &c) in self.state.spike_count.iter().enumerate() {
-            for _ in 0..c {
-                spikes.push(i as u32);
-            }
-        }
-        Ok(())
+        self.state.engine_step(ctx, input, &self.sic_in, spikes)
     }
     fn graded_input(&mut self, _port: usize, values: &[f64]) {
         self.sic_in.copy_from_slice(values);
@@ -537,117 +552,6 @@ fn instability(index: usize, variable: &'static str, value: f64, time_ms: f64) -
         value,
         time_ms,
     }
-}
-
-/// One `gsl_odeiv_evolve_apply` from `t` towards `t1` with the suggested step `*h`
-/// (GSL's rkf45 stepper and standard control with `eps_abs = eps_rel = tol`, `a_y = 0`,
-/// `a_dydt = 1`): a step whose error is too large is retried with a smaller one; the step size
-/// for next time is left in `*h`. Returns the new state and time.
-#[allow(clippy::too_many_arguments)]
-fn gsl_evolve_apply(
-    p: &AeifCondAlphaAstroParams,
-    y0: &[f64; 6],
-    t0: f64,
-    t1: f64,
-    h: &mut f64,
-    tol: f64,
-    refr: bool,
-    i_in: f64,
-) -> ([f64; 6], f64) {
-    let dt = t1 - t0;
-    let k1 = p.rhs(y0, refr, i_in);
-    let mut h0 = *h;
-    loop {
-        let final_step = h0 > dt;
-        if final_step {
-            h0 = dt;
-        }
-        let (y, yerr, dydt_out) = rkf45_6(p, y0, h0, refr, i_in, &k1);
-        let t = if final_step { t1 } else { t0 + h0 };
-        let h_old = h0;
-        // Standard control: D0 = eps_rel·|h·y'| + eps_abs, r = max |yerr| / D0; order 5.
-        let rmax = (0..6)
-            .map(|j| yerr[j].abs() / (tol * (h_old * dydt_out[j]).abs() + tol).abs())
-            .fold(f64::MIN_POSITIVE, f64::max);
-        if rmax > 1.1 {
-            let r = (0.9 / rmax.powf(1.0 / 5.0)).max(0.2);
-            let h_new = r * h_old;
-            if h_new.abs() < h_old.abs() && t + h_new != t {
-                h0 = h_new;
-                continue;
-            }
-            h0 = h_old;
-        } else if rmax < 0.5 {
-            let r = (0.9 / rmax.powf(1.0 / 6.0)).clamp(1.0, 5.0);
-            h0 = r * h_old;
-        }
-        *h = h0;
-        return (y, t);
-    }
-}
-
-/// GSL's rkf45 step (Runge–Kutta–Fehlberg 4(5), Fehlberg's coefficients): the fifth-order
-/// solution, the embedded error estimate and the derivative at the new point.
-fn rkf45_6(
-    p: &AeifCondAlphaAstroParams,
-    y: &[f64; 6],
-    h: f64,
-    refr: bool,
-    i_in: f64,
-    k1: &[f64; 6],
-) -> ([f64; 6], [f64; 6], [f64; 6]) {
-    const B3: [f64; 2] = [3.0 / 32.0, 9.0 / 32.0];
-    const B4: [f64; 3] = [1932.0 / 2197.0, -7200.0 / 2197.0, 7296.0 / 2197.0];
-    const B5: [f64; 4] = [
-        8341.0 / 4104.0,
-        -32832.0 / 4104.0,
-        29440.0 / 4104.0,
-        -845.0 / 4104.0,
-    ];
-    const B6: [f64; 5] = [
-        -6080.0 / 20520.0,
-        41040.0 / 20520.0,
-        -28352.0 / 20520.0,
-        9295.0 / 20520.0,
-        -5643.0 / 20520.0,
-    ];
-    const C: [f64; 5] = [
-        902880.0 / 7618050.0,
-        3953664.0 / 7618050.0,
-        3855735.0 / 7618050.0,
-        -1371249.0 / 7618050.0,
-        277020.0 / 7618050.0,
-    ];
-    const EC: [f64; 5] = [
-        1.0 / 360.0,
-        -128.0 / 4275.0,
-        -2197.0 / 75240.0,
-        1.0 / 50.0,
-        2.0 / 55.0,
-    ];
-    let stage = |f: &dyn Fn(usize) -> f64| {
-        let mut t = [0.0; 6];
-        for (j, v) in t.iter_mut().enumerate() {
-            *v = y[j] + h * f(j);
-        }
-        p.rhs(&t, refr, i_in)
-    };
-    let k2 = stage(&|j| 0.25 * k1[j]);
-    let k3 = stage(&|j| B3[0] * k1[j] + B3[1] * k2[j]);
-    let k4 = stage(&|j| B4[0] * k1[j] + B4[1] * k2[j] + B4[2] * k3[j]);
-    let k5 = stage(&|j| B5[0] * k1[j] + B5[1] * k2[j] + B5[2] * k3[j] + B5[3] * k4[j]);
-    let k6 =
-        stage(&|j| B6[0] * k1[j] + B6[1] * k2[j] + B6[2] * k3[j] + B6[3] * k4[j] + B6[4] * k5[j]);
-    let mut out = [0.0; 6];
-    let mut err = [0.0; 6];
-    for j in 0..6 {
-        out[j] =
-            y[j] + h * (C[0] * k1[j] + C[1] * k3[j] + C[2] * k4[j] + C[3] * k5[j] + C[4] * k6[j]);
-        err[j] =
-            h * (EC[0] * k1[j] + EC[1] * k3[j] + EC[2] * k4[j] + EC[3] * k5[j] + EC[4] * k6[j]);
-    }
-    let dydt_out = p.rhs(&out, refr, i_in);
-    (out, err, dydt_out)
 }
 
 #[inline]

@@ -14,9 +14,9 @@ use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
 use sim_core::state::StateTable;
 use sim_core::{Step, TimeGrid};
 
-use super::{initial_values, non_finite};
+use super::{initial_values, non_finite, LifCore};
 use crate::dist::Value;
-use crate::params::{finite, non_negative, positive, ParamError};
+use crate::params::{finite, ParamError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -93,31 +93,20 @@ impl IfCondExp {
         gsyn_inh_init: Option<Value>,
         grid: &TimeGrid,
     ) -> Result<Self, ParamError> {
-        positive("cm", p.cm, "nF")?;
-        positive("tau_m", p.tau_m, "ms")?;
-        positive("tau_syn_E", p.tau_syn_e, "ms")?;
-        positive("tau_syn_I", p.tau_syn_i, "ms")?;
-        non_negative("tau_refrac", p.tau_refrac, "ms")?;
-        for (k, v) in [
-            ("e_rev_E", p.e_rev_e),
-            ("e_rev_I", p.e_rev_i),
-            ("v_rest", p.v_rest),
-            ("v_reset", p.v_reset),
-            ("v_thresh", p.v_thresh),
-            ("i_offset", p.i_offset),
-        ] {
-            finite(k, v, "PyNN units")?;
+        let refractory_steps = LifCore {
+            cm: p.cm,
+            tau_m: p.tau_m,
+            tau_refrac: p.tau_refrac,
+            tau_syn_e: p.tau_syn_e,
+            tau_syn_i: p.tau_syn_i,
+            v_rest: p.v_rest,
+            v_reset: p.v_reset,
+            v_thresh: p.v_thresh,
+            i_offset: p.i_offset,
         }
-        if p.v_reset >= p.v_thresh {
-            return Err(ParamError::new(
-                "v_reset",
-                p.v_reset,
-                format!("must be below v_thresh = {} (mV)", p.v_thresh),
-            ));
-        }
-        let refractory_steps = grid
-            .steps(p.tau_refrac)
-            .map_err(|e| ParamError::new("tau_refrac", p.tau_refrac, e.to_string()))?;
+        .check(grid)?;
+        finite("e_rev_E", p.e_rev_e, "mV")?;
+        finite("e_rev_I", p.e_rev_i, "mV")?;
         let v_init = v_init.unwrap_or(Value::Constant(p.v_rest));
         let ge_init = gsyn_exc_init.unwrap_or(Value::Constant(0.0));
         let gi_init = gsyn_inh_init.unwrap_or(Value::Constant(0.0));

@@ -6,7 +6,8 @@
 //! * [`Integration::Nest`] — NEST `iaf_psc_exp`: exact propagators; in a step the membrane
 //!   integrates the synaptic currents held at the start of the step, then the currents decay and
 //!   the input arriving in this step is added to them (it acts from the next step on), then the
-//!   threshold is checked. Spikes are stamped at the end of the step, as NEST does.
+//!   threshold is checked. Spikes are stamped at the end of the step, as NEST does. Refractory
+//!   time is `tau_refrac` rounded up to whole steps, as NEST rounds `t_ref`.
 //! * [`Integration::Spynnaker`] — sPyNNaker's neuron kernel (specs/ca3-cam.md §2): the arriving
 //!   input is injected first as `init·w` with `init = (tau_syn/dt)(1 − e^(−dt/tau_syn))`, the
 //!   membrane relaxes towards `(I_E − I_I + i_offset)·R + v_rest`, the threshold is checked, and
@@ -214,7 +215,7 @@ impl IfCurrExp {
         v_init.validate("v")?;
         let h = grid.dt_ms();
         let refractory_steps = match integration {
-            Integration::Nest => grid.steps(p.tau_refrac).map_err(|e| {
+            Integration::Nest => grid.steps_at_least(p.tau_refrac).map_err(|e| {
                 ParamError::new("tau_refrac", p.tau_refrac, format!("{e} (NEST convention)"))
             })?,
             Integration::Spynnaker => (p.tau_refrac / h - 1e-9).ceil().max(0.0) as u64,

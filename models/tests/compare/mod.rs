@@ -40,6 +40,22 @@ pub fn zip_equal<'a, A, B>(
     a.iter().zip(b)
 }
 
+/// A CSV file of numbers with a header line: the header's names and one column per name.
+pub fn csv_columns(path: &str) -> (Vec<String>, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    let mut cols = vec![Vec::new(); header.len()];
+    for line in lines.filter(|l| !l.is_empty()) {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields.len(), header.len(), "{path}: {line}");
+        for (col, f) in cols.iter_mut().zip(fields) {
+            col.push(f.parse().unwrap_or_else(|e| panic!("{path}: {f}: {e}")));
+        }
+    }
+    (header, cols)
+}
+
 #[test]
 fn a_nan_makes_the_maximum_nan() {
     assert_eq!(max_of([1.0, 3.0, 2.0]), 3.0);

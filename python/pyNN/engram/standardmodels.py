@@ -18,9 +18,14 @@ def _engram_cell(base):
 
 IF_curr_exp = _engram_cell(cells.IF_curr_exp)
 IF_cond_exp = _engram_cell(cells.IF_cond_exp)
+IF_curr_alpha = _engram_cell(cells.IF_curr_alpha)
+IF_cond_alpha = _engram_cell(cells.IF_cond_alpha)
+EIF_cond_alpha_isfa_ista = _engram_cell(cells.EIF_cond_alpha_isfa_ista)
 Izhikevich = _engram_cell(cells.Izhikevich)
 SpikeSourcePoisson = _engram_cell(cells.SpikeSourcePoisson)
 SpikeSourceArray = _engram_cell(cells.SpikeSourceArray)
+SpikeSourceGamma = _engram_cell(cells.SpikeSourceGamma)
+SpikeSourcePoissonRefractory = _engram_cell(cells.SpikeSourcePoissonRefractory)
 
 
 class StaticSynapse(synapses.StaticSynapse):
