@@ -234,15 +234,17 @@ fn multi_chip_routes_with_a_dead_chip_pass_pacman_checkers() {
     std::fs::remove_dir_all(&out).ok();
 }
 
-/// dt = 0.1 ms and delays up to 45 steps: every population gets a delay extension, whose
+/// dt = 0.1 ms and delays drawn up to 6 ms (E) and 3 ms (I): every population gets a delay
+/// extension sized by its delay distribution's upper bound, as sPyNNaker sizes them, whose
 /// cores, keys and routes (source -> extension -> targets) are in the files PACMAN checks; the
 /// report counts the extension cores and gives every core's real-time budget.
 #[test]
 fn long_delays_export_with_delay_extensions_passes_pacman_checkers() {
     let out = out_dir("long-delays");
     let stdout = export("examples/long_delays.toml", "spinn5", &out, &[]);
-    // 1000 neuron keys plus each extension slice's neurons times its stages.
-    assert!(stdout.contains("verification: ok (2800 keys"), "{stdout}");
+    // 1000 neuron keys plus each extension slice's neurons times its stages: 60 steps need 3
+    // stages of 16 beyond the row's 16 (800 E neurons), 30 steps need 1 (200 I neurons).
+    assert!(stdout.contains("verification: ok (3600 keys"), "{stdout}");
     assert!(stdout.contains("16 neuron, 16 delay extension"), "{stdout}");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
