@@ -1,6 +1,7 @@
 """One PyNN script with every current source, run on the backend named by argv[1]
-(engram or nest): prints the membrane traces and the recorded currents as JSON.
-tests/python/test_current_sources.py compares the two."""
+(engram or nest) with the cell type named by argv[2] (IF_curr_exp by default): prints the
+membrane traces and the recorded currents as JSON. tests/python/test_current_sources.py
+compares the two."""
 
 import json
 import sys
@@ -8,6 +9,7 @@ import sys
 import numpy as np
 
 backend = sys.argv[1]
+cell_type = sys.argv[2] if len(sys.argv) > 2 else "IF_curr_exp"
 if backend == "nest":
     import pyNN.nest as sim
 else:
@@ -15,8 +17,8 @@ else:
 
 # NEST on the grid (PyNN's default there is precise, off-grid spiking).
 sim.setup(timestep=0.1, min_delay=0.1, **({"spike_precision": "on_grid"} if backend == "nest" else {}))
-cells = sim.Population(5, sim.IF_curr_exp(tau_m=20.0, cm=1.0, v_rest=-65.0, v_thresh=-50.0,
-                                          tau_refrac=2.0, i_offset=0.1))
+cells = sim.Population(5, getattr(sim, cell_type)(tau_m=20.0, cm=1.0, v_rest=-65.0,
+                                                  v_thresh=-50.0, tau_refrac=2.0, i_offset=0.1))
 cells.initialize(v=-65.0)
 sources = [
     sim.DCSource(amplitude=0.8, start=10.0, stop=30.0),

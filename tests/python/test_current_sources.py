@@ -5,7 +5,8 @@ between runs. engram's iaf_psc_exp arithmetic is NEST's, so the membrane traces 
 rounding: bit for bit for DC and step currents, to 1e-12 mV for the sine. A change between
 runs acts on the membrane from t + dt on engram and from t + 3 dt on NEST (its generator
 change travels min_delay, then a step in the neuron), so those two cells are compared up to
-the change."""
+the change. The same script with IF_curr_alpha and IF_cond_alpha cells (NEST's iaf_psc_alpha
+and iaf_cond_alpha) agrees to rounding."""
 
 import json
 import subprocess
@@ -20,8 +21,8 @@ NEST_PYTHON = ROOT / "target" / "peers" / "nest-pynn" / "bin" / "python"
 ENGRAM_PYTHON = ROOT / "target" / "python-engram" / "bin" / "python"
 
 
-def _trace(python, backend):
-    out = subprocess.run([str(python), str(SCRIPT), backend], check=True,
+def _trace(python, backend, cell_type="IF_curr_exp"):
+    out = subprocess.run([str(python), str(SCRIPT), backend, cell_type], check=True,
                          capture_output=True, text=True, cwd=str(SCRIPT.parent)).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -45,4 +46,30 @@ def test_current_sources_drive_the_membrane_as_on_nest():
         np.testing.assert_allclose(i_e, i_n, rtol=0, atol=1e-12)
     # The view's DC source: identical until its change at 25 ms reaches the membrane.
     np.testing.assert_array_equal(v_e[3:, :252], v_n[3:, :252])
+    assert np.all(v_e[3:, 252] > v_n[3:, 252])
+
+
+@pytest.mark.skipif(not NEST_PYTHON.exists(),
+                    reason="run bench/python/setup-nest-pynn.sh for NEST 3.10 with PyNN")
+@pytest.mark.parametrize("cell_type, tolerance_mv", [
+    # engram's iaf_psc_alpha propagators are closed forms, not NEST's expressions: the traces
+    # agree to rounding (models/tests/nest_alpha_models.rs measures 3e-13 mV without current
+    # sources).
+    ("IF_curr_alpha", 1e-11),
+    # iaf_cond_alpha: NEST's integrator on NEST's equations in NEST's units, so every step-size
+    # decision is NEST's and the traces agree to rounding; one decision taken otherwise would
+    # show as ~1e-6 mV.
+    ("IF_cond_alpha", 1e-11),
+])
+def test_current_sources_drive_alpha_cells_as_on_nest(cell_type, tolerance_mv):
+    engram = _trace(ENGRAM_PYTHON, "engram", cell_type)
+    nest = _trace(NEST_PYTHON, "nest", cell_type)
+    v_e, v_n = np.asarray(engram["v"]), np.asarray(nest["v"])
+    assert v_e.shape == v_n.shape == (5, 501)
+    assert np.all(np.isfinite(v_e)) and np.all(np.isfinite(v_n))
+    assert engram["spikes"][:3] == nest["spikes"][:3]
+    assert engram["spikes"][1], "the step current makes cell 1 fire"
+    # DC, step and sine, and the view's DC source until its change reaches the membrane.
+    np.testing.assert_allclose(v_e[:3], v_n[:3], rtol=0, atol=tolerance_mv)
+    np.testing.assert_allclose(v_e[3:, :252], v_n[3:, :252], rtol=0, atol=tolerance_mv)
     assert np.all(v_e[3:, 252] > v_n[3:, 252])

@@ -108,13 +108,14 @@ struct Dynamics {
 }
 
 impl Dynamics {
-    fn rhs(&self, y: &[f64; 5]) -> [f64; 5] {
+    /// `i_stim` is the injected current (pA), added before `i_e` as NEST adds `I_stim_`.
+    fn rhs(&self, y: &[f64; 5], i_stim: f64) -> [f64; 5] {
         let v = y[0];
         let i_leak = self.g_l * (v - self.e_l);
         let i_ex = y[2] * (v - self.e_ex);
         let i_in = y[4] * (v - self.e_in);
         [
-            (-i_leak - i_ex - i_in + self.i_e) / self.c_m,
+            (-i_leak - i_ex - i_in + i_stim + self.i_e) / self.c_m,
             -y[1] / self.tau_ex,
             y[1] - y[2] / self.tau_ex,
             -y[3] / self.tau_in,
@@ -200,6 +201,9 @@ impl PopulationModel for IfCondAlpha {
     fn spike_stamp_offset(&self) -> Step {
         1
     }
+    fn graded_inputs(&self) -> &[&'static str] {
+        crate::electrodes::INJECTED_INPUTS
+    }
     fn instantiate(
         &self,
         pop: usize,
@@ -218,6 +222,7 @@ impl PopulationModel for IfCondAlpha {
             g_i: nest_units(initial_values(&self.gi_init, seed, pop, 2, &range)),
             step_size: vec![grid.dt_ms(); n],
             refr: vec![0; n],
+            injected: Vec::new(),
         })
     }
 }
@@ -233,6 +238,8 @@ struct CondAlphaKernel {
     /// The integrator's step size, carried from step to step (ms).
     step_size: Vec<f64>,
     refr: Vec<u64>,
+    /// Current injected in this step (nA, graded input `I_inj`); empty without current source.
+    injected: Vec<f64>,
 }
 
 impl NeuronKernel for CondAlphaKernel {
@@ -245,7 +252,6 @@ impl NeuronKernel for CondAlphaKernel {
         let n = self.v.len();
         let (exc, inh) = input.split_at_mut(n);
         let m = &self.m;
-        let rhs = |y: &[f64; 5]| m.dynamics.rhs(y);
         let jump_e = std::f64::consts::E / m.p.tau_syn_e * TO_NEST;
         let jump_i = std::f64::consts::E / m.p.tau_syn_i * TO_NEST;
         let h = ctx.dt_ms;
@@ -257,6 +263,8 @@ impl NeuronKernel for CondAlphaKernel {
                 self.dg_i[i],
                 self.g_i[i],
             ];
+            let i_stim = self.injected.get(i).map_or(0.0, |c| c * TO_NEST);
+            let rhs = |y: &[f64; 5]| m.dynamics.rhs(y, i_stim);
             let mut t = 0.0;
             let mut internal = 0;
             while t < h {
@@ -285,6 +293,10 @@ impl NeuronKernel for CondAlphaKernel {
             ] = y;
         }
         Ok(())
+    }
+    fn graded_input(&mut self, _port: usize, values: &[f64]) {
+        self.injected.clear();
+        self.injected.extend_from_slice(values);
     }
     sim_core::state_io!(STATE, |k: &Self| k.v.len());
 }

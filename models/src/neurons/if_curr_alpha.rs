@@ -144,9 +144,10 @@ pub struct IfCurrAlpha {
     refractory_steps: Step,
     exc: AlphaPropagators,
     inh: AlphaPropagators,
-    /// e^(−h/tau_m) and the offset current's drive over a step.
+    /// e^(−h/tau_m), and the membrane's response over a step to a constant current (NEST's
+    /// P30), which multiplies i_offset plus the injected current.
     v_decay: f64,
-    offset_drive: f64,
+    current_to_v: f64,
 }
 
 impl IfCurrAlpha {
@@ -174,7 +175,7 @@ impl IfCurrAlpha {
             exc: AlphaPropagators::new(p.tau_syn_e, p.tau_m, p.cm, h),
             inh: AlphaPropagators::new(p.tau_syn_i, p.tau_m, p.cm, h),
             v_decay: (-h / p.tau_m).exp(),
-            offset_drive: -p.tau_m / p.cm * (-h / p.tau_m).exp_m1() * p.i_offset,
+            current_to_v: -p.tau_m / p.cm * (-h / p.tau_m).exp_m1(),
             p,
             v_init,
             refractory_steps,
@@ -200,6 +201,9 @@ impl PopulationModel for IfCurrAlpha {
     fn spike_stamp_offset(&self) -> Step {
         1
     }
+    fn graded_inputs(&self) -> &[&'static str] {
+        crate::electrodes::INJECTED_INPUTS
+    }
     fn instantiate(
         &self,
         pop: usize,
@@ -220,6 +224,7 @@ impl PopulationModel for IfCurrAlpha {
             di_i: vec![0.0; n],
             i_i: vec![0.0; n],
             refr: vec![0; n],
+            injected: Vec::new(),
         })
     }
 }
@@ -235,6 +240,8 @@ struct AlphaKernel {
     di_i: Vec<f64>,
     i_i: Vec<f64>,
     refr: Vec<u64>,
+    /// Current injected in this step (nA, graded input `I_inj`); empty without current source.
+    injected: Vec<f64>,
 }
 
 impl NeuronKernel for AlphaKernel {
@@ -252,8 +259,9 @@ impl NeuronKernel for AlphaKernel {
         let reset = m.p.v_reset - m.p.v_rest;
         for i in 0..n {
             if self.refr[i] == 0 {
+                let current = m.p.i_offset + self.injected.get(i).copied().unwrap_or(0.0);
                 self.v[i] = self.v[i] * m.v_decay
-                    + m.offset_drive
+                    + m.current_to_v * current
                     + e.di_to_v * self.di_e[i]
                     + e.i_to_v * self.i_e[i]
                     - h.di_to_v * self.di_i[i]
@@ -275,6 +283,10 @@ impl NeuronKernel for AlphaKernel {
             }
         }
         Ok(())
+    }
+    fn graded_input(&mut self, _port: usize, values: &[f64]) {
+        self.injected.clear();
+        self.injected.extend_from_slice(values);
     }
     sim_core::state_io!(STATE, |k: &Self| k.v.len());
 }
