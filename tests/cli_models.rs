@@ -18,7 +18,7 @@ fn models_lists_every_cell_type_with_its_parameters() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let catalogue = Catalogue::standard();
-    assert_eq!(catalogue.entries().len(), 19);
+    assert_eq!(catalogue.entries().len(), 21);
     for entry in catalogue.entries() {
         let d = entry.default_description().unwrap();
         let block = text

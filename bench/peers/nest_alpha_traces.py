@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Records reference traces of NEST 3.10's iaf_psc_alpha, iaf_cond_alpha and aeif_cond_alpha for
-models/tests/nest_alpha_models.rs, in the format of nest_iaf_psc_exp_trace.py (whose input spike
+"""Records reference traces of NEST 3.10's iaf_psc_alpha, iaf_cond_alpha, aeif_cond_alpha,
+aeif_cond_exp and hh_cond_exp_traub for models/tests/nest_alpha_models.rs, in the format of nest_iaf_psc_exp_trace.py (whose input spike
 train they share: bursts of excitation that make the neuron fire and keep arriving while it is
 refractory, inhibition in between, and steps where both arrive), dt = 0.1 ms:
 
@@ -9,12 +9,14 @@ refractory, inhibition in between, and steps where both arrive), dt = 0.1 ms:
     models/tests/data/nest_MODEL/spikes.csv   spike times (ms)
 
 The conductance models' weights are the current model's pA read as nS / 100 (5 to 14 nS).
+Model names as arguments record only those models (all of them without).
 
     bash scripts/setup-python-engram.sh   # or bench/peers/setup.sh: any venv with NEST 3.10
-    target/peers/nest-pynn/bin/python bench/peers/nest_alpha_traces.py
+    target/peers/nest-pynn/bin/python bench/peers/nest_alpha_traces.py [MODEL ...]
 """
 import json
 import os
+import sys
 
 import nest
 
@@ -39,6 +41,19 @@ MODELS = {
                     V_reset=-60.0, t_ref=2.0, a=4.0, b=80.5, tau_w=144.0, E_ex=0.0, E_in=-85.0,
                     tau_syn_ex=0.5, tau_syn_in=2.0, I_e=800.0),
         record=["V_m", "w", "g_ex"], weight_scale=0.01, weight_unit="nS"),
+    "aeif_cond_exp": dict(
+        params=dict(C_m=281.0, g_L=28.1, E_L=-70.6, V_th=-50.4, Delta_T=2.0, V_peak=0.0,
+                    V_reset=-60.0, t_ref=2.0, a=4.0, b=80.5, tau_w=144.0, E_ex=0.0, E_in=-85.0,
+                    tau_syn_ex=0.5, tau_syn_in=2.0, I_e=800.0),
+        record=["V_m", "w", "g_ex"], weight_scale=0.01, weight_unit="nS"),
+    # PyNN's HH_cond_exp defaults except the synaptic time constants and a constant current;
+    # the gating variables start where PyNN starts them (m = 0, h = 1, n = 0).
+    "hh_cond_exp_traub": dict(
+        params=dict(g_Na=20000.0, g_K=6000.0, g_L=10.0, C_m=200.0, V_T=-63.0, E_Na=50.0,
+                    E_K=-90.0, E_L=-65.0, E_ex=0.0, E_in=-80.0, tau_syn_ex=2.0, tau_syn_in=5.0,
+                    t_ref=2.0, I_e=300.0),
+        initial=dict(Act_m=0.0, Inact_h=1.0, Act_n=0.0),
+        record=["V_m", "g_ex", "g_in"], weight_scale=0.01, weight_unit="nS"),
 }
 
 
@@ -47,6 +62,7 @@ def record(model, spec):
     nest.SetKernelStatus({"resolution": DT, "print_time": False})
     neuron = nest.Create(model, params=spec["params"])
     neuron.V_m = V_INIT
+    neuron.set(spec.get("initial", {}))
     spikes = [(t, w * spec["weight_scale"]) for t, w in input_spikes()]
     for t, w in spikes:
         gen = nest.Create("spike_generator", params={"spike_times": [t]})
@@ -76,6 +92,7 @@ def record(model, spec):
         "delay_ms": DELAY,
         "params": spec["params"],
         "V_m_init": V_INIT,
+        "initial": spec.get("initial", {}),
         "weight_unit": spec["weight_unit"],
         "input_spikes": [{"time_ms": t, "weight": w} for t, w in spikes],
     }
@@ -88,8 +105,8 @@ def record(model, spec):
 
 def main():
     nest.verbosity = nest.VerbosityLevel.WARNING
-    for model, spec in MODELS.items():
-        record(model, spec)
+    for model in sys.argv[1:] or MODELS:
+        record(model, MODELS[model])
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use sim_core::describe::{ModelDescription, Variable};
 use sim_core::{PopulationModel, TimeGrid};
 
+use crate::astro::aeif_cond_alpha_astro::SynapseShape;
 use crate::astro::aeif_cond_alpha_astro::{
     self, AeifCondAlphaAstroModel, AeifCondAlphaAstroParams,
 };
@@ -24,6 +25,8 @@ use crate::electrodes::{
     NoisyCurrentSourceParams, StepCurrentSource, StepCurrentSourceParams,
 };
 use crate::neurons::eif_cond_alpha_isfa_ista::{self, EifCondAlphaParams};
+use crate::neurons::eif_cond_exp_isfa_ista;
+use crate::neurons::hh_cond_exp::{self, HhCondExp, HhCondExpParams};
 use crate::neurons::if_cond_alpha::{self, IfCondAlphaParams};
 use crate::neurons::if_cond_exp::{self, IfCondExpParams};
 use crate::neurons::if_curr_alpha::{self, IfCurrAlphaParams};
@@ -35,9 +38,8 @@ use crate::neurons::spike_source_gamma::{self, SpikeSourceGammaParams};
 use crate::neurons::spike_source_poisson::{self, SpikeSourcePoissonParams};
 use crate::neurons::spike_source_poisson_refractory::{self, SpikeSourcePoissonRefractoryParams};
 use crate::neurons::{
-    EifCondAlpha, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Integration, Izhikevich,
-    Precision, SpikeSourceArray, SpikeSourceGamma, SpikeSourcePoisson,
-    SpikeSourcePoissonRefractory,
+    EifCond, IfCondAlpha, IfCondExp, IfCurrAlpha, IfCurrExp, Integration, Izhikevich, Precision,
+    SpikeSourceArray, SpikeSourceGamma, SpikeSourcePoisson, SpikeSourcePoissonRefractory,
 };
 use crate::params::ParamError;
 
@@ -208,7 +210,9 @@ impl Catalogue {
                 if_cond_exp(),
                 if_curr_alpha(),
                 if_cond_alpha(),
-                eif_cond_alpha_isfa_ista(),
+                eif_cond(SynapseShape::Alpha),
+                eif_cond(SynapseShape::Exp),
+                hh_cond_exp(),
                 if_curr_delta(),
                 izhikevich(),
                 spike_source_poisson(),
@@ -395,20 +399,59 @@ fn if_cond_alpha() -> CellType {
     .initial_values(CONDUCTANCE_INITIAL_VALUES)
 }
 
-fn eif_cond_alpha_isfa_ista() -> CellType {
+/// `EIF_cond_alpha_isfa_ista` or `EIF_cond_exp_isfa_ista`: the same parameters, a different
+/// synapse shape.
+fn eif_cond(shape: SynapseShape) -> CellType {
+    let (name, summary, build): (_, _, BuildFn<EifCondAlphaParams>) = match shape {
+        SynapseShape::Alpha => (
+            eif_cond_alpha_isfa_ista::NAME,
+            "adaptive exponential integrate-and-fire, alpha conductances (NEST aeif_cond_alpha)",
+            |p, ctx| build_eif_cond(SynapseShape::Alpha, p, ctx),
+        ),
+        SynapseShape::Exp => (
+            eif_cond_exp_isfa_ista::NAME,
+            "adaptive exponential integrate-and-fire, exponential conductances (NEST aeif_cond_exp)",
+            |p, ctx| build_eif_cond(SynapseShape::Exp, p, ctx),
+        ),
+    };
+    CellType::new(name, summary, build)
+        .initial_values(const { &[Variable::new("v", "mV"), Variable::new("w", "nA")] })
+}
+
+fn hh_cond_exp() -> CellType {
     CellType::new(
-        eif_cond_alpha_isfa_ista::NAME,
-        "adaptive exponential integrate-and-fire, alpha conductances (NEST aeif_cond_alpha)",
-        |p: &EifCondAlphaParams, ctx| {
-            Ok(Arc::new(EifCondAlpha::new(
+        hh_cond_exp::NAME,
+        "Hodgkin-Huxley (Traub & Miles), exponential conductances (NEST hh_cond_exp_traub)",
+        |p: &HhCondExpParams, ctx| {
+            Ok(Arc::new(HhCondExp::new(
                 p.clone(),
-                ctx.initial("v"),
-                ctx.initial("w"),
+                |name| ctx.initial(name),
                 ctx.grid,
             )?))
         },
     )
-    .initial_values(const { &[Variable::new("v", "mV"), Variable::new("w", "nA")] })
+    .initial_values(
+        const {
+            &[
+                Variable::new("v", "mV"),
+                Variable::new("gsyn_exc", "uS"),
+                Variable::new("gsyn_inh", "uS"),
+                Variable::new("m", ""),
+                Variable::new("h", ""),
+                Variable::new("n", ""),
+            ]
+        },
+    )
+}
+
+fn build_eif_cond(shape: SynapseShape, p: &EifCondAlphaParams, ctx: &BuildContext) -> BuildResult {
+    Ok(Arc::new(EifCond::new(
+        shape,
+        p.clone(),
+        ctx.initial("v"),
+        ctx.initial("w"),
+        ctx.grid,
+    )?))
 }
 
 fn if_curr_delta() -> CellType {

@@ -1,8 +1,9 @@
-//! `IF_curr_alpha`, `IF_cond_alpha` and `EIF_cond_alpha_isfa_ista` against NEST 3.10's
-//! `iaf_psc_alpha`, `iaf_cond_alpha` and `aeif_cond_alpha`, step by step.
+//! `IF_curr_alpha`, `IF_cond_alpha`, `EIF_cond_alpha_isfa_ista`, `EIF_cond_exp_isfa_ista` and
+//! `HH_cond_exp` against NEST 3.10's `iaf_psc_alpha`, `iaf_cond_alpha`, `aeif_cond_alpha`,
+//! `aeif_cond_exp` and `hh_cond_exp_traub`, step by step.
 //!
-//! The references (`tests/data/nest_iaf_psc_alpha/`, `nest_iaf_cond_alpha/`,
-//! `nest_aeif_cond_alpha/`, written by `bench/peers/nest_alpha_traces.py`) are one neuron with a constant current and the input
+//! The references (`tests/data/nest_MODEL/`, written by `bench/peers/nest_alpha_traces.py`)
+//! are one neuron with a constant current and the input
 //! spike train of `nest_iaf_psc_exp.rs` (tau_syn_ex ≠ tau_syn_in, several spikes in one step,
 //! spikes while refractory), dt = 0.1 ms, the membrane potential and both synaptic variables at
 //! every step and the spike times, as NEST's doubles. The kernels are driven directly with the
@@ -12,11 +13,13 @@
 mod compare;
 
 use compare::{csv_columns, max_abs_diff};
+use models::astro::aeif_cond_alpha_astro::SynapseShape;
 use models::dist::Value as Init;
 use models::neurons::eif_cond_alpha_isfa_ista::EifCondAlphaParams;
+use models::neurons::hh_cond_exp::HhCondExpParams;
 use models::neurons::if_cond_alpha::IfCondAlphaParams;
 use models::neurons::if_curr_alpha::IfCurrAlphaParams;
-use models::neurons::{EifCondAlpha, IfCondAlpha, IfCurrAlpha};
+use models::neurons::{EifCond, HhCondExp, IfCondAlpha, IfCurrAlpha};
 use serde_json::Value;
 use sim_core::model::{NeuronKernel, StepContext};
 use sim_core::{PopulationModel, TimeGrid};
@@ -50,6 +53,25 @@ const COND_TOL_NS: f64 = 1e-12;
 const EIF_TOL_MV: f64 = 1e-10;
 const EIF_TOL_PA: f64 = 5e-12;
 const EIF_TOL_NS: f64 = 2e-11;
+
+/// `EIF_cond_exp_isfa_ista`: the same integrator and equations as `EIF_cond_alpha_isfa_ista`
+/// with exponential conductances (initial integration step dt, as NEST 3.10's `aeif_cond_exp`),
+/// so the same kind of agreement: measured 1.7e-12 mV, 4.0e-13 pA (w), 4.7e-13 nS. Bounds
+/// about 5× those; a step-size decision taken otherwise would show as ~1e-6.
+const EIF_EXP_TOL_MV: f64 = 1e-11;
+const EIF_EXP_TOL_PA: f64 = 2e-12;
+const EIF_EXP_TOL_NS: f64 = 3e-12;
+
+/// `HH_cond_exp`: GSL's rkf45 with NEST's control (absolute 1e-3) on NEST's equations in NEST's
+/// units. The membrane trace is NEST's bit for bit for the first 175 ms (12 spikes); then a
+/// difference of 1e-13 mV appears on a spike's upstroke (rounding, far below what another
+/// step-size decision would change), which the following spikes, where v moves by 100 mV within
+/// 0.5 ms, amplify: measured 4.7e-9 mV at most. The bound, 2e-8 mV, is 4× that; a step-size
+/// decision taken otherwise would show as ~1e-6 mV or more (the control's absolute tolerance is
+/// 1e-3 per internal step). The conductances differ by the ÷1000 × 1000 of reading them in µS:
+/// measured 1.4e-14 nS (2 ulp).
+const HH_TOL_MV: f64 = 2e-8;
+const HH_TOL_NS: f64 = 1e-13;
 
 struct Reference {
     setup: Value,
@@ -111,6 +133,28 @@ impl Reference {
             }
         }
         per_update
+    }
+
+    /// PyNN's EIF parameters for NEST's aeif parameters.
+    fn eif_params(&self) -> EifCondAlphaParams {
+        EifCondAlphaParams {
+            cm: self.param("C_m") / UNIT,
+            tau_refrac: self.param("t_ref"),
+            v_spike: self.param("V_peak"),
+            v_reset: self.param("V_reset"),
+            v_rest: self.param("E_L"),
+            tau_m: self.param("C_m") / self.param("g_L"),
+            i_offset: self.param("I_e") / UNIT,
+            a: self.param("a"),
+            b: self.param("b") / UNIT,
+            delta_t: self.param("Delta_T"),
+            tau_w: self.param("tau_w"),
+            v_thresh: self.param("V_th"),
+            e_rev_e: self.param("E_ex"),
+            tau_syn_e: self.param("tau_syn_ex"),
+            e_rev_i: self.param("E_in"),
+            tau_syn_i: self.param("tau_syn_in"),
+        }
     }
 
     fn v_init(&self) -> Option<Init> {
@@ -226,30 +270,68 @@ fn if_cond_alpha_follows_nest_iaf_cond_alpha() {
 fn eif_cond_alpha_isfa_ista_follows_nest_aeif_cond_alpha() {
     let r = reference("aeif_cond_alpha", ["w", "g_ex"]);
     let grid = TimeGrid::new(r.dt).unwrap();
-    let params = EifCondAlphaParams {
-        cm: r.param("C_m") / UNIT,
-        tau_refrac: r.param("t_ref"),
-        v_spike: r.param("V_peak"),
-        v_reset: r.param("V_reset"),
-        v_rest: r.param("E_L"),
-        tau_m: r.param("C_m") / r.param("g_L"),
-        i_offset: r.param("I_e") / UNIT,
-        a: r.param("a"),
-        b: r.param("b") / UNIT,
-        delta_t: r.param("Delta_T"),
-        tau_w: r.param("tau_w"),
-        v_thresh: r.param("V_th"),
-        e_rev_e: r.param("E_ex"),
-        tau_syn_e: r.param("tau_syn_ex"),
-        e_rev_i: r.param("E_in"),
-        tau_syn_i: r.param("tau_syn_in"),
-    };
-    let model = EifCondAlpha::new(params, r.v_init(), None, &grid).unwrap();
+    let model = EifCond::new(SynapseShape::Alpha, r.eif_params(), r.v_init(), None, &grid).unwrap();
     // Recorded in engram's order: v, w (nA), gsyn_exc (µS).
     let run = r.run(&model, 1.0);
     r.assert_matches(
         run,
         ["V_m", "w", "g_ex"],
         [EIF_TOL_MV, EIF_TOL_PA, EIF_TOL_NS],
+    );
+}
+
+#[test]
+fn eif_cond_exp_isfa_ista_follows_nest_aeif_cond_exp() {
+    let r = reference("aeif_cond_exp", ["w", "g_ex"]);
+    let grid = TimeGrid::new(r.dt).unwrap();
+    let model = EifCond::new(SynapseShape::Exp, r.eif_params(), r.v_init(), None, &grid).unwrap();
+    let run = r.run(&model, 1.0);
+    r.assert_matches(
+        run,
+        ["V_m", "w", "g_ex"],
+        [EIF_EXP_TOL_MV, EIF_EXP_TOL_PA, EIF_EXP_TOL_NS],
+    );
+}
+
+#[test]
+fn hh_cond_exp_follows_nest_hh_cond_exp_traub() {
+    let r = reference("hh_cond_exp_traub", ["g_ex", "g_in"]);
+    let grid = TimeGrid::new(r.dt).unwrap();
+    assert_eq!(
+        r.param("t_ref"),
+        2.0,
+        "PyNN's HH_cond_exp has NEST's default t_ref"
+    );
+    let params = HhCondExpParams {
+        gbar_na: r.param("g_Na") / UNIT,
+        gbar_k: r.param("g_K") / UNIT,
+        g_leak: r.param("g_L") / UNIT,
+        cm: r.param("C_m") / UNIT,
+        v_offset: r.param("V_T"),
+        e_rev_na: r.param("E_Na"),
+        e_rev_k: r.param("E_K"),
+        e_rev_leak: r.param("E_L"),
+        e_rev_e: r.param("E_ex"),
+        e_rev_i: r.param("E_in"),
+        tau_syn_e: r.param("tau_syn_ex"),
+        tau_syn_i: r.param("tau_syn_in"),
+        i_offset: r.param("I_e") / UNIT,
+    };
+    let initial = |name: &str| {
+        let nest = match name {
+            "v" => return r.v_init(),
+            "m" => "Act_m",
+            "h" => "Inact_h",
+            "n" => "Act_n",
+            _ => return None,
+        };
+        Some(Init::Constant(r.setup["initial"][nest].as_f64().unwrap()))
+    };
+    let model = HhCondExp::new(params, initial, &grid).unwrap();
+    let run = r.run(&model, 1.0);
+    r.assert_matches(
+        run,
+        ["V_m", "g_ex", "g_in"],
+        [HH_TOL_MV, HH_TOL_NS, HH_TOL_NS],
     );
 }

@@ -7,6 +7,11 @@
 //! population, it reproduces NEST's traces to about 1e-12), or fixed-step classic RK4 (the
 //! struct's default, 1 substep per step, the spec's Tier A: NEST's spike times, V_m within
 //! 0.5 mV next to spikes).
+//!
+//! The same struct integrates NEST's `aeif_cond_exp` (without SIC) when its
+//! [`SynapseShape`] is `Exp`: the conductances then decay exponentially and a spike adds its
+//! weight to them; `dg_ex`/`dg_in` stay 0 and change neither the solution nor the integrator's
+//! step-size decisions (their error estimates are exactly 0).
 
 use std::ops::Range;
 
@@ -25,6 +30,16 @@ use crate::params::ParamError;
 
 /// The cell type's name, as model files write it.
 pub const MODEL: &str = "aeif_cond_alpha_astro";
+
+/// How a spike changes the conductances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SynapseShape {
+    /// `aeif_cond_alpha`: a spike of weight w adds `w·e/tau_syn` to dg; g peaks at w.
+    #[default]
+    Alpha,
+    /// `aeif_cond_exp`: a spike adds w to g, which decays with tau_syn.
+    Exp,
+}
 
 /// Parameters with NEST names and defaults (NEST 3.10).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -160,9 +175,22 @@ impl AeifCondAlphaAstroParams {
         Ok(())
     }
 
-    /// RHS over `[V, dg_ex, g_ex, dg_in, g_in, w]`.
+    /// RHS over `[V, dg_ex, g_ex, dg_in, g_in, w]` with alpha conductances.
     #[inline]
     pub fn rhs(&self, y: &[f64; 6], refractory: bool, i_in: f64) -> [f64; 6] {
+        self.rhs_shaped(SynapseShape::Alpha, y, refractory, i_in)
+    }
+
+    /// RHS over `[V, dg_ex, g_ex, dg_in, g_in, w]`; with exponential conductances the dg
+    /// components are constant (0).
+    #[inline]
+    pub fn rhs_shaped(
+        &self,
+        shape: SynapseShape,
+        y: &[f64; 6],
+        refractory: bool,
+        i_in: f64,
+    ) -> [f64; 6] {
         let v = if refractory {
             self.V_reset
         } else {
@@ -185,14 +213,25 @@ impl AeifCondAlphaAstroParams {
                 + i_in)
                 / self.C_m
         };
-        [
-            dv,
-            -dg_ex / self.tau_syn_ex,
-            dg_ex - g_ex / self.tau_syn_ex,
-            -dg_in / self.tau_syn_in,
-            dg_in - g_in / self.tau_syn_in,
-            (self.a * (v - self.E_L) - w) / self.tau_w,
-        ]
+        let dw = (self.a * (v - self.E_L) - w) / self.tau_w;
+        match shape {
+            SynapseShape::Alpha => [
+                dv,
+                -dg_ex / self.tau_syn_ex,
+                dg_ex - g_ex / self.tau_syn_ex,
+                -dg_in / self.tau_syn_in,
+                dg_in - g_in / self.tau_syn_in,
+                dw,
+            ],
+            SynapseShape::Exp => [
+                dv,
+                0.0,
+                -g_ex / self.tau_syn_ex,
+                0.0,
+                -g_in / self.tau_syn_in,
+                dw,
+            ],
+        }
     }
 }
 
@@ -201,6 +240,8 @@ impl AeifCondAlphaAstroParams {
 #[allow(non_snake_case)]
 pub struct AeifCondAlphaAstro {
     pub params: AeifCondAlphaAstroParams,
+    /// Alpha (`aeif_cond_alpha_astro`, `aeif_cond_alpha`) or exponential (`aeif_cond_exp`).
+    pub shape: SynapseShape,
     /// RK4 substeps per simulation step (default 1).
     pub substeps: usize,
     /// `Some(gsl_error_tol)`: integrate as NEST does, with GSL's adaptive RKF45 and its standard
@@ -231,6 +272,7 @@ impl AeifCondAlphaAstro {
         params.validate()?;
         Ok(Self {
             params,
+            shape: SynapseShape::Alpha,
             substeps: 1,
             gsl_error_tol: None,
             integration_step: vec![0.0; n],
@@ -275,6 +317,7 @@ impl AeifCondAlphaAstro {
     ) -> Result<(), AstroError> {
         let n = self.len();
         let p = self.params;
+        let shape = self.shape;
         let sub = self.substeps.max(1);
         let dt = h / sub as f64;
         let ref_counts = (p.t_ref / h).round() as u64;
@@ -313,7 +356,7 @@ impl AeifCondAlphaAstro {
             match self.gsl_error_tol {
                 None => {
                     for _ in 0..sub {
-                        y = rk4_6(&p, &y, dt, r > 0, i_in);
+                        y = rk4_6(&|y| p.rhs_shaped(shape, y, r > 0, i_in), &y, dt);
                         after(&mut y, &mut r)?;
                     }
                 }
@@ -325,7 +368,7 @@ impl AeifCondAlphaAstro {
                     let mut t = 0.0;
                     let mut internal = 0u32;
                     while t < h {
-                        let rhs = |y: &[f64; 6]| p.rhs(y, r > 0, i_in);
+                        let rhs = |y: &[f64; 6]| p.rhs_shaped(shape, y, r > 0, i_in);
                         (y, t) =
                             gsl_rkf45::evolve_apply(&rhs, &y, t, h, hi, &Control::yp(tol, tol));
                         after(&mut y, &mut r)?;
@@ -338,11 +381,23 @@ impl AeifCondAlphaAstro {
                 }
             }
             r = r.saturating_sub(1);
-            if !syn_ex.is_empty() {
-                y[1] += syn_ex[i] * e / p.tau_syn_ex;
-            }
-            if !syn_in.is_empty() {
-                y[3] += syn_in[i] * e / p.tau_syn_in;
+            match shape {
+                SynapseShape::Alpha => {
+                    if !syn_ex.is_empty() {
+                        y[1] += syn_ex[i] * e / p.tau_syn_ex;
+                    }
+                    if !syn_in.is_empty() {
+                        y[3] += syn_in[i] * e / p.tau_syn_in;
+                    }
+                }
+                SynapseShape::Exp => {
+                    if !syn_ex.is_empty() {
+                        y[2] += syn_ex[i];
+                    }
+                    if !syn_in.is_empty() {
+                        y[4] += syn_in[i];
+                    }
+                }
             }
             [
                 self.V_m[i],
@@ -555,7 +610,7 @@ fn instability(index: usize, variable: &'static str, value: f64, time_ms: f64) -
 }
 
 #[inline]
-fn rk4_6(p: &AeifCondAlphaAstroParams, y: &[f64; 6], dt: f64, refr: bool, i_in: f64) -> [f64; 6] {
+fn rk4_6(rhs: &impl Fn(&[f64; 6]) -> [f64; 6], y: &[f64; 6], dt: f64) -> [f64; 6] {
     let add = |a: &[f64; 6], k: &[f64; 6], s: f64| {
         let mut o = [0.0; 6];
         for j in 0..6 {
@@ -563,10 +618,10 @@ fn rk4_6(p: &AeifCondAlphaAstroParams, y: &[f64; 6], dt: f64, refr: bool, i_in: 
         }
         o
     };
-    let k1 = p.rhs(y, refr, i_in);
-    let k2 = p.rhs(&add(y, &k1, 0.5 * dt), refr, i_in);
-    let k3 = p.rhs(&add(y, &k2, 0.5 * dt), refr, i_in);
-    let k4 = p.rhs(&add(y, &k3, dt), refr, i_in);
+    let k1 = rhs(y);
+    let k2 = rhs(&add(y, &k1, 0.5 * dt));
+    let k3 = rhs(&add(y, &k2, 0.5 * dt));
+    let k4 = rhs(&add(y, &k3, dt));
     let mut o = [0.0; 6];
     for j in 0..6 {
         o[j] = y[j] + dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j]);

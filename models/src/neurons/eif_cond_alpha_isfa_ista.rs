@@ -6,7 +6,11 @@
 //! and `gsl_error_tol` = 1e-6, spike check, refractory clamp and instability abort after every
 //! internal step); this file translates PyNN's parameters and units (nF, nA, µS) to NEST's (pF,
 //! pA, nS) and back for the recorded variables. The refractory period is rounded up to whole
-//! steps, as NEST rounds `t_ref`. Spikes are stamped at the end of the step.
+//! steps, as NEST rounds `t_ref`. Spikes are stamped at the end of the step. Current sources
+//! drive it through the graded input `I_inj` (NEST's `I_stim`).
+//!
+//! [`EifCond`] is also `EIF_cond_exp_isfa_ista` (`eif_cond_exp_isfa_ista.rs`), which differs
+//! only in its synapse shape.
 
 use std::ops::Range;
 
@@ -17,7 +21,9 @@ use sim_core::state::{StateTable, StateVar};
 use sim_core::{Step, TimeGrid};
 
 use super::initial_values;
-use crate::astro::aeif_cond_alpha_astro::{AeifCondAlphaAstro, AeifCondAlphaAstroParams};
+use crate::astro::aeif_cond_alpha_astro::{
+    AeifCondAlphaAstro, AeifCondAlphaAstroParams, SynapseShape,
+};
 use crate::astro::lr1994::astro_param_error;
 use crate::dist::Value;
 use crate::params::{non_negative, positive, ParamError};
@@ -128,16 +134,21 @@ fn pynn_name(nest: &str) -> &str {
     }
 }
 
+/// A population of `EIF_cond_alpha_isfa_ista` or `EIF_cond_exp_isfa_ista` neurons.
 #[derive(Debug, Clone)]
-pub struct EifCondAlpha {
+pub struct EifCond {
+    shape: SynapseShape,
     p: EifCondAlphaParams,
     nest: AeifCondAlphaAstroParams,
     v_init: Value,
     w_init: Value,
 }
 
-impl EifCondAlpha {
+impl EifCond {
+    /// `shape` picks the cell type: alpha conductances (`EIF_cond_alpha_isfa_ista`) or
+    /// exponential ones (`EIF_cond_exp_isfa_ista`); both take PyNN's same parameters.
     pub fn new(
+        shape: SynapseShape,
         p: EifCondAlphaParams,
         v_init: Option<Value>,
         w_init: Option<Value>,
@@ -180,6 +191,7 @@ impl EifCondAlpha {
         v_init.validate("v")?;
         w_init.validate("w")?;
         Ok(Self {
+            shape,
             p,
             nest,
             v_init,
@@ -188,18 +200,25 @@ impl EifCondAlpha {
     }
 }
 
-impl PopulationModel for EifCondAlpha {
+impl PopulationModel for EifCond {
     fn describe(&self) -> ModelDescription {
+        let name = match self.shape {
+            SynapseShape::Alpha => NAME,
+            SynapseShape::Exp => super::eif_cond_exp_isfa_ista::NAME,
+        };
         ModelDescription {
             parameters: self.p.quantities(),
             state: STATE.recordable(),
             receptors: vec!["excitatory", "inhibitory"],
             pynn_standard: true,
-            ..ModelDescription::neuron(NAME)
+            ..ModelDescription::neuron(name)
         }
     }
     fn spike_stamp_offset(&self) -> Step {
         1
+    }
+    fn graded_inputs(&self) -> &[&'static str] {
+        crate::electrodes::INJECTED_INPUTS
     }
     fn instantiate(
         &self,
@@ -209,20 +228,26 @@ impl PopulationModel for EifCondAlpha {
         seed: u64,
     ) -> Box<dyn NeuronKernel> {
         let mut state = AeifCondAlphaAstro::new(range.len(), self.nest)
-            .expect("parameters validated in EifCondAlpha::new");
+            .expect("parameters validated in EifCond::new");
+        state.shape = self.shape;
         state.gsl_error_tol = Some(GSL_ERROR_TOL);
         state.V_m = initial_values(&self.v_init, seed, pop, 0, &range);
         state.w = initial_values(&self.w_init, seed, pop, 1, &range)
             .into_iter()
             .map(|w| w * TO_NEST)
             .collect();
-        Box::new(EifKernel { state })
+        Box::new(EifKernel {
+            state,
+            injected: Vec::new(),
+        })
     }
 }
 
 struct EifKernel {
     /// The state in NEST's units.
     state: AeifCondAlphaAstro,
+    /// Current injected in this step (nA, graded input `I_inj`); empty without current source.
+    injected: Vec<f64>,
 }
 
 impl NeuronKernel for EifKernel {
@@ -236,7 +261,15 @@ impl NeuronKernel for EifKernel {
         for x in input.iter_mut() {
             *x *= TO_NEST;
         }
+        // The injected current of this step is NEST's I_stim during it (pA); the step resets it.
+        for (i_stim, &c) in self.state.I_stim.iter_mut().zip(&self.injected) {
+            *i_stim = c * TO_NEST;
+        }
         self.state.engine_step(ctx, input, &[], spikes)
+    }
+    fn graded_input(&mut self, _port: usize, values: &[f64]) {
+        self.injected.clear();
+        self.injected.extend_from_slice(values);
     }
     sim_core::state_io!(STATE, |k: &Self| k.state.len());
 }

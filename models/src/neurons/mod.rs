@@ -2,6 +2,8 @@
 //! (ms, mV, nA, nF, µS, Hz).
 
 pub mod eif_cond_alpha_isfa_ista;
+pub mod eif_cond_exp_isfa_ista;
+pub mod hh_cond_exp;
 pub mod if_cond_alpha;
 pub mod if_cond_exp;
 pub mod if_curr_alpha;
@@ -21,7 +23,8 @@ use sim_core::rng::{self, Domain};
 use crate::dist::Value;
 use crate::params::{finite, non_negative, positive, ParamError};
 
-pub use eif_cond_alpha_isfa_ista::EifCondAlpha;
+pub use eif_cond_alpha_isfa_ista::EifCond;
+pub use hh_cond_exp::HhCondExp;
 pub use if_cond_alpha::IfCondAlpha;
 pub use if_cond_exp::IfCondExp;
 pub use if_curr_alpha::IfCurrAlpha;
