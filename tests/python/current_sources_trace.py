@@ -17,8 +17,10 @@ else:
 
 # NEST on the grid (PyNN's default there is precise, off-grid spiking).
 sim.setup(timestep=0.1, min_delay=0.1, **({"spike_precision": "on_grid"} if backend == "nest" else {}))
-cells = sim.Population(5, getattr(sim, cell_type)(tau_m=20.0, cm=1.0, v_rest=-65.0,
-                                                  v_thresh=-50.0, tau_refrac=2.0, i_offset=0.1))
+# The integrate-and-fire types share these parameters; HH_cond_exp takes its defaults.
+params = dict(i_offset=0.1) if cell_type == "HH_cond_exp" else dict(
+    tau_m=20.0, cm=1.0, v_rest=-65.0, v_thresh=-50.0, tau_refrac=2.0, i_offset=0.1)
+cells = sim.Population(5, getattr(sim, cell_type)(**params))
 cells.initialize(v=-65.0)
 sources = [
     sim.DCSource(amplitude=0.8, start=10.0, stop=30.0),
