@@ -12,7 +12,8 @@
 
 mod compare;
 
-use compare::{csv_columns, max_abs_diff};
+use compare::max_abs_diff;
+use compare::nest_trace::NestTrace;
 use models::astro::aeif_cond_alpha_astro::SynapseShape;
 use models::dist::Value as Init;
 use models::neurons::eif_cond_alpha_isfa_ista::EifCondAlphaParams;
@@ -20,7 +21,6 @@ use models::neurons::hh_cond_exp::HhCondExpParams;
 use models::neurons::if_cond_alpha::IfCondAlphaParams;
 use models::neurons::if_curr_alpha::IfCurrAlphaParams;
 use models::neurons::{EifCond, HhCondExp, IfCondAlpha, IfCurrAlpha};
-use serde_json::Value;
 use sim_core::model::{NeuronKernel, StepContext};
 use sim_core::{PopulationModel, TimeGrid};
 
@@ -73,68 +73,26 @@ const EIF_EXP_TOL_NS: f64 = 3e-12;
 const HH_TOL_MV: f64 = 2e-8;
 const HH_TOL_NS: f64 = 1e-13;
 
-struct Reference {
-    setup: Value,
-    dt: f64,
-    time: Vec<f64>,
-    /// The recorded columns after time: V_m and two synaptic variables.
-    columns: Vec<Vec<f64>>,
-    spikes_ms: Vec<f64>,
+/// A reference trace with V_m and two synaptic variables, and how the tests drive it.
+struct Reference(NestTrace);
+
+impl std::ops::Deref for Reference {
+    type Target = NestTrace;
+    fn deref(&self) -> &NestTrace {
+        &self.0
+    }
 }
 
 fn reference(model: &str, synaptic: [&str; 2]) -> Reference {
     let dir = format!("{DATA}/nest_{model}");
-    let setup: Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/setup.json")).unwrap())
-            .unwrap();
-    assert_eq!(setup["simulator"], "NEST 3.10.0");
-    assert_eq!(setup["model"], model);
-    let (header, mut cols) = csv_columns(&format!("{dir}/trace.csv"));
-    assert_eq!(header, ["time_ms", "V_m", synaptic[0], synaptic[1]]);
-    let (_, mut spikes) = csv_columns(&format!("{dir}/spikes.csv"));
-    let time = cols.remove(0);
-    Reference {
-        dt: setup["resolution_ms"].as_f64().unwrap(),
-        setup,
-        time,
-        columns: cols,
-        spikes_ms: spikes.pop().unwrap(),
-    }
+    Reference(NestTrace::load(
+        &dir,
+        model,
+        &["V_m", synaptic[0], synaptic[1]],
+    ))
 }
 
 impl Reference {
-    fn param(&self, key: &str) -> f64 {
-        self.setup["params"][key]
-            .as_f64()
-            .unwrap_or_else(|| panic!("setup.json: params.{key}"))
-    }
-
-    fn step_of(&self, t_ms: f64) -> usize {
-        let s = (t_ms / self.dt).round();
-        assert!(
-            (s * self.dt - t_ms).abs() < 1e-9,
-            "{t_ms} ms is off the grid"
-        );
-        s as usize
-    }
-
-    /// Input per update in PyNN units: (excitatory sum, inhibitory magnitude sum).
-    fn inputs(&self) -> Vec<(f64, f64)> {
-        let delay = self.setup["delay_ms"].as_f64().unwrap();
-        let mut per_update = vec![(0.0, 0.0); self.time.len() + 1];
-        for s in self.setup["input_spikes"].as_array().unwrap() {
-            let arrival = self.step_of(s["time_ms"].as_f64().unwrap() + delay);
-            let w = s["weight"].as_f64().unwrap() / UNIT;
-            let slot = &mut per_update[arrival - 1];
-            if w >= 0.0 {
-                slot.0 += w;
-            } else {
-                slot.1 -= w;
-            }
-        }
-        per_update
-    }
-
     /// PyNN's EIF parameters for NEST's aeif parameters.
     fn eif_params(&self) -> EifCondAlphaParams {
         EifCondAlphaParams {
@@ -174,7 +132,12 @@ impl Reference {
         let mut out = vec![Vec::new(); 3];
         let mut spike_times = Vec::new();
         let mut spikes = Vec::new();
-        for (step, &(exc, inh)) in self.inputs().iter().enumerate().take(self.time.len()) {
+        for (step, &(exc, inh)) in self
+            .inputs("weight", UNIT)
+            .iter()
+            .enumerate()
+            .take(self.time.len())
+        {
             let mut input = [exc, inh];
             let ctx = StepContext {
                 step: step as u64,

@@ -17,10 +17,10 @@
 
 mod compare;
 
-use compare::{csv_columns, max_abs_diff, zip_equal};
+use compare::nest_trace::NestTrace;
+use compare::{max_abs_diff, zip_equal};
 use models::neurons::if_curr_exp::{IfCurrExpParams, Precision};
 use models::neurons::{IfCurrExp, Integration};
-use serde_json::Value;
 use sim_core::model::{NeuronKernel, StepContext};
 use sim_core::{PopulationModel, TimeGrid};
 
@@ -36,73 +36,31 @@ const PYNN_UNITS_TOL: f64 = 1e-13;
 /// rounding amplified up to 8× within an epoch); the bound of 2e-5 mV leaves 1.5×.
 const F32_TOL_MV: f64 = 2e-5;
 
+/// The reference trace: V_m, I_syn_ex and I_syn_in (signed, as NEST reports it).
 struct Reference {
-    setup: Value,
-    dt: f64,
-    time: Vec<f64>,
+    trace: NestTrace,
     v_m: Vec<f64>,
     i_syn_ex: Vec<f64>,
     i_syn_in: Vec<f64>,
-    spikes_ms: Vec<f64>,
 }
 
-fn columns(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-    csv_columns(&format!("{DATA}/{name}"))
+impl std::ops::Deref for Reference {
+    type Target = NestTrace;
+    fn deref(&self) -> &NestTrace {
+        &self.trace
+    }
 }
 
 fn reference() -> Reference {
-    let path = format!("{DATA}/setup.json");
-    let setup: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(setup["simulator"], "NEST 3.10.0");
-    let (header, mut cols) = columns("trace.csv");
-    assert_eq!(header, ["time_ms", "V_m", "I_syn_ex", "I_syn_in"]);
-    let (_, mut spikes) = columns("spikes.csv");
-    let i_syn_in = cols.pop().unwrap();
-    let i_syn_ex = cols.pop().unwrap();
-    let v_m = cols.pop().unwrap();
+    let mut trace = NestTrace::load(DATA, "iaf_psc_exp", &["V_m", "I_syn_ex", "I_syn_in"]);
+    let i_syn_in = trace.columns.pop().unwrap();
+    let i_syn_ex = trace.columns.pop().unwrap();
+    let v_m = trace.columns.pop().unwrap();
     Reference {
-        dt: setup["resolution_ms"].as_f64().unwrap(),
-        setup,
-        time: cols.pop().unwrap(),
+        trace,
         v_m,
         i_syn_ex,
         i_syn_in,
-        spikes_ms: spikes.pop().unwrap(),
-    }
-}
-
-impl Reference {
-    fn param(&self, key: &str) -> f64 {
-        self.setup["params"][key]
-            .as_f64()
-            .unwrap_or_else(|| panic!("setup.json: params.{key}"))
-    }
-
-    /// The time of `steps` whole steps, as NEST computes its grid times.
-    fn step_of(&self, t_ms: f64) -> usize {
-        let s = (t_ms / self.dt).round();
-        assert!(
-            (s * self.dt - t_ms).abs() < 1e-9,
-            "{t_ms} ms is off the grid"
-        );
-        s as usize
-    }
-
-    /// Input per update: (excitatory sum, inhibitory magnitude sum), in pA.
-    fn inputs(&self) -> Vec<(f64, f64)> {
-        let delay = self.setup["delay_ms"].as_f64().unwrap();
-        let mut per_update = vec![(0.0, 0.0); self.time.len() + 1];
-        for s in self.setup["input_spikes"].as_array().unwrap() {
-            let arrival = self.step_of(s["time_ms"].as_f64().unwrap() + delay);
-            let w = s["weight_pA"].as_f64().unwrap();
-            let slot = &mut per_update[arrival - 1];
-            if w >= 0.0 {
-                slot.0 += w;
-            } else {
-                slot.1 -= w;
-            }
-        }
-        per_update
     }
 }
 
@@ -141,7 +99,7 @@ fn run(r: &Reference, unit: f64, precision: Precision) -> Run {
         "spikes stamped at the end of the step"
     );
     let mut kernel: Box<dyn NeuronKernel> = model.instantiate(0, 0..1, &grid, 1);
-    let inputs = r.inputs();
+    let inputs = r.inputs("weight_pA", 1.0);
     let mut out = Run {
         v: Vec::new(),
         i_exc: Vec::new(),
@@ -190,7 +148,7 @@ fn the_reference_exercises_what_it_claims() {
     assert!(r.param("tau_syn_ex") != r.param("tau_syn_in"));
     assert!(r.param("t_ref") > 0.0 && r.param("I_e") > 0.0);
     assert!(r.spikes_ms.len() >= 10, "{} spikes", r.spikes_ms.len());
-    let inputs = r.inputs();
+    let inputs = r.inputs("weight_pA", 1.0);
     assert!(
         inputs.iter().any(|&(e, i)| e > 0.0 && i > 0.0),
         "both in one step"

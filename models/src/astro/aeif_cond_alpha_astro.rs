@@ -480,10 +480,7 @@ impl AeifCondAlphaAstroModel {
                 format!("must be a multiple of dt = {} ms", grid.dt_ms()),
             ));
         }
-        let v_init = v_init.unwrap_or(Value::Constant(params.E_L));
-        let w_init = w_init.unwrap_or(Value::Constant(0.0));
-        v_init.validate("V_m")?;
-        w_init.validate("w")?;
+        let (v_init, w_init) = initial_v_and_w(v_init, w_init, params.E_L, "V_m")?;
         Ok(Self {
             params,
             v_init,
@@ -491,6 +488,21 @@ impl AeifCondAlphaAstroModel {
             integrator: AeifIntegrator::default(),
         })
     }
+}
+
+/// The initial membrane potential (default `v_default`, named `v_name` in errors) and
+/// adaptation current (default 0) of an adaptive exponential population, validated.
+pub(crate) fn initial_v_and_w(
+    v_init: Option<Value>,
+    w_init: Option<Value>,
+    v_default: f64,
+    v_name: &str,
+) -> Result<(Value, Value), ParamError> {
+    let v_init = v_init.unwrap_or(Value::Constant(v_default));
+    let w_init = w_init.unwrap_or(Value::Constant(0.0));
+    v_init.validate(v_name)?;
+    w_init.validate("w")?;
+    Ok((v_init, w_init))
 }
 
 impl AeifCondAlphaAstroParams {

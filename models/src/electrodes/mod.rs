@@ -38,6 +38,29 @@ pub const INJECTED_INPUT: &str = "I_inj";
 /// What a graded input port list of a neuron that takes injected current looks like.
 pub const INJECTED_INPUTS: &[&str] = &[INJECTED_INPUT];
 
+/// The current a neuron kernel receives on its `I_inj` input in this step (nA); empty when no
+/// current source reaches the population.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct InjectedCurrent(Vec<f64>);
+
+impl InjectedCurrent {
+    /// Takes a step's values (the kernel's `graded_input`).
+    pub(crate) fn set(&mut self, values: &[f64]) {
+        self.0.clear();
+        self.0.extend_from_slice(values);
+    }
+
+    /// Neuron `i`'s current (nA), 0 without current source.
+    pub(crate) fn at(&self, i: usize) -> f64 {
+        self.0.get(i).copied().unwrap_or(0.0)
+    }
+
+    /// Every neuron's current, or none.
+    pub(crate) fn values(&self) -> &[f64] {
+        &self.0
+    }
+}
+
 /// A current waveform on the time grid.
 pub trait Waveform: std::fmt::Debug + Clone + Send + Sync + 'static {
     const NAME: &'static str;

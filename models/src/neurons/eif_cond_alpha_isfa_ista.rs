@@ -20,12 +20,13 @@ use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
 use sim_core::state::{StateTable, StateVar};
 use sim_core::{Step, TimeGrid};
 
-use super::initial_values;
+use super::{initial_values, pynn_neuron};
 use crate::astro::aeif_cond_alpha_astro::{
-    AeifCondAlphaAstro, AeifCondAlphaAstroParams, SynapseShape,
+    initial_v_and_w, AeifCondAlphaAstro, AeifCondAlphaAstroParams, SynapseShape,
 };
 use crate::astro::lr1994::astro_param_error;
 use crate::dist::Value;
+use crate::electrodes::InjectedCurrent;
 use crate::params::{non_negative, positive, ParamError};
 
 /// The cell type's name, as model files and PyNN write it.
@@ -186,10 +187,7 @@ impl EifCond {
             let e = astro_param_error(e);
             ParamError::new(pynn_name(&e.param), e.value, e.allowed)
         })?;
-        let v_init = v_init.unwrap_or(Value::Constant(p.v_rest));
-        let w_init = w_init.unwrap_or(Value::Constant(0.0));
-        v_init.validate("v")?;
-        w_init.validate("w")?;
+        let (v_init, w_init) = initial_v_and_w(v_init, w_init, p.v_rest, "v")?;
         Ok(Self {
             shape,
             p,
@@ -206,13 +204,7 @@ impl PopulationModel for EifCond {
             SynapseShape::Alpha => NAME,
             SynapseShape::Exp => super::eif_cond_exp_isfa_ista::NAME,
         };
-        ModelDescription {
-            parameters: self.p.quantities(),
-            state: STATE.recordable(),
-            receptors: vec!["excitatory", "inhibitory"],
-            pynn_standard: true,
-            ..ModelDescription::neuron(name)
-        }
+        pynn_neuron(name, self.p.quantities(), STATE.recordable())
     }
     fn spike_stamp_offset(&self) -> Step {
         1
@@ -238,7 +230,7 @@ impl PopulationModel for EifCond {
             .collect();
         Box::new(EifKernel {
             state,
-            injected: Vec::new(),
+            injected: InjectedCurrent::default(),
         })
     }
 }
@@ -247,7 +239,7 @@ struct EifKernel {
     /// The state in NEST's units.
     state: AeifCondAlphaAstro,
     /// Current injected in this step (nA, graded input `I_inj`); empty without current source.
-    injected: Vec<f64>,
+    injected: InjectedCurrent,
 }
 
 impl NeuronKernel for EifKernel {
@@ -262,14 +254,13 @@ impl NeuronKernel for EifKernel {
             *x *= TO_NEST;
         }
         // The injected current of this step is NEST's I_stim during it (pA); the step resets it.
-        for (i_stim, &c) in self.state.I_stim.iter_mut().zip(&self.injected) {
+        for (i_stim, &c) in self.state.I_stim.iter_mut().zip(self.injected.values()) {
             *i_stim = c * TO_NEST;
         }
         self.state.engine_step(ctx, input, &[], spikes)
     }
     fn graded_input(&mut self, _port: usize, values: &[f64]) {
-        self.injected.clear();
-        self.injected.extend_from_slice(values);
+        self.injected.set(values);
     }
     sim_core::state_io!(STATE, |k: &Self| k.state.len());
 }

@@ -20,8 +20,9 @@ use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
 use sim_core::state::{StateTable, StateVar};
 use sim_core::{Step, TimeGrid};
 
-use super::{initial_values, non_finite};
+use super::{initial_values, non_finite, pynn_neuron};
 use crate::dist::Value;
+use crate::electrodes::InjectedCurrent;
 use crate::gsl_rkf45::{self, Control};
 use crate::params::{finite, non_negative, positive, ParamError};
 
@@ -262,13 +263,7 @@ impl HhCondExp {
 
 impl PopulationModel for HhCondExp {
     fn describe(&self) -> ModelDescription {
-        ModelDescription {
-            parameters: self.p.quantities(),
-            state: STATE.recordable(),
-            receptors: vec!["excitatory", "inhibitory"],
-            pynn_standard: true,
-            ..ModelDescription::neuron(NAME)
-        }
+        pynn_neuron(NAME, self.p.quantities(), STATE.recordable())
     }
     fn spike_stamp_offset(&self) -> Step {
         1
@@ -298,7 +293,7 @@ impl PopulationModel for HhCondExp {
             n: init(&self.init.n, 5),
             step_size: vec![grid.dt_ms(); n],
             refr: vec![0; n],
-            injected: Vec::new(),
+            injected: InjectedCurrent::default(),
         })
     }
 }
@@ -319,7 +314,7 @@ struct HhKernel {
     step_size: Vec<f64>,
     refr: Vec<u64>,
     /// Current injected in this step (nA, graded input `I_inj`); empty without current source.
-    injected: Vec<f64>,
+    injected: InjectedCurrent,
 }
 
 impl NeuronKernel for HhKernel {
@@ -342,7 +337,7 @@ impl NeuronKernel for HhKernel {
                 self.g_e[i],
                 self.g_i[i],
             ];
-            let i_stim = self.injected.get(i).map_or(0.0, |c| c * TO_NEST);
+            let i_stim = self.injected.at(i) * TO_NEST;
             let rhs = |y: &[f64; 6]| self.dynamics.rhs(y, i_stim);
             let mut t = 0.0;
             let mut internal = 0;
@@ -374,8 +369,7 @@ impl NeuronKernel for HhKernel {
         Ok(())
     }
     fn graded_input(&mut self, _port: usize, values: &[f64]) {
-        self.injected.clear();
-        self.injected.extend_from_slice(values);
+        self.injected.set(values);
     }
     sim_core::state_io!(STATE, |k: &Self| k.v.len());
 }

@@ -18,8 +18,9 @@ use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
 use sim_core::state::{StateTable, StateVar};
 use sim_core::{Step, TimeGrid};
 
-use super::{initial_values, non_finite, LifCore};
+use super::{initial_values, lif_core, non_finite, pynn_neuron};
 use crate::dist::Value;
+use crate::electrodes::InjectedCurrent;
 use crate::gsl_rkf45::{self, Control};
 use crate::params::{finite, ParamError};
 
@@ -142,18 +143,7 @@ impl IfCondAlpha {
         gsyn_inh_init: Option<Value>,
         grid: &TimeGrid,
     ) -> Result<Self, ParamError> {
-        let refractory_steps = LifCore {
-            cm: p.cm,
-            tau_m: p.tau_m,
-            tau_refrac: p.tau_refrac,
-            tau_syn_e: p.tau_syn_e,
-            tau_syn_i: p.tau_syn_i,
-            v_rest: p.v_rest,
-            v_reset: p.v_reset,
-            v_thresh: p.v_thresh,
-            i_offset: p.i_offset,
-        }
-        .check(grid)?;
+        let refractory_steps = lif_core!(p).check(grid)?;
         finite("e_rev_E", p.e_rev_e, "mV")?;
         finite("e_rev_I", p.e_rev_i, "mV")?;
         let v_init = v_init.unwrap_or(Value::Constant(p.v_rest));
@@ -190,13 +180,7 @@ impl IfCondAlpha {
 
 impl PopulationModel for IfCondAlpha {
     fn describe(&self) -> ModelDescription {
-        ModelDescription {
-            parameters: self.p.quantities(),
-            state: STATE.recordable(),
-            receptors: vec!["excitatory", "inhibitory"],
-            pynn_standard: true,
-            ..ModelDescription::neuron(NAME)
-        }
+        pynn_neuron(NAME, self.p.quantities(), STATE.recordable())
     }
     fn spike_stamp_offset(&self) -> Step {
         1
@@ -222,7 +206,7 @@ impl PopulationModel for IfCondAlpha {
             g_i: nest_units(initial_values(&self.gi_init, seed, pop, 2, &range)),
             step_size: vec![grid.dt_ms(); n],
             refr: vec![0; n],
-            injected: Vec::new(),
+            injected: InjectedCurrent::default(),
         })
     }
 }
@@ -239,7 +223,7 @@ struct CondAlphaKernel {
     step_size: Vec<f64>,
     refr: Vec<u64>,
     /// Current injected in this step (nA, graded input `I_inj`); empty without current source.
-    injected: Vec<f64>,
+    injected: InjectedCurrent,
 }
 
 impl NeuronKernel for CondAlphaKernel {
@@ -263,7 +247,7 @@ impl NeuronKernel for CondAlphaKernel {
                 self.dg_i[i],
                 self.g_i[i],
             ];
-            let i_stim = self.injected.get(i).map_or(0.0, |c| c * TO_NEST);
+            let i_stim = self.injected.at(i) * TO_NEST;
             let rhs = |y: &[f64; 5]| m.dynamics.rhs(y, i_stim);
             let mut t = 0.0;
             let mut internal = 0;
@@ -295,8 +279,7 @@ impl NeuronKernel for CondAlphaKernel {
         Ok(())
     }
     fn graded_input(&mut self, _port: usize, values: &[f64]) {
-        self.injected.clear();
-        self.injected.extend_from_slice(values);
+        self.injected.set(values);
     }
     sim_core::state_io!(STATE, |k: &Self| k.v.len());
 }

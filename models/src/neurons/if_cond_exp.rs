@@ -14,8 +14,9 @@ use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
 use sim_core::state::StateTable;
 use sim_core::{Step, TimeGrid};
 
-use super::{initial_values, non_finite, LifCore};
+use super::{initial_values, lif_core, non_finite, pynn_neuron};
 use crate::dist::Value;
+use crate::electrodes::InjectedCurrent;
 use crate::params::{finite, ParamError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,18 +94,7 @@ impl IfCondExp {
         gsyn_inh_init: Option<Value>,
         grid: &TimeGrid,
     ) -> Result<Self, ParamError> {
-        let refractory_steps = LifCore {
-            cm: p.cm,
-            tau_m: p.tau_m,
-            tau_refrac: p.tau_refrac,
-            tau_syn_e: p.tau_syn_e,
-            tau_syn_i: p.tau_syn_i,
-            v_rest: p.v_rest,
-            v_reset: p.v_reset,
-            v_thresh: p.v_thresh,
-            i_offset: p.i_offset,
-        }
-        .check(grid)?;
+        let refractory_steps = lif_core!(p).check(grid)?;
         finite("e_rev_E", p.e_rev_e, "mV")?;
         finite("e_rev_I", p.e_rev_i, "mV")?;
         let v_init = v_init.unwrap_or(Value::Constant(p.v_rest));
@@ -135,13 +125,7 @@ pub const NAME: &str = "IF_cond_exp";
 
 impl PopulationModel for IfCondExp {
     fn describe(&self) -> ModelDescription {
-        ModelDescription {
-            parameters: self.p.quantities(),
-            state: STATE.recordable(),
-            receptors: vec!["excitatory", "inhibitory"],
-            pynn_standard: true,
-            ..ModelDescription::neuron(NAME)
-        }
+        pynn_neuron(NAME, self.p.quantities(), STATE.recordable())
     }
     fn spike_stamp_offset(&self) -> Step {
         1
@@ -167,7 +151,7 @@ impl PopulationModel for IfCondExp {
             ge: initial_values(&self.ge_init, seed, pop, 1, &range),
             gi: initial_values(&self.gi_init, seed, pop, 2, &range),
             refr: vec![0; n],
-            injected: Vec::new(),
+            injected: InjectedCurrent::default(),
             p: self.p.clone(),
         })
     }
@@ -185,7 +169,7 @@ struct CondKernel {
     gi: Vec<f64>,
     refr: Vec<u64>,
     /// Current injected in this step (nA, graded input `I_inj`); empty without current source.
-    injected: Vec<f64>,
+    injected: InjectedCurrent,
 }
 
 impl NeuronKernel for CondKernel {
@@ -206,7 +190,7 @@ impl NeuronKernel for CondKernel {
                     + self.ge[i] * p.e_rev_e
                     + self.gi[i] * p.e_rev_i
                     + p.i_offset
-                    + self.injected.get(i).copied().unwrap_or(0.0))
+                    + self.injected.at(i))
                     / g_tot;
                 self.v[i] = v_inf + (self.v[i] - v_inf) * (-h * g_tot / p.cm).exp();
             } else {
@@ -227,8 +211,7 @@ impl NeuronKernel for CondKernel {
         Ok(())
     }
     fn graded_input(&mut self, _port: usize, values: &[f64]) {
-        self.injected.clear();
-        self.injected.extend_from_slice(values);
+        self.injected.set(values);
     }
     sim_core::state_io!(STATE, |k: &Self| k.v.len());
 }

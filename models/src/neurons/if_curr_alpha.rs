@@ -20,8 +20,9 @@ use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
 use sim_core::state::{StateTable, StateVar};
 use sim_core::{Step, TimeGrid};
 
-use super::{initial_values, non_finite, LifCore};
+use super::{initial_values, lif_core, non_finite, pynn_neuron};
 use crate::dist::Value;
+use crate::electrodes::InjectedCurrent;
 use crate::params::ParamError;
 
 /// The cell type's name, as model files and PyNN write it.
@@ -156,18 +157,7 @@ impl IfCurrAlpha {
         v_init: Option<Value>,
         grid: &TimeGrid,
     ) -> Result<Self, ParamError> {
-        let refractory_steps = LifCore {
-            cm: p.cm,
-            tau_m: p.tau_m,
-            tau_refrac: p.tau_refrac,
-            tau_syn_e: p.tau_syn_e,
-            tau_syn_i: p.tau_syn_i,
-            v_rest: p.v_rest,
-            v_reset: p.v_reset,
-            v_thresh: p.v_thresh,
-            i_offset: p.i_offset,
-        }
-        .check(grid)?;
+        let refractory_steps = lif_core!(p).check(grid)?;
         let v_init = v_init.unwrap_or(Value::Constant(p.v_rest));
         v_init.validate("v")?;
         let h = grid.dt_ms();
@@ -190,13 +180,7 @@ impl IfCurrAlpha {
 
 impl PopulationModel for IfCurrAlpha {
     fn describe(&self) -> ModelDescription {
-        ModelDescription {
-            parameters: self.p.quantities(),
-            state: STATE.recordable(),
-            receptors: vec!["excitatory", "inhibitory"],
-            pynn_standard: true,
-            ..ModelDescription::neuron(NAME)
-        }
+        pynn_neuron(NAME, self.p.quantities(), STATE.recordable())
     }
     fn spike_stamp_offset(&self) -> Step {
         1
@@ -224,7 +208,7 @@ impl PopulationModel for IfCurrAlpha {
             di_i: vec![0.0; n],
             i_i: vec![0.0; n],
             refr: vec![0; n],
-            injected: Vec::new(),
+            injected: InjectedCurrent::default(),
         })
     }
 }
@@ -241,7 +225,7 @@ struct AlphaKernel {
     i_i: Vec<f64>,
     refr: Vec<u64>,
     /// Current injected in this step (nA, graded input `I_inj`); empty without current source.
-    injected: Vec<f64>,
+    injected: InjectedCurrent,
 }
 
 impl NeuronKernel for AlphaKernel {
@@ -259,7 +243,7 @@ impl NeuronKernel for AlphaKernel {
         let reset = m.p.v_reset - m.p.v_rest;
         for i in 0..n {
             if self.refr[i] == 0 {
-                let current = m.p.i_offset + self.injected.get(i).copied().unwrap_or(0.0);
+                let current = m.p.i_offset + self.injected.at(i);
                 self.v[i] = self.v[i] * m.v_decay
                     + m.current_to_v * current
                     + e.di_to_v * self.di_e[i]
@@ -285,8 +269,7 @@ impl NeuronKernel for AlphaKernel {
         Ok(())
     }
     fn graded_input(&mut self, _port: usize, values: &[f64]) {
-        self.injected.clear();
-        self.injected.extend_from_slice(values);
+        self.injected.set(values);
     }
     sim_core::state_io!(STATE, |k: &Self| k.v.len());
 }

@@ -13,7 +13,7 @@ use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
 use sim_core::state::StateTable;
 use sim_core::{Step, TimeGrid};
 
-use super::{initial_values, non_finite};
+use super::{initial_values, non_finite, pynn_neuron};
 use crate::dist::Value;
 use crate::params::{finite, non_negative, positive, ParamError};
 
@@ -111,13 +111,7 @@ pub const NAME: &str = "IF_curr_delta";
 
 impl PopulationModel for IfCurrDelta {
     fn describe(&self) -> ModelDescription {
-        ModelDescription {
-            parameters: self.p.quantities(),
-            state: STATE.recordable(),
-            receptors: vec!["excitatory", "inhibitory"],
-            pynn_standard: true,
-            ..ModelDescription::neuron(NAME)
-        }
+        pynn_neuron(NAME, self.p.quantities(), STATE.recordable())
     }
     fn spike_stamp_offset(&self) -> Step {
         1

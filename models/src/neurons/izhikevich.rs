@@ -11,7 +11,7 @@ use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
 use sim_core::state::StateTable;
 use sim_core::TimeGrid;
 
-use super::{initial_values, non_finite};
+use super::{initial_values, non_finite, pynn_neuron};
 use crate::dist::Value;
 use crate::params::{finite, ParamError};
 
@@ -90,13 +90,7 @@ pub const NAME: &str = "Izhikevich";
 
 impl PopulationModel for Izhikevich {
     fn describe(&self) -> ModelDescription {
-        ModelDescription {
-            parameters: self.p.quantities(),
-            state: STATE.recordable(),
-            receptors: vec!["excitatory", "inhibitory"],
-            pynn_standard: true,
-            ..ModelDescription::neuron(NAME)
-        }
+        pynn_neuron(NAME, self.p.quantities(), STATE.recordable())
     }
     fn spike_stamp_offset(&self) -> sim_core::Step {
         1

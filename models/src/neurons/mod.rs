@@ -68,6 +68,39 @@ pub(crate) fn non_finite(neuron: usize, variable: &str, value: f64) -> sim_core:
     }
 }
 
+/// How a PyNN standard neuron with excitatory and inhibitory receptors describes itself.
+pub(crate) fn pynn_neuron(
+    name: &'static str,
+    parameters: Vec<sim_core::describe::Quantity>,
+    state: Vec<sim_core::describe::Variable>,
+) -> sim_core::describe::ModelDescription {
+    sim_core::describe::ModelDescription {
+        parameters,
+        state,
+        receptors: vec!["excitatory", "inhibitory"],
+        pynn_standard: true,
+        ..sim_core::describe::ModelDescription::neuron(name)
+    }
+}
+
+/// The [`LifCore`] of a parameter struct with PyNN's integrate-and-fire fields.
+macro_rules! lif_core {
+    ($p:expr) => {
+        $crate::neurons::LifCore {
+            cm: $p.cm,
+            tau_m: $p.tau_m,
+            tau_refrac: $p.tau_refrac,
+            tau_syn_e: $p.tau_syn_e,
+            tau_syn_i: $p.tau_syn_i,
+            v_rest: $p.v_rest,
+            v_reset: $p.v_reset,
+            v_thresh: $p.v_thresh,
+            i_offset: $p.i_offset,
+        }
+    };
+}
+pub(crate) use lif_core;
+
 /// The parameters every PyNN integrate-and-fire type shares (PyNN's names and units), checked
 /// together.
 pub(crate) struct LifCore {

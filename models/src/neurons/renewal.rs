@@ -9,11 +9,15 @@
 //! neuron i is drawn from a stream keyed by (seed, population, neuron, k), as for
 //! `SpikeSourcePoisson`, so a train does not depend on threads or slicing and the state (next
 //! spike time, k) checkpoints exactly.
+//!
+//! [`RenewalSource`] is the population model of every such source: its parameter type says
+//! what differs (name, parameters, mean rate, window) through [`RenewalParams`].
 
 use std::ops::Range;
 
 use rand::RngExt;
-use sim_core::model::{ModelError, NeuronKernel, StepContext};
+use sim_core::describe::{ModelDescription, ModelKind, Quantity, SourceKind};
+use sim_core::model::{ModelError, NeuronKernel, PopulationModel, StepContext};
 use sim_core::rng::{self, Domain, StreamRng};
 use sim_core::state::StateTable;
 use sim_core::{Step, TimeGrid};
@@ -30,7 +34,57 @@ pub(crate) struct Intervals {
     pub draw: IntervalFn,
 }
 
-pub(crate) fn instantiate(
+/// What a renewal source's parameters say about it.
+pub trait RenewalParams: std::fmt::Debug + Clone + Send + Sync + 'static {
+    /// The cell type's name.
+    const NAME: &'static str;
+    /// The mean rate (Hz).
+    fn rate_hz(&self) -> f64;
+    /// The parameters under their PyNN names, with units.
+    fn quantities(&self) -> Vec<Quantity>;
+    /// The train's start and duration (ms).
+    fn start_and_duration(&self) -> (f64, f64);
+}
+
+/// A population of renewal sources with parameters `P` and their interval distribution.
+#[derive(Debug, Clone)]
+pub struct RenewalSource<P> {
+    pub(crate) params: P,
+    pub(crate) intervals: Intervals,
+}
+
+impl<P: RenewalParams> PopulationModel for RenewalSource<P> {
+    fn describe(&self) -> ModelDescription {
+        ModelDescription {
+            kind: ModelKind::SpikeSource(SourceKind::Renewal {
+                rate_hz: self.params.rate_hz(),
+            }),
+            parameters: self.params.quantities(),
+            pynn_standard: true,
+            ..ModelDescription::neuron(P::NAME)
+        }
+    }
+    fn instantiate(
+        &self,
+        pop: usize,
+        range: Range<u32>,
+        grid: &TimeGrid,
+        seed: u64,
+    ) -> Box<dyn NeuronKernel> {
+        let (start, duration) = self.params.start_and_duration();
+        instantiate(
+            self.intervals,
+            start,
+            start + duration,
+            pop,
+            range,
+            grid,
+            seed,
+        )
+    }
+}
+
+fn instantiate(
     intervals: Intervals,
     start_ms: f64,
     end_ms: f64,

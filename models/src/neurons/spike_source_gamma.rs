@@ -4,16 +4,13 @@
 //! non-integer shapes alike; alpha = 1 is a Poisson train. Spikes are stamped on the grid by the
 //! renewal kernel (`renewal.rs`).
 
-use std::ops::Range;
-
 use rand_distr::{Distribution as _, Gamma};
 use serde::{Deserialize, Serialize};
-use sim_core::describe::{ModelDescription, ModelKind, Quantity, SourceKind};
-use sim_core::model::{NeuronKernel, PopulationModel};
+use sim_core::describe::Quantity;
 use sim_core::rng::StreamRng;
 use sim_core::TimeGrid;
 
-use super::renewal::{self, Intervals};
+use super::renewal::{Intervals, RenewalParams, RenewalSource};
 use crate::params::{non_negative, positive, ParamError};
 
 /// The cell type's name, as model files and PyNN write it.
@@ -43,10 +40,26 @@ impl Default for SpikeSourceGammaParams {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct SpikeSourceGamma {
-    params: SpikeSourceGammaParams,
-    intervals: Intervals,
+/// A population of `SpikeSourceGamma` sources.
+pub type SpikeSourceGamma = RenewalSource<SpikeSourceGammaParams>;
+
+impl RenewalParams for SpikeSourceGammaParams {
+    const NAME: &'static str = NAME;
+    fn rate_hz(&self) -> f64 {
+        self.beta / self.alpha
+    }
+    fn quantities(&self) -> Vec<Quantity> {
+        let q = |name, unit, value| Quantity { name, unit, value };
+        vec![
+            q("alpha", "", self.alpha),
+            q("beta", "Hz", self.beta),
+            q("start", "ms", self.start),
+            q("duration", "ms", self.duration),
+        ]
+    }
+    fn start_and_duration(&self) -> (f64, f64) {
+        (self.start, self.duration)
+    }
 }
 
 /// A gamma interval (ms): shape `a`, scale `b` (ms).
@@ -69,43 +82,5 @@ impl SpikeSourceGamma {
                 draw: gamma_interval,
             },
         })
-    }
-}
-
-impl PopulationModel for SpikeSourceGamma {
-    fn describe(&self) -> ModelDescription {
-        let p = &self.params;
-        let q = |name, unit, value| Quantity { name, unit, value };
-        ModelDescription {
-            kind: ModelKind::SpikeSource(SourceKind::Renewal {
-                rate_hz: p.beta / p.alpha,
-            }),
-            parameters: vec![
-                q("alpha", "", p.alpha),
-                q("beta", "Hz", p.beta),
-                q("start", "ms", p.start),
-                q("duration", "ms", p.duration),
-            ],
-            pynn_standard: true,
-            ..ModelDescription::neuron(NAME)
-        }
-    }
-    fn instantiate(
-        &self,
-        pop: usize,
-        range: Range<u32>,
-        grid: &TimeGrid,
-        seed: u64,
-    ) -> Box<dyn NeuronKernel> {
-        let p = &self.params;
-        renewal::instantiate(
-            self.intervals,
-            p.start,
-            p.start + p.duration,
-            pop,
-            range,
-            grid,
-            seed,
-        )
     }
 }

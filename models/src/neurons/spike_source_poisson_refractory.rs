@@ -3,15 +3,12 @@
 //! (1000/rate − tau_refrac ms), NEST's `ppd_sup_generator` for one process. Spikes are stamped
 //! on the grid by the renewal kernel (`renewal.rs`).
 
-use std::ops::Range;
-
 use serde::{Deserialize, Serialize};
-use sim_core::describe::{ModelDescription, ModelKind, Quantity, SourceKind};
-use sim_core::model::{NeuronKernel, PopulationModel};
+use sim_core::describe::Quantity;
 use sim_core::rng::StreamRng;
 use sim_core::TimeGrid;
 
-use super::renewal::{self, open_unit, Intervals};
+use super::renewal::{open_unit, Intervals, RenewalParams, RenewalSource};
 use crate::params::{non_negative, ParamError};
 
 /// The cell type's name, as model files and PyNN write it.
@@ -41,10 +38,26 @@ impl Default for SpikeSourcePoissonRefractoryParams {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct SpikeSourcePoissonRefractory {
-    params: SpikeSourcePoissonRefractoryParams,
-    intervals: Intervals,
+/// A population of `SpikeSourcePoissonRefractory` sources.
+pub type SpikeSourcePoissonRefractory = RenewalSource<SpikeSourcePoissonRefractoryParams>;
+
+impl RenewalParams for SpikeSourcePoissonRefractoryParams {
+    const NAME: &'static str = NAME;
+    fn rate_hz(&self) -> f64 {
+        self.rate
+    }
+    fn quantities(&self) -> Vec<Quantity> {
+        let q = |name, unit, value| Quantity { name, unit, value };
+        vec![
+            q("rate", "Hz", self.rate),
+            q("tau_refrac", "ms", self.tau_refrac),
+            q("start", "ms", self.start),
+            q("duration", "ms", self.duration),
+        ]
+    }
+    fn start_and_duration(&self) -> (f64, f64) {
+        (self.start, self.duration)
+    }
 }
 
 /// Dead time `a` plus an exponential interval of mean `b` (ms); no spike at rate 0.
@@ -80,41 +93,5 @@ impl SpikeSourcePoissonRefractory {
                 draw: dead_time_interval,
             },
         })
-    }
-}
-
-impl PopulationModel for SpikeSourcePoissonRefractory {
-    fn describe(&self) -> ModelDescription {
-        let p = &self.params;
-        let q = |name, unit, value| Quantity { name, unit, value };
-        ModelDescription {
-            kind: ModelKind::SpikeSource(SourceKind::Renewal { rate_hz: p.rate }),
-            parameters: vec![
-                q("rate", "Hz", p.rate),
-                q("tau_refrac", "ms", p.tau_refrac),
-                q("start", "ms", p.start),
-                q("duration", "ms", p.duration),
-            ],
-            pynn_standard: true,
-            ..ModelDescription::neuron(NAME)
-        }
-    }
-    fn instantiate(
-        &self,
-        pop: usize,
-        range: Range<u32>,
-        grid: &TimeGrid,
-        seed: u64,
-    ) -> Box<dyn NeuronKernel> {
-        let p = &self.params;
-        renewal::instantiate(
-            self.intervals,
-            p.start,
-            p.start + p.duration,
-            pop,
-            range,
-            grid,
-            seed,
-        )
     }
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod nest_trace;
+
 /// The larger of two values, NaN if either is NaN.
 pub fn nan_max(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
