@@ -7,8 +7,13 @@
 #
 #   cargo build --release
 #   bash bench/peers/microcircuit_board.sh                 # runs into runs/mc-board
-#   python3 bench/peers/microcircuit_compare.py --from 500 \
-#       board runs/mc-board/board-* -- cpu runs/mc-board/cpu-*
+#   python3 bench/peers/microcircuit_compare.py board 'runs/mc-board/board-*' \
+#       cpu 'runs/mc-board/cpu-[0-9]*'
+#   python3 bench/peers/microcircuit_compare.py board 'runs/mc-board/board-*' \
+#       cpu-spynnaker 'runs/mc-board/cpu-spynnaker-*'
+#
+# cpu-spynnaker is the CPU with IF_curr_exp integrated in sPyNNaker's order (input before the
+# membrane update, in f64): it separates the integration order from the board's fixed point.
 #
 # Environment: SEEDS (default "1 2 3"), DURATION_MS (2500: 500 ms presimulation + 2 s),
 # OUT (runs/mc-board).
@@ -22,13 +27,17 @@ mkdir -p "$OUT"
 
 complete() { [ -f "$1/run.json" ] && grep -q '"complete"' "$1/run.json"; }
 
+# name, backend, integration of IF_curr_exp on the CPU (the board always integrates as
+# sPyNNaker does: input before the membrane update)
+VARIANTS="cpu:cpu:nest board:spinnaker:nest cpu-spynnaker:cpu:spynnaker"
 for s in $SEEDS; do
-  for backend in cpu spinnaker; do
-    dir="$OUT/${backend/spinnaker/board}-$s"
+  for v in $VARIANTS; do
+    IFS=: read -r name backend integration <<< "$v"
+    dir="$OUT/$name-$s"
     complete "$dir" && continue
-    echo "$backend seed $s: $DURATION_MS ms" >&2
+    echo "$name seed $s: $DURATION_MS ms" >&2
     nice -n 10 "$ENGRAM" run examples/microcircuit.toml --set microcircuit.scale=0.1 \
-      --set duration="$DURATION_MS" --seed "$s" --threads 1 --backend "$backend" \
-      --out "$dir" --quiet > "$dir.log"
+      --set microcircuit.integration="\"$integration\"" --set duration="$DURATION_MS" \
+      --seed "$s" --threads 1 --backend "$backend" --out "$dir" --quiet > "$dir.log"
   done
 done
