@@ -21,6 +21,7 @@ def main():
     with open(os.path.join(a.export_dir, "report.json")) as f:
         report = json.load(f)
     s = report["summary"]
+    print("| | |\n| --- | --- |")
     print(f"| machine | {s['machine']}: {s['boards_in_machine']} boards, "
           f"{s['chips_in_machine']} chips; {s['boards_needed']} board(s) needed |")
     print(f"| chips, cores | {s['chips_used']} chips; {s['cores_used']} cores: "
