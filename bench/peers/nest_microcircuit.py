@@ -139,13 +139,18 @@ def main():
                 nest.Connect(gens[i], pop, "all_to_all",
                              {"weight": d["w_ext"], "delay": D_POISSON})
         d_min = dt - 0.5 * dt
+        # NEST holds at most 2^27 - 2 connections per virtual process and synapse model; at
+        # full scale (2.99e8 synapses) one or two threads exceed it, so each source population
+        # gets its own copy of static_synapse (the same synapse, counted apart).
+        for name in POPS:
+            nest.CopyModel("static_synapse", f"static_from_{name}")
         for i, target in enumerate(pops):
             for j, source in enumerate(pops):
                 if d["syn"][i][j] <= 0:
                     continue
                 w = d["w"][i][j]
                 lo, hi = (-np.inf, 0.0) if w < 0 else (0.0, np.inf)
-                syn = {"synapse_model": "static_synapse",
+                syn = {"synapse_model": f"static_from_{POPS[j]}",
                        "weight": nest.math.redraw(
                            nest.random.normal(mean=w, std=abs(w * W_REL_SD)), min=lo, max=hi),
                        "delay": nest.math.redraw(
