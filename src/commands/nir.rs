@@ -97,6 +97,9 @@ pub fn export(a: NirExportArgs) -> Result<(), CliError> {
         })
     })?;
     networks::modelfile::parse_str(&name, &text, &[], None).map_err(CliError::input)?;
-    let graph = nir::export::export(&text, &name).map_err(CliError::input)?;
-    nir::hdf5::write(&a.out, &graph, nir::NIR_VERSION).map_err(CliError::runtime)
+    let exported = nir::export(&text, &name).map_err(CliError::input)?;
+    for w in &exported.warnings {
+        eprintln!("warning: {w}");
+    }
+    nir::hdf5::write(&a.out, &exported.graph, nir::NIR_VERSION).map_err(CliError::runtime)
 }

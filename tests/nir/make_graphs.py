@@ -48,6 +48,17 @@ nir.write(out / "delay_cubalif.nir", nir.NIRGraph(
            "lif": cubalif(1), "output": o1},
     edges=[("input", "linear_delay"), ("linear_delay", "linear"), ("linear", "lif"), ("lif", "output")]))
 
+# A zero bias and w_in != 1 (kept as written, not folded into the weights).
+i2, o2 = io(2)
+nir.write(out / "affine_zero_bias_w_in.nir", nir.NIRGraph(
+    nodes={"input": i2, "affine": nir.Affine(weight=np.array([[0.7, -0.3], [0.1, 0.9]], dtype=np.float32),
+                                               bias=f32(0.0, 0.0)),
+           "lif": nir.CubaLIF(tau_syn=f32(0.004, 0.004), tau_mem=f32(0.015, 0.015), r=f32(1.0, 1.0),
+                              v_leak=f32(0.0, 0.0), v_threshold=f32(0.5, 0.5), v_reset=f32(0.0, 0.0),
+                              w_in=f32(2.5, 2.5)),
+           "output": o2},
+    edges=[("input", "affine"), ("affine", "lif"), ("lif", "output")]))
+
 # Single-neuron graph for the behaviour test: one input, weight 1, CubaLIF(r=2).
 i1, o1 = io(1)
 nir.write(out / "single_cubalif.nir", nir.NIRGraph(
@@ -129,7 +140,7 @@ nir.write(out / "single_li.nir", single(nir.LI(tau=f32(0.01), r=f32(2.0), v_leak
 nir.write(out / "single_if.nir", single(nir.IF(r=f32(1.5), v_threshold=f32(1.0), v_reset=f32(-0.2)), w=0.3))
 nir.write(out / "single_i.nir", single(nir.I(r=f32(1.5)), w=0.3))
 
-# Unmappable: a Threshold node (engram has no delta-current cell type yet).
+# Unmappable: a Threshold node (a Heaviside of a continuous value, not a spike event).
 i1, o1 = io(1)
 nir.write(out / "threshold_unmapped.nir", nir.NIRGraph(
     nodes={"input": i1, "linear": nir.Linear(weight=np.ones((1, 1), dtype=np.float32)),

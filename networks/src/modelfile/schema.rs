@@ -424,6 +424,10 @@ pub fn parse(mut t: Table, catalogue: &Catalogue) -> Result<ModelFile, SchemaErr
         .remove("experiment")
         .map(|v| experiment(table(v, "experiment")?))
         .transpose()?;
+    // The NIR graph an imported model came from: kept for `export nir`, not simulated.
+    if let Some(v) = t.remove("nir") {
+        table(v, "nir")?;
+    }
     no_leftovers(
         &t,
         "",
@@ -435,6 +439,7 @@ pub fn parse(mut t: Table, catalogue: &Catalogue) -> Result<ModelFile, SchemaErr
             "projections",
             "tripartite",
             "experiment",
+            "nir",
         ],
     )?;
     let mut populations = Vec::new();

@@ -4,18 +4,29 @@
 //! not), and the projections between two populations one `Linear` node (an `Affine` carrying
 //! the target's `i_offset`), preceded by a `Delay` node when their delays exceed one step.
 //! Populations recording `v` feed an `Output` node. The inverse of [`super::import`].
+//!
+//! A model imported from NIR keeps its original graph (`[nir]`, [`super::provenance`]); when the
+//! network still equals what that graph imports to, the export is the original graph itself
+//! (convolutions, pooling, nested graphs and all), otherwise the flat graph above with a warning.
 
 use std::collections::BTreeMap;
 
 use toml::{Table, Value as Toml};
 
 use super::graph::{Array, Graph, Node};
-use super::import::{INHIBITORY_SUFFIX, MS_PER_NIR_TIME, NO_THRESHOLD};
+use super::import::{import, ImportOptions, INHIBITORY_SUFFIX, MS_PER_NIR_TIME, NO_THRESHOLD};
+use super::provenance::stored_graph;
 use super::NirError;
+
+/// An exported graph, and why it is not the graph the model was imported from (if it was).
+pub struct Exported {
+    pub graph: Graph,
+    pub warnings: Vec<String>,
+}
 
 /// The graph of the model-file text `text` (`file` names it in errors). The text is checked as a
 /// model file first, so what reaches here is valid.
-pub fn export(text: &str, file: &str) -> Result<Graph, NirError> {
+pub fn export(text: &str, file: &str) -> Result<Exported, NirError> {
     let no = |message: String| NirError::Inexpressible {
         file: file.to_string(),
         message,
@@ -23,6 +34,86 @@ pub fn export(text: &str, file: &str) -> Result<Graph, NirError> {
     let doc: Table = text
         .parse()
         .map_err(|e: toml::de::Error| no(format!("not TOML: {e}")))?;
+    let mut warnings = Vec::new();
+    match stored_graph(&doc) {
+        Some(Err(message)) => return Err(no(message)),
+        Some(Ok(original)) => match unchanged(&doc, &original, file) {
+            Ok(()) => {
+                return Ok(Exported {
+                    graph: original,
+                    warnings,
+                })
+            }
+            Err(why) => warnings.push(format!(
+                "{file}: {why}; exported as flat Linear/Affine nodes between the populations, not the original NIR graph's nodes"
+            )),
+        },
+        None => {}
+    }
+    let graph = export_flat(&doc, file)?;
+    Ok(Exported { graph, warnings })
+}
+
+/// `Ok` when the network of `doc` is what `original` imports to at the model's dt (the spike
+/// times of Input nodes and what is recorded aside); otherwise what differs.
+fn unchanged(doc: &Table, original: &Graph, file: &str) -> Result<(), String> {
+    let dt = doc.get("dt").and_then(Toml::as_float).unwrap_or(0.1);
+    let opts = ImportOptions {
+        dt_ms: dt,
+        ..ImportOptions::default()
+    };
+    let text = import(original, file, &opts)
+        .map_err(|e| format!("its [nir] graph no longer imports at dt = {dt} ms ({e})"))?;
+    let again: Table = text.parse().map_err(|e| format!("{e}"))?;
+    for section in ["populations", "projections"] {
+        let now = doc.get(section).map(network_only);
+        let then = again.get(section).map(network_only);
+        if let Some(key) = first_difference(now.as_ref(), then.as_ref()) {
+            return Err(format!(
+                "{section}{key} differs from what its [nir] graph imports to"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A section without what NIR does not describe: spike times and recording.
+fn network_only(v: &Toml) -> Toml {
+    let mut v = v.clone();
+    if let Some(t) = v.as_table_mut() {
+        for (_, entry) in t.iter_mut() {
+            let Some(entry) = entry.as_table_mut() else {
+                continue;
+            };
+            entry.remove("record");
+            if let Some(p) = entry.get_mut("params").and_then(Toml::as_table_mut) {
+                p.remove("spike_times");
+            }
+        }
+    }
+    v
+}
+
+/// The first key path (`.pop.params.tau_m`) where `a` and `b` differ, `None` when equal.
+fn first_difference(a: Option<&Toml>, b: Option<&Toml>) -> Option<String> {
+    match (a, b) {
+        (Some(Toml::Table(x)), Some(Toml::Table(y))) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| {
+                first_difference(x.get(k), y.get(k)).map(|rest| format!(".{k}{rest}"))
+            })
+        }
+        (x, y) if x == y => None,
+        _ => Some(String::new()),
+    }
+}
+
+/// The flat graph of a model file's populations and projections.
+fn export_flat(doc: &Table, file: &str) -> Result<Graph, NirError> {
+    let no = |message: String| NirError::Inexpressible {
+        file: file.to_string(),
+        message,
+    };
     let dt = doc.get("dt").and_then(Toml::as_float).unwrap_or(0.1);
     let empty = Table::new();
     let pops = doc

@@ -305,6 +305,11 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
     if !projections.is_empty() {
         doc.insert("projections".into(), Toml::Table(projections));
     }
+    // The original graph, so that an export of the unchanged network gives it back.
+    doc.insert(
+        "nir".into(),
+        Toml::Table(super::provenance::section(graph, file)),
+    );
     let header = format!(
         "# Imported from the NIR graph {file}: NIR time in s -> ms, potentials and currents as given;\n\
          # Input nodes are SpikeSourceArray populations: give their spike_times (ms).\n"

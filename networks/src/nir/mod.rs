@@ -7,7 +7,9 @@ pub mod graph;
 pub mod hdf5;
 pub mod import;
 mod linear;
+pub mod provenance;
 
+pub use export::{export, Exported};
 pub use graph::{Array, Data, Graph, Node, NIR_VERSION};
 pub use import::{import, ImportOptions};
 
