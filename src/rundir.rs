@@ -84,7 +84,15 @@ pub struct ModelInfo {
 }
 
 impl RunInfo {
-    pub fn new(command: &str, model: ModelInfo, backend: &str, net: &Network) -> Self {
+    /// `synapses`: the backend's count where it has one (`Backend::synapses`), else the
+    /// network's (which draws generated projections whole).
+    pub fn new(
+        command: &str,
+        model: ModelInfo,
+        backend: &str,
+        net: &Network,
+        synapses: Option<u64>,
+    ) -> Self {
         Self {
             engram_version: env!("CARGO_PKG_VERSION").to_string(),
             command: command.to_string(),
@@ -97,7 +105,7 @@ impl RunInfo {
             duration_ms: 0.0,
             threads: 1,
             neurons: net.n_neurons(),
-            synapses: net.n_synapses(),
+            synapses: synapses.unwrap_or_else(|| net.n_synapses()),
             populations: net
                 .populations
                 .iter()

@@ -255,6 +255,78 @@ mod under_mpirun {
         every_layout_writes_the_same_directory("cuba", &["run", &model, "--set", "duration=300"]);
     }
 
+    /// Delays of 1.5 ms at dt = 0.1 ms: the ranks exchange once per 15 steps (the run's chunks
+    /// of 1000 steps end mid-interval, so shorter last intervals are covered too), and the
+    /// directory is still the single process's.
+    #[test]
+    fn cuba_with_15_step_delays_exchanges_once_per_interval_and_is_the_same_on_every_layout() {
+        let model = example("cuba.toml");
+        let mut args = strings(&["run", &model, "--set", "duration=300"]);
+        for proj in ["exc_exc", "exc_inh", "inh_exc", "inh_inh"] {
+            args.push("--set".into());
+            args.push(format!("projections.{proj}.delay=1.5"));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        every_layout_writes_the_same_directory("cuba-delay15", &args);
+    }
+
+    /// `engram bench` over ranks reports one exchange per minimum delay (15 steps with 1.5 ms
+    /// delays at dt = 0.1 ms, every step with 0.1 ms), and that each rank built only its own
+    /// part of the network: the ranks' synapses add up to the network's, and together they drew
+    /// every column of the generated projections exactly twice (the build's count and fill
+    /// passes) — a rank that drew a column it does not own, or read a projection whole, adds
+    /// to that.
+    #[test]
+    fn ranks_exchange_once_per_minimum_delay_and_build_only_their_own_synapses() {
+        // CUBA on 2000 neurons: 1600 excitatory, 400 inhibitory; four projections whose post
+        // populations have 1600 + 400 + 1600 + 400 columns.
+        let columns = 4000u64;
+        for (ranks, delay, interval) in [(2, "1.5", 15u64), (2, "0.1", 1), (3, "1.5", 15)] {
+            let out = launch(
+                ranks,
+                &strings(&[
+                    "bench",
+                    "cuba",
+                    "--neurons",
+                    "2000",
+                    "--seconds",
+                    "0.3",
+                    "--threads",
+                    "1",
+                    "--delay",
+                    delay,
+                    "--json",
+                ]),
+                Duration::from_secs(240),
+            );
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let line: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+            let per_rank = line["per_rank"].as_array().unwrap();
+            assert_eq!(per_rank.len(), ranks, "{line}");
+            let (mut synapses, mut drawn) = (0, 0);
+            for rank in per_rank {
+                let steps = rank["steps"].as_u64().unwrap();
+                assert_eq!(steps, 3000, "{rank}");
+                assert_eq!(rank["interval_steps"], interval, "{rank}");
+                // Chunks of 10 000 steps: 3000 steps are one chunk.
+                assert_eq!(rank["exchanges"], steps.div_ceil(interval), "{rank}");
+                let held = rank["synapses"].as_u64().unwrap();
+                assert!(held > 0, "{rank}");
+                synapses += held;
+                drawn += rank["columns_drawn"].as_u64().unwrap();
+            }
+            assert_eq!(synapses, line["synapses"].as_u64().unwrap(), "{line}");
+            assert_eq!(drawn, 2 * columns, "{line}");
+            let per_step = line["exchange_bytes_per_step"].as_f64().unwrap();
+            assert!(per_step > 0.0 && per_step.is_finite(), "{line}");
+        }
+    }
+
     #[test]
     fn stdp_is_the_same_on_every_layout() {
         let model = example("stdp.toml");

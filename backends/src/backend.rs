@@ -46,6 +46,12 @@ pub trait Backend {
 
     /// What the run so far looked like.
     fn report(&self) -> BackendReport;
+
+    /// The synapses the backend holds, where it counts them without reading the network's
+    /// generated projections whole (an MPI rank's engine knows every rank's count).
+    fn synapses(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// What a backend says about its run.

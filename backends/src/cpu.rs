@@ -121,6 +121,10 @@ impl Backend for Simulation {
         false
     }
 
+    fn synapses(&self) -> Option<u64> {
+        Some(self.n_synapses())
+    }
+
     fn report(&self) -> BackendReport {
         BackendReport {
             backend: "cpu",

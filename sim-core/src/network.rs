@@ -2,6 +2,7 @@
 //! to record. Built by `models` (from a model file or a network builder); checked here for the
 //! invariants the engine relies on.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::graded::{GradedProjection, GradedProjectionId};
@@ -109,10 +110,27 @@ struct Generated {
     offsets: OnceLock<Vec<u64>>,
 }
 
+/// Columns of generated projections drawn by this process so far (see [`columns_drawn`]).
+static COLUMNS_DRAWN: AtomicU64 = AtomicU64::new(0);
+
+/// Columns of generated projections this process has drawn: by the engine's build (each of a
+/// shard's columns twice, a pass to count and one to fill) and by reading a generated list
+/// whole (`len`, `get`, `iter`). How a distributed run shows that no rank draws what it does
+/// not own.
+pub fn columns_drawn() -> u64 {
+    COLUMNS_DRAWN.load(Ordering::Relaxed)
+}
+
+/// Counts `n` columns drawn (see [`columns_drawn`]).
+pub fn note_columns_drawn(n: u64) {
+    COLUMNS_DRAWN.fetch_add(n, Ordering::Relaxed);
+}
+
 impl Generated {
     fn offsets(&self) -> &[u64] {
         self.offsets.get_or_init(|| {
             let g = &self.generator;
+            note_columns_drawn(u64::from(g.n_post()));
             let mut offsets = Vec::with_capacity(g.n_post() as usize + 1);
             let mut total = 0u64;
             let mut col = Vec::new();
@@ -196,6 +214,7 @@ impl SynapseList {
                 let offsets = g.offsets();
                 assert!(i < self.len(), "synapse {i} of {}", self.len());
                 let j = offsets.partition_point(|&o| o <= i as u64) - 1;
+                note_columns_drawn(1);
                 let mut col = Vec::new();
                 g.generator.column(j as u32, &mut col);
                 let (mut w, mut d) = (Vec::new(), Vec::new());
@@ -216,6 +235,7 @@ impl SynapseList {
         let generated = self.generated.as_ref().map(|g| {
             let g = &g.generator;
             (0..g.n_post()).flat_map(move |j| {
+                note_columns_drawn(1);
                 let mut col = Vec::new();
                 g.column(j, &mut col);
                 let (mut w, mut d) = (Vec::new(), Vec::new());
@@ -251,6 +271,17 @@ impl SynapseList {
                 None => g.generator.delay(),
             },
             None => self.delay.iter().copied().max().unwrap_or(0),
+        }
+    }
+    /// The shortest delay in steps (`None` when the list is empty): a spike of step `t` on this
+    /// projection reaches no ring slot before `t + min_delay`.
+    pub fn min_delay(&self) -> Option<u16> {
+        match &self.generated {
+            Some(g) => Some(match g.generator.value_grid() {
+                Some(grid) => grid.delay_min,
+                None => g.generator.delay(),
+            }),
+            None => self.delay.iter().copied().min(),
         }
     }
     /// The delay of the first synapse, if any (a plastic projection has one delay for all).

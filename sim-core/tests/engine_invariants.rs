@@ -864,3 +864,105 @@ fn every_target_sums_its_inputs_in_one_order_for_any_layout() {
     }
     assert!(reordered > 50, "only {reordered} sums depend on the order");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Ranks: processes simulated by threads
+
+/// `size` ranks in one process, one thread each: an all-gather is a slot per rank written
+/// between two barriers (the engine calls it from one thread per rank, in the same order).
+struct ThreadRanks {
+    rank: usize,
+    size: usize,
+    barrier: Arc<std::sync::Barrier>,
+    slots: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+}
+
+impl sim_core::engine::ranks::Ranks for ThreadRanks {
+    fn rank(&self) -> usize {
+        self.rank
+    }
+    fn size(&self) -> usize {
+        self.size
+    }
+    fn all_gather(&self, mine: &[u8]) -> Vec<Vec<u8>> {
+        // The first wait: every rank has read the previous gather before a slot is rewritten.
+        self.barrier.wait();
+        self.slots.lock().unwrap()[self.rank] = mine.to_vec();
+        self.barrier.wait();
+        self.slots.lock().unwrap().clone()
+    }
+}
+
+/// The run of `net` on `ranks` ranks × `threads` threads (rank 0's view: it observes).
+fn run_on_ranks(net: &Network, ranks: usize, threads: usize, steps: Step) -> Outcome {
+    let shards = ranks * threads;
+    let ranges: Vec<Vec<Range<u32>>> = (0..shards)
+        .map(|s| {
+            (net.populations.iter())
+                .map(|p| split_even(p.size, shards)[s].clone())
+                .collect()
+        })
+        .collect();
+    let barrier = Arc::new(std::sync::Barrier::new(ranks));
+    let slots = Arc::new(std::sync::Mutex::new(vec![Vec::new(); ranks]));
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..ranks)
+            .map(|rank| {
+                let (barrier, slots, ranges) = (barrier.clone(), slots.clone(), ranges.clone());
+                scope.spawn(move || {
+                    let me = ThreadRanks {
+                        rank,
+                        size: ranks,
+                        barrier,
+                        slots,
+                    };
+                    let mut sim = Simulation::distributed(net, ranges, Arc::new(me)).unwrap();
+                    sim.set_chunk_steps(64);
+                    let mut obs = MemoryObserver::default();
+                    sim.run_until(steps, &mut obs).unwrap();
+                    let times = sim.rank_times();
+                    (outcome(net, &sim, obs), times)
+                })
+            })
+            .collect();
+        let mut results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let (out, times) = results.swap_remove(0);
+        // Shortest delay 3 steps: one exchange per 3 steps, the last of each 64-step chunk
+        // shorter (64 = 21·3 + 1).
+        for t in &times {
+            assert_eq!((t.steps, t.interval_steps), (steps, 3), "{t:?}");
+            assert_eq!(t.exchanges, steps / 64 * 22 + (steps % 64).div_ceil(3));
+        }
+        out
+    })
+}
+
+/// Ranks exchange spikes once per minimum delay (3 steps here), delivering each interval's
+/// steps in turn: a static network with delays of 3 steps and more runs on 2 and 3 ranks (of 1
+/// and 2 threads) exactly as in one process — spikes, samples, counters and final state.
+#[test]
+fn ranks_exchanging_once_per_minimum_delay_give_the_one_process_run() {
+    for seed in [1, 2] {
+        let mut net = network(seed);
+        net.graded.clear();
+        net.projections.retain(|p| p.plasticity.is_none());
+        for proj in &mut net.projections {
+            proj.synapses.delay.iter_mut().for_each(|d| *d += 2);
+        }
+        assert_eq!(
+            (net.projections.iter())
+                .filter_map(|p| p.synapses.min_delay())
+                .min(),
+            Some(3)
+        );
+        let reference = run(&net, layouts(&net).swap_remove(0).1, STEPS);
+        assert!(reference.spikes > 100, "{}", reference.spikes);
+        for (ranks, threads) in [(2, 1), (3, 1), (2, 2)] {
+            let other = run_on_ranks(&net, ranks, threads, STEPS);
+            assert!(
+                other == reference,
+                "seed {seed}, {ranks} ranks x {threads} threads: differs from one process"
+            );
+        }
+    }
+}

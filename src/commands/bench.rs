@@ -196,6 +196,8 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
     })?;
     sim.run_until(presim_steps, &mut NullObserver)
         .map_err(CliError::runtime)?;
+    // The per-rank split covers the timed steps only.
+    sim.reset_rank_times();
     let before = sim.counters();
     let duration_steps = presim_steps + duration_steps;
 
@@ -277,8 +279,9 @@ pub fn bench(a: BenchArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Bytes all ranks together put into one step's all-gather (each rank's spike records; every
-/// rank receives all of them), or null in one process.
+/// Bytes all ranks together put into the all-gathers, per simulated step (each rank's spike
+/// records, exchanged once per interval of the shortest delay; every rank receives all of
+/// them), or null in one process.
 fn exchange_bytes_per_step(times: &[sim_core::engine::RankTimes]) -> Option<f64> {
     let steps = times.first()?.steps.max(1);
     Some(times.iter().map(|t| t.bytes_sent).sum::<u64>() as f64 / steps as f64)

@@ -110,7 +110,7 @@ pub fn cam(mut a: CamArgs) -> Result<(), CliError> {
         sha256: engram::rundir::sha256_hex(text.as_bytes()),
         overrides: Vec::new(),
     };
-    let mut info = RunInfo::new("cam", model, choice.name(), net);
+    let mut info = RunInfo::new("cam", model, choice.name(), net, backend.synapses());
     info.threads = choice.threads();
     info.duration_ms = run.steps as f64 * ca3::DT_MS;
     info.simulate_s = wall;

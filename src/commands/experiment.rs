@@ -68,7 +68,7 @@ pub fn run(
         sha256: spec.sha256.clone(),
         overrides: spec.overrides.clone(),
     };
-    let mut info = RunInfo::new("run", model, backend.name(), net);
+    let mut info = RunInfo::new("run", model, backend.name(), net, None);
     info.threads = backend.threads();
     info.extra
         .insert("experiment".into(), "delayed_recall".into());

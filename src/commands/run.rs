@@ -190,7 +190,7 @@ pub fn run(mut a: RunArgs) -> Result<(), CliError> {
         sha256: spec.sha256.clone(),
         overrides: overrides.clone(),
     };
-    let mut info = RunInfo::new("run", model, choice.name(), net);
+    let mut info = RunInfo::new("run", model, choice.name(), net, backend.synapses());
     info.threads = choice.threads();
     info.duration_ms = spec.duration_steps as f64 * net.grid.dt_ms();
     info.build_s = build_s;

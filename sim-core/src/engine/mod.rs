@@ -159,9 +159,11 @@ impl Simulation {
             ));
         }
         let first = ranks.rank() * per_rank;
+        let interval = ranks::exchange_interval(net);
         let placement = ranks::Placement {
             ranks,
             per_rank,
+            interval,
             times: RankTimes::default(),
         };
         Ok(Self::build(
@@ -201,7 +203,9 @@ impl Simulation {
             }
         }
 
-        let outboxes = (0..n_shards).map(|_| Outbox::new(n_pops)).collect();
+        // Steps an outbox holds: two exchange intervals (see `Outbox`).
+        let depth = placement.as_ref().map_or(2, |p| 2 * p.interval as usize);
+        let outboxes = (0..n_shards).map(|_| Outbox::new(n_pops, depth)).collect();
 
         Self {
             grid: net.grid,
@@ -259,12 +263,26 @@ impl Simulation {
         self.placement.as_ref().map_or(1, |p| p.ranks.size())
     }
 
+    /// Starts [`Simulation::rank_times`] afresh (e.g. after an untimed presimulation).
+    pub fn reset_rank_times(&mut self) {
+        if let Some(p) = &mut self.placement {
+            p.times = RankTimes::default();
+        }
+    }
+
     /// Where each rank's time went, in rank order (empty in one process). Collective.
     pub fn rank_times(&self) -> Vec<RankTimes> {
         let Some(p) = &self.placement else {
             return Vec::new();
         };
-        let mine = bincode::serde::encode_to_vec(p.times, bincode::config::standard())
+        let times = RankTimes {
+            synapses: (self.shards.iter())
+                .flat_map(|sh| sh.projs.iter().map(|sp| sp.len() as u64))
+                .sum(),
+            columns_drawn: crate::network::columns_drawn(),
+            ..p.times
+        };
+        let mine = bincode::serde::encode_to_vec(times, bincode::config::standard())
             .expect("times encode");
         (p.ranks.all_gather(&mine).iter())
             .map(|b| {

@@ -6,7 +6,9 @@ use std::ops::Range;
 
 use super::ring::Ring;
 use super::stdp::Stdp;
-use crate::network::{bits_for, Network, Projection, SynapseGenerator, ValueGrid};
+use crate::network::{
+    bits_for, note_columns_drawn, Network, Projection, SynapseGenerator, ValueGrid,
+};
 use crate::time::Step;
 
 /// One projection's synapses whose targets are in a shard, as compressed rows by pre neuron.
@@ -178,6 +180,8 @@ fn generated_shard_projection(
 ) -> ShardProjection {
     let mut row_ptr = vec![0usize; n_pre + 1];
     let mut col = Vec::new();
+    // Two passes over the shard's own columns (count, fill), none over another's.
+    note_columns_drawn(2 * u64::from(range.end - range.start));
     for j in range.clone() {
         col.clear();
         g.column(j, &mut col);

@@ -48,11 +48,14 @@ fn run_shard<R: Rendezvous>(
         shard
             .graded
             .publish(t, kernels, &env.graded_outboxes[global]);
-        if !sync.exchange(me, t) {
+        let exchanged = sync.exchange(me, t);
+        for s in exchanged.deliver {
+            shard.deliver(s, env.dt, env.outboxes);
+            shard.graded.deliver(s, env.graded_outboxes);
+        }
+        if exchanged.stop {
             return Some(t);
         }
-        shard.deliver(t, env.dt, env.outboxes);
-        shard.graded.deliver(t, env.graded_outboxes);
         sync.delivered(me);
     }
     None
@@ -69,7 +72,7 @@ impl Simulation {
             first_shard: self.placement.as_ref().map_or(0, |p| p.first_shard()),
         };
         if let Some(placement) = &mut self.placement {
-            let ranks = Distributed::new(self.shards.len(), placement, &self.outboxes);
+            let ranks = Distributed::new(self.shards.len(), placement, &self.outboxes, start..end);
             let (first, rest) = self.shards.split_first_mut().expect("a rank has a shard");
             std::thread::scope(|scope| {
                 let workers: Vec<_> = (rest.iter_mut().enumerate())

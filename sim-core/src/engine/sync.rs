@@ -3,45 +3,79 @@
 //! shard alone, or N shards on N threads).
 
 use std::cell::UnsafeCell;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use crate::time::Step;
 
-/// Spikes of one step, per population, global indices; double-buffered by step parity.
+/// Spikes of one step, per population, global indices; a ring of `depth` steps (a power of
+/// two), 2 in one process.
 ///
-/// Shard `s` writes `outbox[s][t % 2]` in its update of step `t` and every shard reads it in
-/// its delivery of step `t`, after the barrier of step `t`. The next write to that half is the
-/// update of `t + 2`, which shard `s` starts only after the barrier of `t + 1` — which no
-/// shard reaches before it has finished delivering `t`. So the barrier orders every access
-/// (its release/acquire pair makes the writes visible), and no lock is needed.
-pub(super) struct Outbox([UnsafeCell<Vec<Vec<u32>>>; 2]);
+/// Shard `s` writes `outbox[s][t % depth]` in its update of step `t` and every shard reads it
+/// in its delivery of step `t`, after the barrier of step `t`. In one process the next write to
+/// that entry is the update of `t + 2`, which shard `s` starts only after the barrier of
+/// `t + 1` — which no shard reaches before it has finished delivering `t`. A distributed run
+/// delivers the steps of an exchange interval of up to `D` steps together (ranks.rs): a shard
+/// that has delivered one interval writes the next (at most `D` more steps) while others may
+/// still read the last, so `depth >= 2D` keeps them apart, and the exchange's barrier keeps it
+/// from getting further ahead. So the barrier orders every access (its release/acquire pair
+/// makes the writes visible), and no lock is needed.
+pub(super) struct Outbox {
+    steps: Box<[UnsafeCell<Vec<Vec<u32>>>]>,
+    /// `depth - 1`.
+    mask: u64,
+}
 
 // SAFETY: accesses follow the protocol above, ordered by the barrier.
 unsafe impl Sync for Outbox {}
 
 impl Outbox {
-    pub(super) fn new(n_pops: usize) -> Self {
-        Self([
-            UnsafeCell::new(vec![Vec::new(); n_pops]),
-            UnsafeCell::new(vec![Vec::new(); n_pops]),
-        ])
+    /// An outbox for `n_pops` populations holding at least `depth` steps.
+    pub(super) fn new(n_pops: usize, depth: usize) -> Self {
+        let depth = depth.max(2).next_power_of_two();
+        Self {
+            steps: (0..depth)
+                .map(|_| UnsafeCell::new(vec![Vec::new(); n_pops]))
+                .collect(),
+            mask: depth as u64 - 1,
+        }
     }
 
-    /// The half step `t` writes.
+    /// The entry step `t` writes.
     ///
     /// # Safety
-    /// Only the owning shard, in its update of step `t` (see [`Outbox`]).
+    /// Only the owning shard, in its update of step `t`, or a rank's exchanging thread for a
+    /// remote shard's entry before the exchange's second barrier (see [`Outbox`]).
     #[allow(clippy::mut_from_ref)]
     pub(super) unsafe fn write(&self, t: Step) -> &mut Vec<Vec<u32>> {
-        &mut *self.0[(t % 2) as usize].get()
+        &mut *self.steps[(t & self.mask) as usize].get()
     }
 
-    /// The half step `t` wrote.
+    /// The entry step `t` wrote.
     ///
     /// # Safety
     /// Only in a delivery of step `t`, after the barrier of step `t` (see [`Outbox`]).
     pub(super) unsafe fn read(&self, t: Step) -> &Vec<Vec<u32>> {
-        &*self.0[(t % 2) as usize].get()
+        &*self.steps[(t & self.mask) as usize].get()
+    }
+}
+
+/// What a shard does after the rendezvous of step `t`: deliver the steps `deliver` (in order;
+/// `t..t + 1` in one process, an exchange interval or nothing in a distributed run), then stop
+/// if `stop` (some shard failed).
+pub(super) struct Exchanged {
+    pub(super) deliver: Range<Step>,
+    pub(super) stop: bool,
+}
+
+impl Exchanged {
+    /// Step `t` delivered now (`go`), or nothing and stop.
+    #[inline(always)]
+    fn this_step(t: Step, go: bool) -> Self {
+        Self {
+            deliver: if go { t..t + 1 } else { t..t },
+            stop: !go,
+        }
     }
 }
 
@@ -53,9 +87,10 @@ pub(super) trait Rendezvous {
     fn enter(&self, me: usize);
     /// After shard `me`'s update of step `t` (`failed`: the update failed). `false`: stop now.
     fn updated(&self, me: usize, t: Step, failed: bool) -> bool;
-    /// Waits until every shard has updated `t`. `false`: some shard failed at or before `t`,
-    /// stop without delivering.
-    fn exchange(&self, me: usize, t: Step) -> bool;
+    /// Waits until every shard has updated `t` (or, in a distributed run, until the steps to
+    /// deliver now are known). Says which steps to deliver and whether to stop after them: a
+    /// shard that failed at step `f` stops every shard, and no step from `f` on is delivered.
+    fn exchange(&self, me: usize, t: Step) -> Exchanged;
     /// After shard `me`'s delivery of a step (ranks.rs times the phases there).
     #[inline(always)]
     fn delivered(&self, _me: usize) {}
@@ -72,8 +107,8 @@ impl Rendezvous for Alone {
         !failed
     }
     #[inline(always)]
-    fn exchange(&self, _me: usize, _t: Step) -> bool {
-        true
+    fn exchange(&self, _me: usize, t: Step) -> Exchanged {
+        Exchanged::this_step(t, true)
     }
 }
 
@@ -123,9 +158,9 @@ impl Rendezvous for Together {
         true
     }
     #[inline]
-    fn exchange(&self, me: usize, t: Step) -> bool {
+    fn exchange(&self, me: usize, t: Step) -> Exchanged {
         self.barrier.wait(me);
-        self.failed_at.load(Ordering::SeqCst) > t
+        Exchanged::this_step(t, self.failed_at.load(Ordering::SeqCst) > t)
     }
 }
 
