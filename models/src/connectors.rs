@@ -152,8 +152,8 @@ fn bernoulli_run(r: &mut rng::StreamRng, p: f64, range: std::ops::Range<u32>, ou
     }
 }
 
-/// Appends `k` of the `size` candidates of column `c` (with or without replacement),
-/// ascending; with `skip_self` candidate `c` itself is left out, by shifting the indices at or
+/// Appends `k` of the `size` candidates of column `c` (with or without replacement), in the
+/// order drawn; with `skip_self` candidate `c` itself is left out, by shifting the indices at or
 /// above it.
 fn draw_k(
     r: &mut rng::StreamRng,
@@ -166,7 +166,6 @@ fn draw_k(
 ) {
     let pool = size - u32::from(skip_self);
     let map = |i: u32| if skip_self && i >= c { i + 1 } else { i };
-    let first = out.len();
     if with_replacement {
         for _ in 0..k {
             out.push(map(r.random_range(0..pool)));
@@ -178,7 +177,6 @@ fn draw_k(
                 .map(|i| map(i as u32)),
         );
     }
-    out[first..].sort_unstable();
 }
 
 impl Connector {
@@ -298,7 +296,7 @@ impl Connector {
         let mut others: Vec<u32> = Vec::new();
         for c in 0..columns {
             others.clear();
-            self.draw_column(&cx.columns(), in_degrees.as_deref(), c, &mut others);
+            self.draw_column(&cx.columns(), in_degrees.as_deref(), c, true, &mut others);
             let mut vr = rng::stream(cx.seed, Domain::Connect, 2 * cx.projection + 1, c as u64);
             for &o in &others {
                 let (i, j) = if matches!(self, Connector::FixedNumberPost { .. }) {
@@ -441,12 +439,20 @@ impl Connector {
 
     /// The other ends of column `c` — the pre neurons of post neuron `c`, or for
     /// `FixedNumberPost` the post neurons of pre neuron `c` — ascending, from the column's own
-    /// random stream.
-    /// `in_degrees` is [`Connector::in_degrees`] of the same columns.
-    fn draw_column(&self, cx: &Columns, in_degrees: Option<&[u32]>, c: u32, others: &mut Vec<u32>) {
+    /// random stream; in the order drawn unless `ascending` (the same multiset: counting needs no
+    /// order). `in_degrees` is [`Connector::in_degrees`] of the same columns.
+    fn draw_column(
+        &self,
+        cx: &Columns,
+        in_degrees: Option<&[u32]>,
+        c: u32,
+        ascending: bool,
+        others: &mut Vec<u32>,
+    ) {
         let (n_pre, n_post) = (cx.n_pre, cx.n_post);
         let no_self = |allow: bool, i: u32, j: u32| !allow && cx.same_population && i == j;
         let mut cr = rng::stream(cx.seed, Domain::Connect, 2 * cx.projection, c as u64);
+        let first = others.len();
         {
             match *self {
                 Connector::AllToAll {
@@ -499,6 +505,15 @@ impl Connector {
                 }
                 Connector::FromList { .. } => unreachable!("FromList has no columns"),
             }
+        }
+        let drawn_unordered = matches!(
+            self,
+            Connector::FixedNumberPre { .. }
+                | Connector::FixedNumberPost { .. }
+                | Connector::FixedTotalNumber { .. }
+        );
+        if ascending && drawn_unordered {
+            others[first..].sort_unstable();
         }
     }
 
@@ -673,6 +688,24 @@ pub struct ConnectorColumns {
     values: ColumnValues,
 }
 
+impl ConnectorColumns {
+    /// Appends the pre neurons of column `j` to `pre` (ascending if asked).
+    fn append_column(&self, j: u32, ascending: bool, pre: &mut Vec<u32>) {
+        let start = pre.len();
+        let mut col = std::mem::take(pre);
+        let mut others = col.split_off(start);
+        (self.connector).draw_column(
+            &self.columns,
+            self.in_degrees.as_deref(),
+            j,
+            ascending,
+            &mut others,
+        );
+        col.append(&mut others);
+        *pre = col;
+    }
+}
+
 impl SynapseGenerator for ConnectorColumns {
     fn n_pre(&self) -> u32 {
         self.columns.n_pre
@@ -681,13 +714,10 @@ impl SynapseGenerator for ConnectorColumns {
         self.columns.n_post
     }
     fn column(&self, j: u32, pre: &mut Vec<u32>) {
-        let start = pre.len();
-        let mut col = std::mem::take(pre);
-        let mut others = col.split_off(start);
-        self.connector
-            .draw_column(&self.columns, self.in_degrees.as_deref(), j, &mut others);
-        col.append(&mut others);
-        *pre = col;
+        self.append_column(j, true, pre);
+    }
+    fn column_unordered(&self, j: u32, pre: &mut Vec<u32>) {
+        self.append_column(j, false, pre);
     }
     fn weight(&self) -> f64 {
         match &self.values {

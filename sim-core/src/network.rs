@@ -46,6 +46,12 @@ pub trait SynapseGenerator: Send + Sync + std::fmt::Debug {
     fn n_post(&self) -> u32;
     /// Appends the pre neurons of the synapses onto post neuron `j`, in generation order.
     fn column(&self, j: u32, pre: &mut Vec<u32>);
+    /// The pre neurons of column `j` in any order (the same multiset as
+    /// [`SynapseGenerator::column`]): enough to count a row's synapses, and cheaper where the
+    /// generator sorts its columns.
+    fn column_unordered(&self, j: u32, pre: &mut Vec<u32>) {
+        self.column(j, pre);
+    }
     /// The weight of every synapse (post model's input units; magnitudes for current-based
     /// inhibitory receptors).
     fn weight(&self) -> f64;

@@ -23,7 +23,9 @@ use sim_core::describe::{
 };
 use sim_core::engine::split_even;
 use sim_core::model::{KernelState, ModelError, NeuronKernel, PopulationModel, StateArray};
-use sim_core::network::{Network, Projection, RecordSpec, SynapseGenerator, SynapseList};
+use sim_core::network::{
+    Network, Projection, RecordSpec, SynapseGenerator, SynapseList, ValueGrid,
+};
 use sim_core::plasticity::PairRule;
 use sim_core::rng::{stream, Domain, StreamRng};
 use sim_core::{
@@ -292,10 +294,13 @@ impl NeuronKernel for LifKernel {
 
 /// Never fires; keeps the exact input of the current step (read as variable 0).
 #[derive(Debug)]
-struct Recorder;
+struct Recorder {
+    sparse: bool,
+}
 
 struct RecorderKernel {
     last: Vec<f64>,
+    sparse: bool,
 }
 
 impl PopulationModel for Recorder {
@@ -315,6 +320,7 @@ impl PopulationModel for Recorder {
     ) -> Box<dyn NeuronKernel> {
         Box::new(RecorderKernel {
             last: vec![0.0; range.len()],
+            sparse: self.sparse,
         })
     }
 }
@@ -328,6 +334,23 @@ impl NeuronKernel for RecorderKernel {
     ) -> Result<(), ModelError> {
         self.last.copy_from_slice(input);
         input.fill(0.0);
+        Ok(())
+    }
+    fn sparse_input(&self) -> bool {
+        self.sparse
+    }
+    fn update_sparse(
+        &mut self,
+        _: &StepContext,
+        input: &mut [f64],
+        touched: &[Vec<u32>],
+        _: &mut Vec<u32>,
+    ) -> Result<(), ModelError> {
+        self.last.fill(0.0);
+        for &j in &touched[0] {
+            self.last[j as usize] = input[j as usize];
+            input[j as usize] = 0.0;
+        }
         Ok(())
     }
     fn read(&self, _: usize, i: usize) -> f64 {
@@ -408,6 +431,56 @@ impl SynapseGenerator for RandomColumns {
     }
     fn expected_column_len(&self, _: u32) -> f64 {
         self.n_pre as f64 * self.p
+    }
+}
+
+/// `k` pre neurons drawn with replacement for each post neuron (so multapses), each synapse
+/// with its own weight and delay on `grid`: the engine keeps these as delay-sorted packed rows.
+#[derive(Debug)]
+struct DrawnColumns {
+    n_pre: u32,
+    n_post: u32,
+    k: u32,
+    seed: u64,
+    grid: ValueGrid,
+}
+
+impl SynapseGenerator for DrawnColumns {
+    fn n_pre(&self) -> u32 {
+        self.n_pre
+    }
+    fn n_post(&self) -> u32 {
+        self.n_post
+    }
+    fn column(&self, j: u32, pre: &mut Vec<u32>) {
+        let start = pre.len();
+        self.column_unordered(j, pre);
+        pre[start..].sort_unstable();
+    }
+    fn column_unordered(&self, j: u32, pre: &mut Vec<u32>) {
+        let mut rng = stream(self.seed, Domain::Connect, 2000, j as u64);
+        pre.extend((0..self.k).map(|_| (rng.next_u64() % self.n_pre as u64) as u32));
+    }
+    fn weight(&self) -> f64 {
+        self.grid.weight(0)
+    }
+    fn delay(&self) -> u16 {
+        self.grid.delay_min
+    }
+    fn expected_column_len(&self, _: u32) -> f64 {
+        self.k as f64
+    }
+    fn value_grid(&self) -> Option<ValueGrid> {
+        Some(self.grid)
+    }
+    fn column_values(&self, j: u32, n: usize, weight: &mut Vec<f64>, delay: &mut Vec<u16>) {
+        let mut rng = stream(self.seed, Domain::Connect, 2001, j as u64);
+        let delays = u64::from(self.grid.delay_max - self.grid.delay_min) + 1;
+        for _ in 0..n {
+            let code = (rng.next_u64() >> (64 - self.grid.weight_bits)) as u32;
+            weight.push(self.grid.weight(code));
+            delay.push(self.grid.delay_min + (rng.next_u64() % delays) as u16);
+        }
     }
 }
 
@@ -789,7 +862,9 @@ fn order_network(seed: u64) -> Network {
     let src = net
         .add_population("src", 24, Arc::new(Poisson { p: 0.3 }))
         .unwrap();
-    let sum = net.add_population("sum", 10, Arc::new(Recorder)).unwrap();
+    let sum = net
+        .add_population("sum", 10, Arc::new(Recorder { sparse: false }))
+        .unwrap();
     record_all(&mut net, src, vec![], 1);
     record_all(&mut net, sum, vec![0], 1);
     for (k, p, delays) in [(0u64, 0.7, 1..5), (1, 0.5, 2..4)] {
@@ -963,6 +1038,73 @@ fn ranks_exchanging_once_per_minimum_delay_give_the_one_process_run() {
                 other == reference,
                 "seed {seed}, {ranks} ranks x {threads} threads: differs from one process"
             );
+        }
+    }
+}
+
+/// Source (40) -> recorder through one projection of drawn multapses.
+fn drawn_network(synapses: SynapseList, n_post: u32, sparse: bool) -> Network {
+    let mut net = Network::new(TimeGrid::new(0.1).unwrap(), 5);
+    let src = net
+        .add_population("src", 40, Arc::new(Poisson { p: 0.3 }))
+        .unwrap();
+    let sum = net
+        .add_population("sum", n_post, Arc::new(Recorder { sparse }))
+        .unwrap();
+    record_all(&mut net, sum, vec![0], 1);
+    net.add_projection(Projection {
+        name: "drawn".into(),
+        pre: src,
+        post: sum,
+        receptor: 0,
+        synapses,
+        plasticity: None,
+    })
+    .unwrap();
+    net
+}
+
+/// The bits of every sampled input.
+fn input_bits(outcome: &Outcome) -> Vec<u64> {
+    let (_, values) = &outcome.observed.samples[&(1, 0)];
+    values.iter().map(|v| v.to_bits()).collect()
+}
+
+#[test]
+fn delay_sorted_rows_add_in_the_order_of_the_held_list() {
+    // Weight codes of 8 bits (one target block), 16 (3-byte synapses, blocks of 256 targets)
+    // and 20 (4-byte synapses, blocks of 4096); weights of both signs and magnitudes 1e-4 to
+    // 1e4, so that the order of the additions shows in the bits.
+    for (weight_bits, n_post) in [(8, 300), (16, 700), (20, 4500)] {
+        let grid = ValueGrid {
+            weight_origin: -1e4,
+            weight_step: 2e4 / ((1u64 << weight_bits) - 1) as f64 * 0.999_9,
+            weight_bits,
+            delay_min: 2,
+            delay_max: 9,
+        };
+        let drawn = DrawnColumns {
+            n_pre: 40,
+            n_post,
+            k: 12,
+            seed: 5,
+            grid,
+        };
+        let generated = SynapseList::generated(Arc::new(drawn));
+        let mut held = SynapseList::default();
+        for (i, j, w, d) in generated.iter() {
+            held.push(i, j, w, d);
+        }
+        for sparse in [false, true] {
+            let held_net = drawn_network(held.clone(), n_post, sparse);
+            let reference = run(&held_net, layouts(&held_net)[0].1.clone(), 100);
+            let net = drawn_network(generated.clone(), n_post, sparse);
+            for (name, ranges) in layouts(&net) {
+                let got = run(&net, ranges, 100);
+                let what = format!("{weight_bits} weight bits, sparse {sparse}, {name}");
+                assert_eq!(got.events, reference.events, "{what}");
+                assert!(input_bits(&got) == input_bits(&reference), "{what}");
+            }
         }
     }
 }

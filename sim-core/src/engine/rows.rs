@@ -34,14 +34,58 @@ pub(super) struct ShardProjection {
     pub(super) stdp: Option<Stdp>,
 }
 
-/// Synapses packed into one word each: target index (low `target_bits`), delay − `delay_min`
-/// (next `delay_bits`), weight code on the generator's [`ValueGrid`] (the rest). Four bytes
-/// per synapse, decoded bit for bit to the generator's values.
+/// Generated synapses with their own weights and delays, each row sorted by delay. A row is a
+/// sequence of *runs*: synapses with one delay and one block of `2^target_bits` targets, so that
+/// a run adds into one ring slot and its synapses need neither a delay nor the high target bits.
+/// A synapse is `stride` bytes (3 when the weight code leaves room for the target, else 4):
+/// target − block start (low `target_bits`), weight code on the generator's [`ValueGrid`]
+/// (next `weight_bits`), decoded bit for bit to the generator's values. The sort is stable and
+/// columns are filled in ascending order, so within a run targets ascend and multapses (same
+/// target and delay) keep their order: every ring entry sums its inputs in the order of the
+/// unsorted rows.
 struct Packed {
-    words: Vec<u32>,
+    /// `stride` bytes per synapse, little-endian, then 3 bytes of padding (a synapse is read as
+    /// an unaligned u32).
+    bytes: Vec<u8>,
+    stride: usize,
+    /// Row `i`'s runs are `runs[run_ptr[i]..run_ptr[i + 1]]`.
+    run_ptr: Vec<usize>,
+    /// Per run: synapse count (low 16 bits), then its key: delay − `delay_min` (low
+    /// `delay_bits`), target block (the rest).
+    runs: Vec<u32>,
     target_bits: u32,
     delay_bits: u32,
     grid: ValueGrid,
+}
+
+/// Bits of a run's synapse count; a longer run of one key is split.
+const RUN_COUNT_BITS: u32 = 16;
+
+impl Packed {
+    /// The layout of rows for `n_local` targets on `grid`, `None` when a run's key (delay and
+    /// target block) does not fit 16 bits.
+    fn layout(n_local: u32, grid: ValueGrid) -> Option<(usize, u32, u32)> {
+        let stride = if grid.weight_bits <= 16 { 3 } else { 4 };
+        let target_bits = (8 * stride as u32).checked_sub(grid.weight_bits)?;
+        let block_bits = bits_for(n_local.saturating_sub(1) >> target_bits.min(31));
+        let delay_bits = grid.delay_bits();
+        (delay_bits + block_bits <= 32 - RUN_COUNT_BITS).then_some((
+            stride,
+            target_bits,
+            delay_bits,
+        ))
+    }
+
+    /// The word of synapse `syn`: target within its block | weight code << `target_bits`
+    /// (bits above `8 · stride` are the next synapse's).
+    #[inline(always)]
+    fn word(&self, syn: usize) -> u32 {
+        let at = syn * self.stride;
+        debug_assert!(at + 4 <= self.bytes.len());
+        // SAFETY: `bytes` holds `stride` bytes per synapse of the rows plus 3 bytes of padding,
+        // and `syn` is a synapse of a row.
+        u32::from_le(unsafe { (self.bytes.as_ptr().add(at) as *const u32).read_unaligned() })
+    }
 }
 
 /// Adds one row's weights into a ring slot (`slot` is the receptor's block of the slot). With
@@ -73,34 +117,52 @@ fn add_row_with<T: Copy + Into<u32>>(
     weight: impl Fn(usize) -> f64,
     touched: Option<&mut Vec<u32>>,
 ) {
+    add_synapses(
+        slot,
+        targets.len(),
+        // SAFETY: `add_synapses` asks for k < targets.len() only.
+        |k| (unsafe { *targets.get_unchecked(k) }.into(), weight(k)),
+        touched,
+    );
+}
+
+/// Adds `count` synapses (`synapse(k)`: local target, weight) into a ring slot. With a touched
+/// list, a target whose entry was 0 is appended to it.
+#[inline(always)]
+fn add_synapses(
+    slot: &mut [f64],
+    count: usize,
+    synapse: impl Fn(usize) -> (u32, f64),
+    touched: Option<&mut Vec<u32>>,
+) {
     match touched {
         None => {
-            for (k, &j) in targets.iter().enumerate() {
-                let j = j.into() as usize;
-                debug_assert!(j < slot.len());
+            for k in 0..count {
+                let (j, w) = synapse(k);
+                debug_assert!((j as usize) < slot.len());
                 // SAFETY: targets are local indices < n, checked when the rows are built
                 // (`build_shard_projection` keeps only targets in the shard's range and
                 // subtracts its start), and the block has n entries.
-                unsafe { *slot.get_unchecked_mut(j) += weight(k) };
+                unsafe { *slot.get_unchecked_mut(j as usize) += w };
             }
         }
         Some(list) => {
             // Branch-free append: every target is written, the length advances only for a
             // first arrival.
-            list.reserve(targets.len());
+            list.reserve(count);
             let start = list.len();
             let out = list.spare_capacity_mut().as_mut_ptr();
             let mut added = 0usize;
-            for (k, &j) in targets.iter().enumerate() {
-                let j = j.into();
+            for k in 0..count {
+                let (j, w) = synapse(k);
                 debug_assert!((j as usize) < slot.len());
-                // SAFETY: as above for `slot`; `out` has room for targets.len() entries and
-                // `added` counts the entries kept so far (<= k).
+                // SAFETY: as above for `slot`; `out` has room for `count` entries and `added`
+                // counts the entries kept so far (<= k).
                 unsafe {
                     let cell = slot.get_unchecked_mut(j as usize);
                     (*out.add(added)).write(j);
                     added += (*cell == 0.0) as usize;
-                    *cell += weight(k);
+                    *cell += w;
                 }
             }
             // SAFETY: the `added` entries after `start` were initialised above.
@@ -184,7 +246,7 @@ fn generated_shard_projection(
     note_columns_drawn(2 * u64::from(range.end - range.start));
     for j in range.clone() {
         col.clear();
-        g.column(j, &mut col);
+        g.column_unordered(j, &mut col);
         for &i in &col {
             row_ptr[i as usize + 1] += 1;
         }
@@ -232,8 +294,7 @@ fn generated_shard_projection(
 }
 
 /// The fill pass of a generated projection whose synapses have their own weights and delays:
-/// packed words where target, delay and weight code fit 32 bits (the field widths depend on
-/// the population size and the grid only, not on the shard), else one column per quantity.
+/// delay-sorted packed rows ([`Packed`]) where a run's key fits, else one column per quantity.
 fn valued_shard_projection(
     proj: &Projection,
     g: &dyn SynapseGenerator,
@@ -242,13 +303,12 @@ fn valued_shard_projection(
     range: &Range<u32>,
 ) -> ShardProjection {
     let nnz = *row_ptr.last().unwrap_or(&0);
-    let target_bits = bits_for(g.n_post().saturating_sub(1));
-    let delay_bits = grid.delay_bits();
-    let packs = target_bits + delay_bits + grid.weight_bits <= 32;
-    let mut words = vec![0u32; if packs { nnz } else { 0 }];
-    let mut target = vec![0u32; if packs { 0 } else { nnz }];
-    let mut weight = vec![0f64; if packs { 0 } else { nnz }];
-    let mut delay = vec![0u16; if packs { 0 } else { nnz }];
+    let mut packer = Packed::layout(range.end - range.start, grid)
+        .map(|layout| PackedBuilder::new(layout, grid, nnz));
+    let held = if packer.is_some() { 0 } else { nnz };
+    let mut target = vec![0u32; held];
+    let mut weight = vec![0f64; held];
+    let mut delay = vec![0u16; held];
     let mut fill = row_ptr.clone();
     let (mut col, mut w, mut d) = (Vec::new(), Vec::new(), Vec::new());
     for j in range.clone() {
@@ -260,10 +320,8 @@ fn valued_shard_projection(
         let local = j - range.start;
         for ((&i, &wk), &dk) in col.iter().zip(&w).zip(&d) {
             let slot = &mut fill[i as usize];
-            if packs {
-                let delay_code = u32::from(dk - grid.delay_min);
-                words[*slot] =
-                    local | delay_code << target_bits | grid.code(wk) << (target_bits + delay_bits);
+            if let Some(b) = packer.as_mut() {
+                b.put(*slot, local, wk, dk);
             } else {
                 target[*slot] = local;
                 weight[*slot] = wk;
@@ -273,13 +331,73 @@ fn valued_shard_projection(
         }
     }
     ShardProjection {
-        packed: packs.then_some(Packed {
-            words,
-            target_bits,
-            delay_bits,
-            grid,
-        }),
+        packed: packer.map(|b| b.finish(&row_ptr)),
         ..ShardProjection::with_columns(proj, row_ptr, target, weight, delay)
+    }
+}
+
+/// [`Packed`] rows while they are filled: synapses in column order with their run keys beside,
+/// sorted into runs at the end.
+struct PackedBuilder {
+    rows: Packed,
+    keys: Vec<u16>,
+}
+
+impl PackedBuilder {
+    fn new(
+        (stride, target_bits, delay_bits): (usize, u32, u32),
+        grid: ValueGrid,
+        nnz: usize,
+    ) -> Self {
+        PackedBuilder {
+            rows: Packed {
+                bytes: vec![0; nnz * stride + 3],
+                stride,
+                run_ptr: Vec::new(),
+                runs: Vec::new(),
+                target_bits,
+                delay_bits,
+                grid,
+            },
+            keys: vec![0; nnz],
+        }
+    }
+
+    /// Writes synapse `syn` (local target, weight on the grid, delay).
+    fn put(&mut self, syn: usize, local: u32, weight: f64, delay: u16) {
+        let p = &mut self.rows;
+        let word = (local & ((1 << p.target_bits) - 1)) | p.grid.code(weight) << p.target_bits;
+        p.bytes[syn * p.stride..][..p.stride].copy_from_slice(&word.to_le_bytes()[..p.stride]);
+        let key = u32::from(delay - p.grid.delay_min) | (local >> p.target_bits) << p.delay_bits;
+        self.keys[syn] = key as u16;
+    }
+
+    /// Sorts every row by key (stably) and cuts it into runs.
+    fn finish(self, row_ptr: &[usize]) -> Packed {
+        let PackedBuilder { mut rows, keys } = self;
+        let stride = rows.stride;
+        let word_mask = u32::MAX >> (32 - 8 * stride as u32);
+        rows.run_ptr.reserve_exact(row_ptr.len());
+        rows.run_ptr.push(0);
+        let mut row: Vec<(u16, u32)> = Vec::new();
+        for bounds in row_ptr.windows(2) {
+            let syns = bounds[0]..bounds[1];
+            row.clear();
+            row.extend(syns.clone().map(|s| (keys[s], rows.word(s) & word_mask)));
+            row.sort_by_key(|&(key, _)| key);
+            for (s, &(_, word)) in syns.zip(&row) {
+                rows.bytes[s * stride..][..stride].copy_from_slice(&word.to_le_bytes()[..stride]);
+            }
+            for run in row.chunk_by(|a, b| a.0 == b.0) {
+                for part in run.chunks((1 << RUN_COUNT_BITS) - 1) {
+                    rows.runs
+                        .push(part.len() as u32 | u32::from(part[0].0) << RUN_COUNT_BITS);
+                }
+            }
+            rows.run_ptr.push(rows.runs.len());
+        }
+        rows.runs.shrink_to_fit();
+        rows
     }
 }
 
@@ -372,7 +490,7 @@ impl ShardProjection {
                 st.pre_spike(i, row.clone(), &self.target, &mut self.weight, t, dt);
             }
             if let Some(p) = &self.packed {
-                deliver_packed(p, &p.words[row], (t % slots) as usize, rec, ring);
+                deliver_packed(p, i, row.start, (t % slots) as usize, rec, ring);
             } else if let Some(d) = self.uniform_delay {
                 let slot = ((t + d as u64) % slots) as usize;
                 let base = slot * slot_len + rec_off;
@@ -404,29 +522,39 @@ impl ShardProjection {
     }
 }
 
-/// Delivers one row of packed synapses (`words`) of a spike at ring slot `now`: each weight into
-/// slot `now + delay` of its target, receptor `rec`.
+/// Delivers row `row` of packed synapses (its first synapse `first`) of a spike at ring slot
+/// `now`: each run's weights into slot `now + delay` of its targets, receptor `rec`.
 #[inline]
-fn deliver_packed(p: &Packed, words: &[u32], now: usize, rec: usize, ring: &mut Ring) {
+fn deliver_packed(p: &Packed, row: usize, first: usize, now: usize, rec: usize, ring: &mut Ring) {
     let (n, slots, n_rec) = (ring.n, ring.slots, ring.n_rec);
     let slot_len = n_rec * n;
     let rec_off = rec * n;
     let target_mask = (1u32 << p.target_bits) - 1;
+    let weight_mask = (1u32 << p.grid.weight_bits) - 1;
     let delay_mask = (1u32 << p.delay_bits) - 1;
-    let weight_shift = p.target_bits + p.delay_bits;
     let delay_min = p.grid.delay_min as usize;
     let sparse = ring.sparse();
-    for &word in words {
-        let j = (word & target_mask) as usize;
-        let mut slot = now + delay_min + ((word >> p.target_bits) & delay_mask) as usize;
+    let mut syn = first;
+    for &run in &p.runs[p.run_ptr[row]..p.run_ptr[row + 1]] {
+        let count = (run & ((1 << RUN_COUNT_BITS) - 1)) as usize;
+        let key = run >> RUN_COUNT_BITS;
+        let mut slot = now + delay_min + (key & delay_mask) as usize;
         if slot >= slots {
             slot -= slots;
         }
-        let idx = slot * slot_len + rec_off + j;
-        debug_assert!(j < n && idx < ring.data.len());
-        if sparse && ring.data[idx] == 0.0 {
-            ring.touched[slot * n_rec + rec].push(j as u32);
-        }
-        ring.data[idx] += p.grid.weight(word >> weight_shift);
+        let block_start = (key >> p.delay_bits) << p.target_bits;
+        let base = slot * slot_len + rec_off;
+        let touched = sparse.then(|| &mut ring.touched[slot * n_rec + rec]);
+        add_synapses(
+            &mut ring.data[base..base + n],
+            count,
+            |k| {
+                let word = p.word(syn + k);
+                let weight = p.grid.weight((word >> p.target_bits) & weight_mask);
+                (block_start + (word & target_mask), weight)
+            },
+            touched,
+        );
+        syn += count;
     }
 }
