@@ -261,3 +261,74 @@ synapse = {{ type = "TsodyksMarkramSynapse", U = {u}, tau_rec = {tau_rec} }}
         "fixed point {x_ss} vs Tsodyks–Markram {classic}"
     );
 }
+
+#[test]
+fn bad_parameters_are_errors_naming_file_key_value_and_what_is_allowed() {
+    let base = |synapse: &str| {
+        format!(
+            r#"dt = 0.1
+duration = 10.0
+
+[populations.pre]
+cell_type = "SpikeSourceArray"
+size = 2
+params = {{ spike_times = [[1.0], [2.0]] }}
+
+[populations.post]
+cell_type = "IF_curr_exp"
+size = 2
+
+[projections.stp]
+pre = "pre"
+post = "post"
+connector = {{ type = "OneToOneConnector" }}
+weight = 1.0
+delay = 0.1
+synapse = {synapse}
+"#
+        )
+    };
+    let cases = [
+        (
+            r#"{ type = "TsodyksMarkramSynapse", U = 1.5 }"#,
+            "projections.stp.synapse.U",
+            "must be in [0, 1]",
+        ),
+        (
+            r#"{ type = "TsodyksMarkramSynapse", tau_rec = [100.0] }"#,
+            "projections.stp.synapse.tau_rec",
+            "one value per synapse (2)",
+        ),
+        (
+            r#"{ type = "TsodyksMarkramSynapse", tau_facil = -1.0 }"#,
+            "projections.stp.synapse.tau_facil",
+            "must be >= 0",
+        ),
+        (
+            r#"{ type = "TsodyksMarkramSynapse", U = "high" }"#,
+            "projections.stp.synapse.U",
+            "must be a number or a list of numbers",
+        ),
+        (
+            r#"{ type = "SimpleStochasticSynapse", p = [0.5, 2.0] }"#,
+            "projections.stp.synapse.p",
+            "must be a probability in [0, 1]",
+        ),
+        (
+            r#"{ type = "SimpleStochasticSynapse", q = 0.5 }"#,
+            "projections.stp.synapse.q",
+            "unknown key",
+        ),
+    ];
+    for (synapse, key, allowed) in cases {
+        let e = parse_str("stp.toml", &base(synapse), &[], None).unwrap_err();
+        let shown = e.to_string();
+        assert_eq!(e.key, key, "{synapse}: {shown}");
+        assert!(
+            shown.contains("stp.toml") && shown.contains(allowed),
+            "{synapse}: {shown}"
+        );
+    }
+    let ok = base(r#"{ type = "TsodyksMarkramSynapse", U = [0.2, 0.7] }"#);
+    parse_str("stp.toml", &ok, &[], None).expect("a list with one value per synapse loads");
+}
