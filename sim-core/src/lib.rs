@@ -2,9 +2,10 @@
 //! per-neuron delay ring buffers, pair-STDP hooks, recording, RNG streams and checkpoints.
 //!
 //! sim-core knows no concrete neuron model: models implement [`model::PopulationModel`] and
-//! [`plasticity::PairRule`] in the `models` crate.
+//! [`plasticity::PairRule`] and [`dynamics::SynapseDynamics`] in the `models` crate.
 
 pub mod describe;
+pub mod dynamics;
 pub mod engine;
 pub mod errors;
 pub mod graded;

@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use crate::dynamics::SynapseDynamics;
 use crate::graded::{GradedProjection, GradedProjectionId};
 use crate::model::{PopulationId, PopulationModel};
 use crate::plasticity::PairRule;
@@ -166,11 +167,14 @@ pub struct SynapseList {
     pub weight: Vec<f64>,
     /// Delay in steps per synapse, each >= 1.
     pub delay: Vec<u16>,
+    /// What each synapse does to its weight at a spike (short-term plasticity, unreliable
+    /// transmission); `None`: static weights. Only on a held list.
+    pub dynamics: Option<Arc<dyn SynapseDynamics>>,
     generated: Option<Arc<Generated>>,
 }
 
 /// Two lists are equal when they hold the same synapses in the same order, however each keeps
-/// them (a generated list is generated again to compare).
+/// them (a generated list is generated again to compare); their dynamics are not compared.
 impl PartialEq for SynapseList {
     fn eq(&self, other: &Self) -> bool {
         match (&self.generated, &other.generated) {
@@ -447,9 +451,9 @@ impl Network {
                     return Err(err(format!("an invalid value grid {grid:?}")));
                 }
             }
-            if proj.plasticity.is_some() {
+            if proj.plasticity.is_some() || s.dynamics.is_some() {
                 return Err(err(
-                    "a plastic projection needs a held synapse list, not a generated one".into(),
+                    "a plastic projection or one with synapse dynamics needs a held synapse list, not a generated one".into(),
                 ));
             }
             self.projections.push(proj);
@@ -472,6 +476,11 @@ impl Network {
         }
         if let Some(w) = s.weight.iter().find(|w| !w.is_finite()) {
             return Err(err(format!("weight {w} is not finite")));
+        }
+        if proj.plasticity.is_some() && s.dynamics.is_some() {
+            return Err(err(
+                "a projection has either STDP or synapse dynamics, not both".into(),
+            ));
         }
         if proj.plasticity.is_some() {
             if let Some(&d0) = s.delay.first() {

@@ -28,6 +28,9 @@ pub enum Domain {
     Connect = 3,
     /// Anything a model needs beyond the above, keyed by (user id, index).
     Other = 4,
+    /// Whether a spike crosses an unreliable synapse, keyed by (projection, synapse) and drawn
+    /// once per spike with [`uniform_at`].
+    Transmission = 5,
 }
 
 /// The stream for (seed, domain, group, index).
@@ -40,6 +43,13 @@ pub fn stream(seed: u64, domain: Domain, group: u64, index: u64) -> StreamRng {
         chunk.copy_from_slice(&z.to_le_bytes());
     }
     StreamRng::from_seed(s)
+}
+
+/// Draw number `draw` of (seed, domain, group, index), uniform in [0, 1): one number without a
+/// stream, for keys with many draws each used once (a synapse's `draw`-th spike step).
+pub fn uniform_at(seed: u64, domain: Domain, group: u64, index: u64, draw: u64) -> f64 {
+    let k = mix(mix(mix(mix(seed ^ mix(domain as u64)) ^ group) ^ index) ^ draw);
+    (k >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 #[cfg(test)]

@@ -159,6 +159,13 @@ pub fn load(net: &Network, mapping: &Mapping) -> Result<Loaded, SpinnakerError> 
                 proj.name
             ));
         }
+        if let Some(dynamics) = &proj.synapses.dynamics {
+            return bad(format!(
+                "projection '{}': synapse type {} is not implemented on the SpiNNaker backend (static synapses and STDPMechanism are)",
+                proj.name,
+                dynamics.name()
+            ));
+        }
         rules.push(proj.plasticity.as_ref().map(|r| r.describe()));
     }
     let descriptions: Vec<ModelDescription> =

@@ -77,8 +77,8 @@ use models::params::ParamError;
 use models::synapses::Stdp;
 pub use schema::{Drive, ExperimentEntry};
 use schema::{
-    GradedEntry, GradedKind, LinkEntry, ModelFile, PopulationEntry, ProjectionEntry, RecordNeurons,
-    SynapseEntry, TripartiteEntry,
+    DynamicsEntry, GradedEntry, GradedKind, LinkEntry, ModelFile, PopulationEntry, ProjectionEntry,
+    RecordNeurons, SynapseEntry, TripartiteEntry,
 };
 use sim_core::network::SynapseList;
 use sim_core::GradedProjection;
@@ -942,10 +942,10 @@ fn make_projection(
     let (wmin, wmax) = proj.weight.bounds();
     // Plastic synapses need their own weights; static ones are generated where they can be.
     let storage = match proj.synapse {
-        Some(SynapseEntry::Stdp(_)) => Storage::Held,
+        Some(SynapseEntry::Stdp(_) | SynapseEntry::Dynamics(_)) => Storage::Held,
         _ => Storage::Generated,
     };
-    let synapses = connect(
+    let mut synapses = connect(
         net,
         &proj.connector,
         (pre, post),
@@ -983,6 +983,11 @@ fn make_projection(
         }
         _ => None,
     };
+    if let Some(SynapseEntry::Dynamics(d)) = &proj.synapse {
+        let rule = synapse_dynamics(net, d, (post, receptor), synapses.len(), index)
+            .map_err(|e| param_err(&format!("{prefix}.synapse"), e))?;
+        synapses.dynamics = Some(rule);
+    }
     Ok(Projection {
         name: name.to_string(),
         pre,
@@ -990,6 +995,61 @@ fn make_projection(
         receptor,
         synapses,
         plasticity,
+    })
+}
+
+/// The rule of a projection's synapse dynamics (`n` synapses onto `receptor` of population
+/// `post`; `index` keys its random draws).
+fn synapse_dynamics(
+    net: &Network,
+    d: &DynamicsEntry,
+    (post, receptor): (usize, usize),
+    n: usize,
+    index: u64,
+) -> Result<Arc<dyn sim_core::dynamics::SynapseDynamics>, ParamError> {
+    Ok(match d {
+        DynamicsEntry::TsodyksMarkram {
+            u_use,
+            tau_rec,
+            tau_facil,
+            tau_psc,
+        } => {
+            let model = &net.populations[post].model;
+            // PyNN's NEST backend sets tau_psc to the post cell's synaptic time constant.
+            let receptor_name = model.receptors()[receptor];
+            let tau_syn = match receptor_name {
+                "excitatory" => "tau_syn_E",
+                "inhibitory" => "tau_syn_I",
+                other => other,
+            };
+            let from_cell = (model.describe().parameters.iter())
+                .find(|q| q.name == tau_syn)
+                .map(|q| q.value);
+            let tau_psc = tau_psc.or(from_cell).ok_or_else(|| {
+                ParamError::new(
+                    "tau_psc",
+                    "missing",
+                    format!(
+                        "a number (ms): {} has no {tau_syn} to take it from",
+                        model.type_name()
+                    ),
+                )
+            })?;
+            Arc::new(models::synapses::TsodyksMarkram::new(
+                u_use.clone(),
+                tau_rec.clone(),
+                tau_facil.clone(),
+                tau_psc,
+                n,
+                &net.grid,
+            )?)
+        }
+        DynamicsEntry::SimpleStochastic { p } => Arc::new(models::synapses::SimpleStochastic::new(
+            p.clone(),
+            n,
+            net.seed,
+            index,
+        )?),
     })
 }
 

@@ -10,7 +10,9 @@ use models::astro::tripartite::PoolType;
 use models::catalogue::{Catalogue, CellType, ParsedParams};
 use models::connectors::Connector;
 use models::dist::Value;
-use models::synapses::{Semantics, SpikePairRule, WeightDependence};
+use models::synapses::{
+    simple_stochastic, tsodyks_markram, PerSynapse, Semantics, SpikePairRule, WeightDependence,
+};
 
 /// (key path, message starting with ": " or " = value: ").
 pub type SchemaError = (String, String);
@@ -78,11 +80,30 @@ pub struct ProjectionEntry {
     pub synapse: Option<SynapseEntry>,
 }
 
-/// `synapse = { ... }` of a projection: plasticity, or a graded (continuous) connection.
+/// `synapse = { ... }` of a projection: plasticity, synapse dynamics, or a graded (continuous)
+/// connection.
 #[derive(Debug)]
 pub enum SynapseEntry {
     Stdp(StdpEntry),
     Graded(GradedEntry),
+    Dynamics(DynamicsEntry),
+}
+
+/// `synapse = { type = "TsodyksMarkramSynapse", U = 0.5, tau_rec = 100.0, tau_facil = 0.0 }`
+/// (optionally `tau_psc`; by default the post cell's `tau_syn_E`/`tau_syn_I` of the receptor,
+/// as PyNN's NEST backend sets it) or `{ type = "SimpleStochasticSynapse", p = 0.5 }`. Each
+/// parameter is a number, or a list with one value per synapse in the connector's order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DynamicsEntry {
+    TsodyksMarkram {
+        u_use: PerSynapse,
+        tau_rec: PerSynapse,
+        tau_facil: PerSynapse,
+        tau_psc: Option<f64>,
+    },
+    SimpleStochastic {
+        p: PerSynapse,
+    },
 }
 
 /// `synapse = { type = "sic_connection" }` (NEST: astrocyte_lr_1994 -> aeif_cond_alpha_astro)
@@ -718,12 +739,77 @@ fn synapse_entry(v: Toml, path: &str) -> Result<SynapseEntry, SchemaError> {
     match kind {
         Some("sic_connection" | "graded_connection") => Ok(SynapseEntry::Graded(de(path, v)?)),
         Some("STDPMechanism") | None => Ok(SynapseEntry::Stdp(de(path, v)?)),
+        Some(k @ (tsodyks_markram::NAME | simple_stochastic::NAME)) => {
+            let kind = k.to_string();
+            dynamics_entry(&kind, table(v, path)?, path).map(SynapseEntry::Dynamics)
+        }
         Some(other) => Err((
             join(path, "type"),
             format!(
-                " = \"{other}\": expected \"STDPMechanism\", \"sic_connection\" or \"graded_connection\""
+                " = \"{other}\": expected \"STDPMechanism\", \"{}\", \"{}\", \"sic_connection\" or \"graded_connection\"",
+                tsodyks_markram::NAME,
+                simple_stochastic::NAME
             ),
         )),
+    }
+}
+
+/// The parameters of a synapse type with dynamics (`kind`, already checked).
+fn dynamics_entry(kind: &str, mut t: Table, path: &str) -> Result<DynamicsEntry, SchemaError> {
+    t.remove("type");
+    let entry = if kind == tsodyks_markram::NAME {
+        let tau_psc = match t.contains_key("tau_psc") {
+            true => Some(number(&mut t, path, "tau_psc", None, "ms")?),
+            false => None,
+        };
+        DynamicsEntry::TsodyksMarkram {
+            u_use: per_synapse(&mut t, path, "U", 0.5)?,
+            tau_rec: per_synapse(&mut t, path, "tau_rec", 100.0)?,
+            tau_facil: per_synapse(&mut t, path, "tau_facil", 0.0)?,
+            tau_psc,
+        }
+    } else {
+        DynamicsEntry::SimpleStochastic {
+            p: per_synapse(&mut t, path, "p", 0.5)?,
+        }
+    };
+    let allowed: &[&str] = match entry {
+        DynamicsEntry::TsodyksMarkram { .. } => &["type", "U", "tau_rec", "tau_facil", "tau_psc"],
+        DynamicsEntry::SimpleStochastic { .. } => &["type", "p"],
+    };
+    no_leftovers(&t, path, allowed)?;
+    Ok(entry)
+}
+
+/// Takes `key` (PyNN's default `default`) as a number or a list of numbers, one per synapse.
+fn per_synapse(
+    t: &mut Table,
+    path: &str,
+    key: &str,
+    default: f64,
+) -> Result<PerSynapse, SchemaError> {
+    let bad = |v: &Toml| {
+        (
+            join(path, key),
+            format!(
+                " = {}: must be a number or a list of numbers (one per synapse)",
+                show(v)
+            ),
+        )
+    };
+    let number = |v: &Toml| match v {
+        Toml::Float(f) if f.is_finite() => Ok(*f),
+        Toml::Integer(i) => Ok(*i as f64),
+        other => Err(bad(other)),
+    };
+    match t.remove(key) {
+        None => Ok(PerSynapse::One(default)),
+        Some(Toml::Array(a)) => a
+            .iter()
+            .map(number)
+            .collect::<Result<_, _>>()
+            .map(PerSynapse::Each),
+        Some(v) => number(&v).map(PerSynapse::One),
     }
 }
 

@@ -9,8 +9,21 @@ use crate::graded;
 use crate::model::{KernelState, StateArray};
 use crate::time::Step;
 
-/// 2: graded inputs in flight were added.
-pub const CHECKPOINT_FORMAT: u32 = 2;
+/// 2: graded inputs in flight were added; 3: synapse-dynamics state.
+pub const CHECKPOINT_FORMAT: u32 = 3;
+
+/// Synapse-dynamics state of a projection in a checkpoint, in the network's synapse order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DynamicState {
+    /// `state_len` numbers per synapse.
+    pub state: Vec<f64>,
+    /// Step of each synapse's previous spike (-1: none; [`HELD_ELSEWHERE`] in one rank's part:
+    /// another rank holds the synapse).
+    pub last: Vec<i64>,
+}
+
+/// `DynamicState::last` of a synapse another rank holds.
+const HELD_ELSEWHERE: i64 = i64::MIN;
 
 /// Plastic-projection state in a checkpoint.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -39,6 +52,8 @@ pub struct Checkpoint {
     /// Per population, recent spikes (global indices) still to be back-propagated.
     pub post_history: Vec<Vec<(Step, Vec<u32>)>>,
     pub plastic: Vec<Option<PlasticState>>,
+    /// Per projection, the state of its synapse dynamics.
+    pub dynamics: Vec<Option<DynamicState>>,
     pub counters: Counters,
     /// Per population, graded inputs in flight: `[k][port][neuron]` for step `step + k`.
     pub graded: Vec<Vec<f64>>,
@@ -131,7 +146,41 @@ impl Simulation {
                 ps.ty = parts.iter().flat_map(|c| part(c).ty).collect();
             }
         }
+        for (k, dynamic) in whole.dynamics.iter_mut().enumerate() {
+            if let Some(ds) = dynamic {
+                let len = ds.state.len() / ds.last.len().max(1);
+                for c in parts.iter().filter_map(|c| c.dynamics[k].as_ref()) {
+                    for (syn, &last) in c.last.iter().enumerate() {
+                        if last != HELD_ELSEWHERE {
+                            ds.last[syn] = last;
+                            ds.state[syn * len..(syn + 1) * len]
+                                .copy_from_slice(&c.state[syn * len..(syn + 1) * len]);
+                        }
+                    }
+                }
+            }
+        }
         whole
+    }
+
+    /// The synapse-dynamics state of projection `k` held by this process (synapses held by
+    /// other ranks marked [`HELD_ELSEWHERE`]).
+    fn local_dynamics(&self, k: usize) -> Option<DynamicState> {
+        let d0 = self.shards[0].projs[k].dynamics.as_ref()?;
+        let len = d0.rule.state_len();
+        let n = self.proj_len[k];
+        let mut ds = DynamicState {
+            state: vec![0.0; n * len],
+            last: vec![HELD_ELSEWHERE; n],
+        };
+        for sh in &self.shards {
+            let d = sh.projs[k].dynamics.as_ref()?;
+            for (l, &c) in d.canonical.iter().enumerate() {
+                ds.last[c] = d.last[l];
+                ds.state[c * len..(c + 1) * len].copy_from_slice(&d.state[l * len..(l + 1) * len]);
+            }
+        }
+        Some(ds)
     }
 
     /// The state of the shards this process holds (all of them, in one process).
@@ -195,6 +244,9 @@ impl Simulation {
             rings,
             post_history,
             plastic,
+            dynamics: (0..self.proj_len.len())
+                .map(|k| self.local_dynamics(k))
+                .collect(),
             counters: self.counters,
             graded: graded::save(
                 &self.shards.iter().map(|sh| &sh.graded).collect::<Vec<_>>(),
@@ -227,6 +279,7 @@ impl Simulation {
             || cp.rings.len() != sizes.len()
             || cp.post_history.len() != sizes.len()
             || cp.plastic.len() != self.proj_len.len()
+            || cp.dynamics.len() != self.proj_len.len()
         {
             return Err(mism("section lengths differ".into()));
         }
@@ -262,6 +315,22 @@ impl Simulation {
                     }
                 }
                 _ => return Err(mism(format!("plasticity of projection {k}"))),
+            }
+        }
+        for (k, ds) in cp.dynamics.iter().enumerate() {
+            match (ds, &self.shards[0].projs[k].dynamics) {
+                (None, None) => {}
+                (Some(ds), Some(d)) => {
+                    let n = self.proj_len[k];
+                    if ds.last.len() != n
+                        || ds.state.len() != n * d.rule.state_len()
+                        || ds.last.iter().any(|&l| l < -1 || l >= cp.step as i64)
+                        || ds.state.iter().any(|v| !v.is_finite())
+                    {
+                        return Err(mism(format!("synapse-dynamics state of projection {k}")));
+                    }
+                }
+                _ => return Err(mism(format!("synapse dynamics of projection {k}"))),
             }
         }
         graded::check(&self.shards[0].graded, &cp.graded, &sizes).map_err(mism)?;
@@ -327,6 +396,18 @@ impl Simulation {
                         st.ty = ps.ty[a..b].to_vec();
                     }
                     _ => return Err(mism(format!("plasticity of projection {k}"))),
+                }
+            }
+        }
+        for (k, ds) in cp.dynamics.iter().enumerate() {
+            let Some(ds) = ds else { continue };
+            for sh in &mut self.shards {
+                let d = sh.projs[k].dynamics.as_mut().expect("checked above");
+                let len = d.rule.state_len();
+                for (l, &c) in d.canonical.iter().enumerate() {
+                    d.last[l] = ds.last[c];
+                    d.state[l * len..(l + 1) * len]
+                        .copy_from_slice(&ds.state[c * len..(c + 1) * len]);
                 }
             }
         }

@@ -19,11 +19,12 @@
 //! ## Layout
 //! Each phase lives in its own module: `shard` (a shard and how it is built), `rows` (the
 //! compressed rows of a projection and the delivery of a spike into a ring), `ring` (the delay
-//! ring buffer), `stdp` (phases A and C), `step` (the step loop, one body for 1 and N shards),
+//! ring buffer), `stdp` (phases A and C), `dynamics` (synapse dynamics), `step` (the step loop, one body for 1 and N shards),
 //! `sync` (the outbox, the barrier and how threads meet), `recording` (observers and the
 //! recording buffers) and `checkpoint` (the layout-independent state).
 
 mod checkpoint;
+mod dynamics;
 pub mod ranks;
 mod recording;
 mod ring;
@@ -43,7 +44,7 @@ use crate::network::{Network, Population};
 use crate::time::{Step, TimeGrid};
 
 pub use checkpoint::{
-    decode_bounded, Checkpoint, CheckpointError, PlasticState, CHECKPOINT_FORMAT,
+    decode_bounded, Checkpoint, CheckpointError, DynamicState, PlasticState, CHECKPOINT_FORMAT,
 };
 pub use ranks::RankTimes;
 pub use recording::{MemoryObserver, NullObserver, Observer};

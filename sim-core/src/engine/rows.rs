@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+use super::dynamics::ShardDynamics;
 use super::ring::Ring;
 use super::stdp::Stdp;
 use crate::network::{
@@ -32,6 +33,8 @@ pub(super) struct ShardProjection {
     /// `weight` and `delay` are empty).
     packed: Option<Packed>,
     pub(super) stdp: Option<Stdp>,
+    /// Synapse dynamics (`dynamics.rs`); such rows are delivered there.
+    pub(super) dynamics: Option<ShardDynamics>,
 }
 
 /// Generated synapses with their own weights and delays, each row sorted by delay. A row is a
@@ -199,7 +202,7 @@ pub(super) fn build_shard_projection(
     let mut target = vec![0u32; nnz];
     let mut weight = vec![0f64; nnz];
     let mut delay = vec![0u16; nnz];
-    let mut canonical = if proj.plasticity.is_some() {
+    let mut canonical = if proj.plasticity.is_some() || s.dynamics.is_some() {
         vec![0usize; nnz]
     } else {
         Vec::new()
@@ -216,6 +219,8 @@ pub(super) fn build_shard_projection(
             *slot += 1;
         }
     }
+    let dynamics =
+        (s.dynamics.as_ref()).map(|rule| ShardDynamics::new(rule.clone(), canonical.clone()));
     let stdp = proj.plasticity.as_ref().map(|rule| {
         let delay = s.delay.first().copied().unwrap_or(1) as Step;
         Stdp::new(rule.clone(), delay, n_local, &row_ptr, &target, canonical)
@@ -227,6 +232,7 @@ pub(super) fn build_shard_projection(
     ShardProjection::compact(ShardProjection {
         uniform_delay,
         stdp,
+        dynamics,
         ..ShardProjection::with_columns(proj, row_ptr, target, weight, delay)
     })
 }
@@ -290,6 +296,7 @@ fn generated_shard_projection(
         uniform_delay: Some(g.delay()),
         packed: None,
         stdp: None,
+        dynamics: None,
     }
 }
 
@@ -422,6 +429,7 @@ impl ShardProjection {
             uniform_delay: None,
             packed: None,
             stdp: None,
+            dynamics: None,
         }
     }
 
@@ -486,6 +494,24 @@ impl ShardProjection {
             let i = i as usize;
             let row = self.row_ptr[i]..self.row_ptr[i + 1];
             events += row.len() as u64;
+            if let Some(dy) = self.dynamics.as_mut() {
+                let (target, target16) = (&self.target, &self.target16);
+                let (weight, delay) = (&self.weight, &self.delay);
+                let (uniform_weight, uniform_delay) = (self.uniform_weight, self.uniform_delay);
+                dy.deliver_row(
+                    row,
+                    t,
+                    rec,
+                    ring,
+                    |k| match target.is_empty() {
+                        true => target16[k] as usize,
+                        false => target[k] as usize,
+                    },
+                    |k| uniform_weight.unwrap_or_else(|| weight[k]),
+                    |k| uniform_delay.unwrap_or_else(|| delay[k]),
+                );
+                continue;
+            }
             if let Some(st) = self.stdp.as_mut() {
                 st.pre_spike(i, row.clone(), &self.target, &mut self.weight, t, dt);
             }
