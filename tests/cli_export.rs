@@ -417,6 +417,47 @@ fn graded_astrocyte_coupling_is_refused_not_dropped() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+#[test]
+fn short_term_plasticity_is_refused_not_exported_as_static() {
+    let out = out_dir("tsodyks");
+    std::fs::create_dir_all(&out).unwrap();
+    let model = out.join("tsodyks.toml");
+    std::fs::write(
+        &model,
+        r#"dt = 0.1
+duration = 100.0
+
+[populations.pre]
+cell_type = "SpikeSourcePoisson"
+size = 10
+params = { rate = 20.0 }
+
+[populations.post]
+cell_type = "IF_curr_exp"
+size = 10
+
+[projections.depressing]
+pre = "pre"
+post = "post"
+connector = { type = "AllToAllConnector" }
+weight = 0.5
+delay = 1.0
+synapse = { type = "TsodyksMarkramSynapse", U = 0.5, tau_rec = 800.0, tau_facil = 0.0 }
+"#,
+    )
+    .unwrap();
+    let (code, err) = export_failing(
+        &[model.to_str().unwrap(), "--machine", "spinn5"],
+        &out.join("files"),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("projection 'depressing'") && err.contains("TsodyksMarkramSynapse"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 /// (population, first neuron) of every slice in our keys.json.
 fn our_slices(out: &Path) -> std::collections::BTreeSet<(String, u64)> {
     let keys: serde_json::Value =

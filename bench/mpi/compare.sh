@@ -81,7 +81,7 @@ def steps(r):
 
 out = []
 p = out.append
-p("| model | seed | layout | simulate s | RTF | spikes/step | exchange B/step | interval | "
+p("| model | seed | layout | simulate s | model s per wall s | spikes/step | exchange B/step | interval | "
   "per rank: update / delivery / exchange / waiting s |")
 p("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for r in rows:
@@ -105,14 +105,20 @@ for r in mpi:
     b_x = sum(t["bytes_sent"] for t in ranks) / n_x
     t_x = statistics.mean(t["exchange_s"] for t in ranks) / n_x
     points.append((b_x, t_x))
-if len(points) >= 2 and len({b for b, _ in points}) >= 2:
+sizes = [b for b, _ in points]
+# A slope needs exchanges of clearly different sizes (a factor of 2 at least); runs whose
+# exchanges all carry about the same bytes determine only the latency, so β is then 0.
+if len(points) >= 2 and min(sizes) > 0 and max(sizes) / min(sizes) >= 2:
     mb, mt = statistics.mean(b for b, _ in points), statistics.mean(t for _, t in points)
     beta = sum((b - mb) * (t - mt) for b, t in points) / sum((b - mb) ** 2 for b, _ in points)
     alpha = max((mt - beta * mb) / 2, 0.0)
+    how = "a line through their mean time per exchange"
 else:
-    beta, alpha = 0.0, (points[0][1] / 2 if points else 0.0)
+    beta, alpha = 0.0, (statistics.mean(t for _, t in points) / 2 if points else 0.0)
+    how = ("their exchanges carry %.0f to %.0f bytes, too narrow a range to fit β: the mean time "
+           "per exchange is the latency term alone" % (min(sizes, default=0), max(sizes, default=0)))
 p("")
-p(f"Exchange fit over {len(points)} two-rank runs: α = {alpha * 1e6:.2f} µs per collective, "
+p(f"Exchange fit over {len(points)} two-rank runs ({how}): α = {alpha * 1e6:.2f} µs per collective, "
   f"β = {beta * 1e9:.3f} ns per byte (B_x: bytes of one exchange, all ranks).")
 if beta < 0:
     p("(β < 0: here the exchange time does not grow with its bytes; the line is noise; it is still "

@@ -372,6 +372,21 @@ pub fn partition(net: &Network, opts: &PartitionOptions) -> Result<Partition> {
             what: "neurons per core must be >= 1".into(),
         });
     }
+    // sPyNNaker's synapse rows hold static or STDP synapses; a short-term plasticity or
+    // stochastic synapse written as a static one would load and silently run another model.
+    if let Some(proj) = net
+        .projections
+        .iter()
+        .find(|p| p.synapses.dynamics.is_some())
+    {
+        let kind = proj.synapses.dynamics.as_ref().map_or("", |d| d.name());
+        return Err(HwError::Map {
+            what: format!(
+                "projection '{}': synapse type {kind} has no SpiNNaker synapse rows in engram's export (static synapses and STDPMechanism do)",
+                proj.name
+            ),
+        });
+    }
     let fans = fan_in(net);
     let sdram_share = SDRAM_PER_CHIP / 16;
     let mut slices = Vec::new();

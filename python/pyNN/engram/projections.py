@@ -17,7 +17,7 @@ from ..random import RandomDistribution
 from ..space import Space
 from . import simulator
 from .modelfile import random_value
-from .standardmodels import STDPMechanism, StaticSynapse
+from .standardmodels import STDPMechanism, StaticSynapse, _DynamicSynapse
 
 def _native_connector(connector, pre, post):
     """engram's connector for a PyNN connector between whole populations, or None."""
@@ -84,6 +84,13 @@ class Projection(common.Projection):
         self._delay = _native_value(params["delay"], "delay of %s" % self.label) \
             if params["delay"].base_value is not None else float(simulator.state.dt)
         self._positive = True
+        # Per-connection parameters of a dynamic synapse (U, tau_rec, ... or p), aligned with
+        # the explicit list: such projections always reach engram as one.
+        self._dynamic = [n for n in params.keys() if n not in ("weight", "delay")] \
+            if isinstance(self.synapse_type, _DynamicSynapse) else []
+        self._extra = {}
+        if self._dynamic:
+            self._connector_entry = None
         if self._connector_entry is None or self._weight is None or self._delay is None:
             self._connector_entry = None
             self._columns = []
@@ -100,16 +107,25 @@ class Projection(common.Projection):
         n = pre.size
         weight = np.broadcast_to(np.asarray(connection_parameters["weight"], float), (n,))
         delay = connection_parameters.get("delay", simulator.state.dt)
-        delay = np.broadcast_to(np.asarray(delay, float), (n,))
+        # Delays on the time grid, rounded to the nearest step as NEST stores them (a delay
+        # computed from distance is rarely a whole number of steps).
+        dt = float(simulator.state.dt)
+        delay = np.asarray(delay, float)
+        on_grid = np.round(delay / dt) * dt
+        delay = np.broadcast_to(np.where(np.abs(delay - on_grid) < 1e-9, delay, on_grid), (n,))
         post = np.full(n, int(postsynaptic_index), dtype=np.int64)
-        self._columns.append((pre, post, weight.copy(), delay.copy()))
+        extra = tuple(np.broadcast_to(np.asarray(connection_parameters[k], float), (n,)).copy()
+                      for k in self._dynamic)
+        self._columns.append((pre, post, weight.copy(), delay.copy()) + extra)
 
     def _gather_columns(self):
         if not self._columns:
             empty = np.zeros(0)
+            self._extra = {k: empty for k in self._dynamic}
             return (empty.astype(np.int64), empty.astype(np.int64), empty, empty)
-        pre, post, w, d = (np.concatenate(c) for c in zip(*self._columns))
+        pre, post, w, d, *extra = (np.concatenate(c) for c in zip(*self._columns))
         self._columns = []
+        self._extra = dict(zip(self._dynamic, extra))
         return pre, post, w, d
 
     def _model_file_entries(self, names, sizes):
@@ -136,6 +152,7 @@ class Projection(common.Projection):
             return [(entry, np.arange(self.pre.size), np.arange(self.post.size))]
         (pre_pop, pre_local), (post_pop, post_local) = _side_map(self.pre), _side_map(self.post)
         i, j, w, d = self._lists
+        self._list_order = []
         pairs = np.column_stack([pre_pop[i], post_pop[j]]) if len(i) \
             else np.array([[pre_pop[0], post_pop[0]]])
         _, first = np.unique(pairs, axis=0, return_index=True)
@@ -148,6 +165,10 @@ class Projection(common.Projection):
                      "weight": float(w[keep][0]) if keep.any() else 0.0,
                      "delay": float(d[keep][0]) if keep.any() else float(simulator.state.dt)}
             entry.update(common_keys)
+            if self._dynamic:
+                entry["synapse"] = dict(type=type(self.synapse_type).__name__,
+                                        **{k: v[keep].tolist() for k, v in self._extra.items()})
+            self._list_order.append(np.flatnonzero(keep))
             out.append((entry, _inverse(pre_pop, pre_local, p, sizes[p]),
                         _inverse(post_pop, post_local, q, sizes[q])))
         return out
@@ -192,12 +213,22 @@ class Projection(common.Projection):
                 for k, v in entry[part].items():
                     if k != "type":
                         columns[k] = np.full(len(pre), v)
+        columns.update(self._extra_in_connection_order())
         aliases = {"weights": "weight", "delays": "delay"}
         names = [aliases.get(n, n) for n in names]
         for n in names:
             if n not in columns:
                 raise errors.NonExistentParameterError(n, self.synapse_type, sorted(columns))
         return pre, post, [columns[n] for n in names]
+
+    def _extra_in_connection_order(self):
+        """The dynamic synapse's per-connection parameters in the order of _connections()
+        (the built network's parts follow the model-file entries, each its list's subset)."""
+        if not self._dynamic:
+            return {}
+        order = np.concatenate(self._list_order) if self._list_order \
+            else np.zeros(0, np.int64)
+        return {k: v[order] for k, v in self._extra.items()}
 
     def _get_attributes_as_list(self, names):
         _, _, columns = self._columns_of(names)
@@ -218,18 +249,22 @@ class Projection(common.Projection):
         """Sets `name` (weight or delay) of connection `index` (a Connection's setter)."""
         pre, post, w, d = self._connections()
         values = {"weight": w.copy(), "delay": d.copy()}
+        values.update(self._extra_in_connection_order())
         values[name][index] = value
-        self._hold(pre, post, values["weight"], values["delay"])
+        self._hold(pre, post, values)
 
-    def _hold(self, pre, post, weight, delay):
-        """From now on the projection is the explicit list given (indices within pre/post)."""
+    def _hold(self, pre, post, values):
+        """From now on the projection is the explicit list given (indices within pre/post;
+        `values`: weight, delay and the dynamic synapse's parameters, per connection)."""
         simulator.state.changed()
         self._connector_entry = None
-        self._lists = (pre, post, weight, delay)
+        self._lists = (pre, post, values["weight"], values["delay"])
+        self._extra = {k: values[k] for k in self._dynamic}
 
     def _set_attributes(self, parameter_space):
         pre, post, w, d = self._connections()
         values = {"weight": w.copy(), "delay": d.copy()}
+        values.update(self._extra_in_connection_order())
         for name, value in parameter_space.items():
             if name not in values:
                 raise errors.NonExistentParameterError(name, self.synapse_type,
@@ -237,7 +272,7 @@ class Projection(common.Projection):
             full = value.evaluate(simplify=False)
             values[name] = np.asarray(full, float)[pre, post] if np.ndim(full) == 2 \
                 else np.broadcast_to(np.asarray(full, float), pre.shape).copy()
-        self._hold(pre, post, values["weight"], values["delay"])
+        self._hold(pre, post, values)
 
 
 def _side_map(side):

@@ -52,6 +52,28 @@ class STDPMechanism(synapses.STDPMechanism):
         return state.dt
 
 
+class _DynamicSynapse:
+    """A synapse type whose parameters besides weight and delay are the model file's
+    `synapse` table (one value per connection: they may differ between connections)."""
+
+    def _get_minimum_delay(self):
+        from .simulator import state
+        return state.dt
+
+
+TsodyksMarkramSynapse = type("TsodyksMarkramSynapse",
+                             (_DynamicSynapse, synapses.TsodyksMarkramSynapse),
+                             dict(__doc__=synapses.TsodyksMarkramSynapse.__doc__,
+                                  translations=build_translations(
+                                      *[(n, n) for n in synapses.TsodyksMarkramSynapse
+                                        .default_parameters])))
+SimpleStochasticSynapse = type("SimpleStochasticSynapse",
+                               (_DynamicSynapse, synapses.SimpleStochasticSynapse),
+                               dict(__doc__=synapses.SimpleStochasticSynapse.__doc__,
+                                    translations=build_translations(
+                                        *[(n, n) for n in synapses.SimpleStochasticSynapse
+                                          .default_parameters])))
+
 SpikePairRule = _engram_type(synapses.SpikePairRule)
 AdditiveWeightDependence = _engram_type(synapses.AdditiveWeightDependence)
 MultiplicativeWeightDependence = _engram_type(synapses.MultiplicativeWeightDependence)
