@@ -173,6 +173,101 @@ fn deliver_sorted<T: Entry>(
     }
 }
 
+/// Delay-major rows for pulling: each row's runs sorted by (delay, block), with each run's
+/// first synapse, so that a pending spike can resume its row at the next delay.
+struct PullRows {
+    bytes: Vec<u8>,
+    run_ptr: Vec<usize>,
+    /// Per run: (first synapse, count, delay, block start).
+    runs: Vec<(u32, u16, u8, u32)>,
+}
+
+fn pull_rows(rows: &[Vec<Synapse>]) -> PullRows {
+    let mut out = PullRows {
+        bytes: Vec::new(),
+        run_ptr: vec![0],
+        runs: Vec::new(),
+    };
+    for row in rows {
+        let mut row = row.clone();
+        row.sort_by_key(|x| (x.delay, x.target >> TARGET_BITS));
+        for run in row.chunk_by(|a, b| {
+            a.delay == b.delay && a.target >> TARGET_BITS == b.target >> TARGET_BITS
+        }) {
+            let block = run[0].target >> TARGET_BITS << TARGET_BITS;
+            let first = (out.bytes.len() / 3) as u32;
+            out.runs
+                .push((first, run.len() as u16, run[0].delay, block));
+            for x in run {
+                let word = (x.target - block) | u32::from(x.code) << TARGET_BITS;
+                out.bytes.extend_from_slice(&word.to_le_bytes()[..3]);
+            }
+        }
+        out.run_ptr.push(out.runs.len());
+    }
+    out.bytes.extend([0; 3]);
+    out
+}
+
+/// A spike whose row still has runs to deliver: its next run and its emission step.
+#[derive(Clone, Copy)]
+struct Pending {
+    run: u32,
+    end: u32,
+    emitted: u32,
+}
+
+/// One step of pulled delivery: the spikes of step `now − 1` join the pending list, then every
+/// pending spike adds its runs whose delay makes them arrive at `now` into the one slot `acc`
+/// (cleared first, as the neuron update would after reading it).
+#[inline(never)]
+fn deliver_pulled(
+    rows: &PullRows,
+    acc: &mut [f64],
+    pending: &mut Vec<Pending>,
+    new_spikes: &[usize],
+    now: u32,
+    prefetch: bool,
+) {
+    acc.iter_mut().for_each(|x| *x = 0.0);
+    pending.extend(new_spikes.iter().map(|&i| Pending {
+        run: rows.run_ptr[i] as u32,
+        end: rows.run_ptr[i + 1] as u32,
+        emitted: now - 1,
+    }));
+    const AHEAD: usize = 8;
+    let len = pending.len();
+    for j in 0..len {
+        if prefetch && j + AHEAD < len {
+            let p = pending[j + AHEAD];
+            let (first, ..) = rows.runs[p.run as usize];
+            #[cfg(target_arch = "x86_64")]
+            unsafe {
+                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                let at = rows.bytes.as_ptr().add(first as usize * 3) as *const i8;
+                _mm_prefetch(at, _MM_HINT_T0);
+                _mm_prefetch(at.add(64), _MM_HINT_T0);
+            }
+        }
+        let p = &mut pending[j];
+        let delay = now - p.emitted;
+        while p.run < p.end {
+            let (first, count, d, block) = rows.runs[p.run as usize];
+            if u32::from(d) != delay {
+                break;
+            }
+            for k in first as usize..first as usize + count as usize {
+                let at = k * 3;
+                let word = u32::from_le_bytes(rows.bytes[at..at + 4].try_into().unwrap());
+                let target = (block + (word & ((1 << TARGET_BITS) - 1))) as usize;
+                acc[target] += weight((word >> TARGET_BITS) & ((1 << WEIGHT_BITS) - 1));
+            }
+            p.run += 1;
+        }
+    }
+    pending.retain(|p| p.run < p.end);
+}
+
 /// Rows in target order, one 32-bit word per synapse (target in 17 bits, delay in 7, weight
 /// code in 8).
 fn word_rows(rows: &[Vec<Synapse>]) -> (Vec<u32>, Vec<usize>) {
@@ -256,6 +351,22 @@ fn bench(c: &mut Criterion) {
         deliver_sorted(&sorted, &mut ring64, NEURONS, spikes, now, neuron_major)
     });
     drop(sorted);
+    let pulled = pull_rows(&rows);
+    let mut acc = vec![0f64; NEURONS * RECEPTORS];
+    for prefetch in [false, true] {
+        let mut pending = Vec::new();
+        let name = if prefetch {
+            "pulled/f64/one slot/prefetch"
+        } else {
+            "pulled/f64/one slot"
+        };
+        let mut now = SLOTS as u32;
+        bench_steps(&mut g, name, &steps, |spikes, _| {
+            now += 1;
+            deliver_pulled(&pulled, &mut acc, &mut pending, spikes, now, prefetch)
+        });
+    }
+    drop((pulled, acc));
     let (words, ptr) = word_rows(&rows);
     drop(rows);
     bench_steps(&mut g, "unsorted/f64/slot-major", &steps, |spikes, now| {

@@ -1,10 +1,12 @@
 //! A projection's synapses inside a shard, as compressed rows by pre neuron (only the targets
 //! the shard owns), and the delivery of a spike: its row's weights added into the target
-//! ring's slot `t + delay`.
+//! ring's slot `t + delay` (*pushed*), or, for packed rows, added run by run into the one slot
+//! the neuron update is about to read (*pulled*, [`ShardProjection::pull`]).
 
 use std::ops::Range;
 
 use super::dynamics::ShardDynamics;
+use super::pages::advise_huge_pages;
 use super::ring::Ring;
 use super::stdp::Stdp;
 use crate::network::{
@@ -29,9 +31,12 @@ pub(super) struct ShardProjection {
     delay: Vec<u16>,
     /// The delay when every synapse has the same one (the common case: one ring slot per row).
     uniform_delay: Option<u16>,
-    /// Generated synapses with their own weights and delays, 32 bits each (then `target*`,
-    /// `weight` and `delay` are empty).
+    /// Generated synapses with their own weights and delays, 3 or 4 bytes each (then `target*`,
+    /// `weight` and `delay` are empty). Their spikes wait in `pending` and are pulled.
     packed: Option<Packed>,
+    /// Spikes of packed rows with runs still to arrive, in delivery order (emission step, then
+    /// global pre neuron).
+    pending: Vec<PendingRow>,
     pub(super) stdp: Option<Stdp>,
     /// Synapse dynamics (`dynamics.rs`); such rows are delivered there.
     pub(super) dynamics: Option<ShardDynamics>,
@@ -40,6 +45,8 @@ pub(super) struct ShardProjection {
 /// Generated synapses with their own weights and delays, each row sorted by delay. A row is a
 /// sequence of *runs*: synapses with one delay and one block of `2^target_bits` targets, so that
 /// a run adds into one ring slot and its synapses need neither a delay nor the high target bits.
+/// Runs are in ascending delay (then block), so a spike's runs arrive one delay after another
+/// and a pending spike resumes its row where the previous step left it.
 /// A synapse is `stride` bytes (3 when the weight code leaves room for the target, else 4):
 /// target − block start (low `target_bits`), weight code on the generator's [`ValueGrid`]
 /// (next `weight_bits`), decoded bit for bit to the generator's values. The sort is stable and
@@ -53,12 +60,24 @@ struct Packed {
     stride: usize,
     /// Row `i`'s runs are `runs[run_ptr[i]..run_ptr[i + 1]]`.
     run_ptr: Vec<usize>,
-    /// Per run: synapse count (low 16 bits), then its key: delay − `delay_min` (low
-    /// `delay_bits`), target block (the rest).
+    /// Per run: synapse count (low 16 bits), then its key: target block (low `block_bits`),
+    /// delay − `delay_min` (the rest).
     runs: Vec<u32>,
     target_bits: u32,
-    delay_bits: u32,
+    block_bits: u32,
     grid: ValueGrid,
+}
+
+/// A spike whose packed row still has runs to arrive: the next run, its word (so that a step
+/// at which it does not arrive reads no row memory) and its first synapse.
+#[derive(Clone, Copy, Debug)]
+struct PendingRow {
+    emitted: Step,
+    pre: u32,
+    next: u32,
+    run: usize,
+    end: usize,
+    syn: usize,
 }
 
 /// Bits of a run's synapse count; a longer run of one key is split.
@@ -75,8 +94,18 @@ impl Packed {
         (delay_bits + block_bits <= 32 - RUN_COUNT_BITS).then_some((
             stride,
             target_bits,
-            delay_bits,
+            block_bits,
         ))
+    }
+
+    /// The delay (steps) and first target of run `run`, and its synapse count.
+    #[inline(always)]
+    fn run(&self, run: u32) -> (Step, u32, usize) {
+        let count = (run & ((1 << RUN_COUNT_BITS) - 1)) as usize;
+        let key = run >> RUN_COUNT_BITS;
+        let delay = Step::from(self.grid.delay_min) + Step::from(key >> self.block_bits);
+        let block = key & ((1 << self.block_bits) - 1);
+        (delay, block << self.target_bits, count)
     }
 
     /// The word of synapse `syn`: target within its block | weight code << `target_bits`
@@ -172,6 +201,15 @@ fn add_synapses(
             unsafe { list.set_len(start + added) };
         }
     }
+}
+
+/// Whether every shard's rows of `proj` are pulled: packed rows fit the whole post population,
+/// hence any slice of it.
+pub(super) fn always_pulled(net: &Network, proj: &Projection) -> bool {
+    let n_post = net.populations[proj.post].size;
+    (proj.synapses.generator())
+        .and_then(|g| g.value_grid())
+        .is_some_and(|grid| Packed::layout(n_post, grid).is_some())
 }
 
 /// The rows of `proj` whose targets are in `range` (a shard's slice of the post population).
@@ -295,6 +333,7 @@ fn generated_shard_projection(
         delay: Vec::new(),
         uniform_delay: Some(g.delay()),
         packed: None,
+        pending: Vec::new(),
         stdp: None,
         dynamics: None,
     }
@@ -352,18 +391,20 @@ struct PackedBuilder {
 
 impl PackedBuilder {
     fn new(
-        (stride, target_bits, delay_bits): (usize, u32, u32),
+        (stride, target_bits, block_bits): (usize, u32, u32),
         grid: ValueGrid,
         nnz: usize,
     ) -> Self {
+        let mut bytes = vec![0; nnz * stride + 3];
+        advise_huge_pages(&mut bytes);
         PackedBuilder {
             rows: Packed {
-                bytes: vec![0; nnz * stride + 3],
+                bytes,
                 stride,
                 run_ptr: Vec::new(),
                 runs: Vec::new(),
                 target_bits,
-                delay_bits,
+                block_bits,
                 grid,
             },
             keys: vec![0; nnz],
@@ -375,7 +416,7 @@ impl PackedBuilder {
         let p = &mut self.rows;
         let word = (local & ((1 << p.target_bits) - 1)) | p.grid.code(weight) << p.target_bits;
         p.bytes[syn * p.stride..][..p.stride].copy_from_slice(&word.to_le_bytes()[..p.stride]);
-        let key = u32::from(delay - p.grid.delay_min) | (local >> p.target_bits) << p.delay_bits;
+        let key = (local >> p.target_bits) | u32::from(delay - p.grid.delay_min) << p.block_bits;
         self.keys[syn] = key as u16;
     }
 
@@ -403,7 +444,11 @@ impl PackedBuilder {
             }
             rows.run_ptr.push(rows.runs.len());
         }
-        rows.runs.shrink_to_fit();
+        // Copied into memory advised before it is written (see `pages.rs`).
+        let mut runs = Vec::with_capacity(rows.runs.len());
+        advise_huge_pages(&mut runs);
+        runs.extend_from_slice(&rows.runs);
+        rows.runs = runs;
         rows
     }
 }
@@ -428,6 +473,7 @@ impl ShardProjection {
             delay,
             uniform_delay: None,
             packed: None,
+            pending: Vec::new(),
             stdp: None,
             dynamics: None,
         }
@@ -516,7 +562,17 @@ impl ShardProjection {
                 st.pre_spike(i, row.clone(), &self.target, &mut self.weight, t, dt);
             }
             if let Some(p) = &self.packed {
-                deliver_packed(p, i, row.start, (t % slots) as usize, rec, ring);
+                let runs = p.run_ptr[i]..p.run_ptr[i + 1];
+                if !runs.is_empty() {
+                    self.pending.push(PendingRow {
+                        emitted: t,
+                        pre: i as u32,
+                        next: p.runs[runs.start],
+                        run: runs.start,
+                        end: runs.end,
+                        syn: row.start,
+                    });
+                }
             } else if let Some(d) = self.uniform_delay {
                 let slot = ((t + d as u64) % slots) as usize;
                 let base = slot * slot_len + rec_off;
@@ -548,39 +604,116 @@ impl ShardProjection {
     }
 }
 
-/// Delivers row `row` of packed synapses (its first synapse `first`) of a spike at ring slot
-/// `now`: each run's weights into slot `now + delay` of its targets, receptor `rec`.
-#[inline]
-fn deliver_packed(p: &Packed, row: usize, first: usize, now: usize, rec: usize, ring: &mut Ring) {
-    let (n, slots, n_rec) = (ring.n, ring.slots, ring.n_rec);
-    let slot_len = n_rec * n;
-    let rec_off = rec * n;
-    let target_mask = (1u32 << p.target_bits) - 1;
-    let weight_mask = (1u32 << p.grid.weight_bits) - 1;
-    let delay_mask = (1u32 << p.delay_bits) - 1;
-    let delay_min = p.grid.delay_min as usize;
-    let sparse = ring.sparse();
-    let mut syn = first;
-    for &run in &p.runs[p.run_ptr[row]..p.run_ptr[row + 1]] {
-        let count = (run & ((1 << RUN_COUNT_BITS) - 1)) as usize;
-        let key = run >> RUN_COUNT_BITS;
-        let mut slot = now + delay_min + (key & delay_mask) as usize;
-        if slot >= slots {
-            slot -= slots;
+/// How many pending rows ahead [`ShardProjection::pull`] asks for the next synapses: a pending
+/// row's next run was last read a step ago and is rarely still cached.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Asks for the cache line at `ptr` ahead of its use.
+#[inline(always)]
+fn prefetch(ptr: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it neither faults nor changes memory for any address.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch(ptr as *const i8, _MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = ptr;
+}
+
+impl ShardProjection {
+    /// Whether this projection's spikes are pulled ([`ShardProjection::pull`]) rather than
+    /// pushed at delivery.
+    pub(super) fn is_pulled(&self) -> bool {
+        self.packed.is_some()
+    }
+
+    /// Adds every pending run that arrives at step `t` into the ring's slot `t`, just before the
+    /// post neurons' update reads it: for each pending spike in delivery order, its runs of delay
+    /// `t − emitted`. A slot thus receives the pushed inputs first (delivered before `t`), then
+    /// the pulled ones, projection by projection, each in emission step, pre neuron and row
+    /// order: the same order whether steps are delivered one by one or an exchange interval at a
+    /// time. The slot (one population slice's inputs) stays in cache while the rows stream by,
+    /// where pushing would land every synapse in a ring too large for any cache.
+    pub(super) fn pull(&mut self, t: Step, ring: &mut Ring) {
+        let Some(p) = &self.packed else { return };
+        if self.pending.is_empty() {
+            return;
         }
-        let block_start = (key >> p.delay_bits) << p.target_bits;
-        let base = slot * slot_len + rec_off;
-        let touched = sparse.then(|| &mut ring.touched[slot * n_rec + rec]);
-        add_synapses(
-            &mut ring.data[base..base + n],
-            count,
-            |k| {
-                let word = p.word(syn + k);
-                let weight = p.grid.weight((word >> p.target_bits) & weight_mask);
-                (block_start + (word & target_mask), weight)
-            },
-            touched,
-        );
-        syn += count;
+        let (n, rec) = (ring.n, self.receptor);
+        let (input, touched) = ring.slot(t);
+        let block = &mut input[rec * n..(rec + 1) * n];
+        let mut touched = touched.get_mut(rec);
+        let target_mask = (1u32 << p.target_bits) - 1;
+        let weight_mask = (1u32 << p.grid.weight_bits) - 1;
+        let pending = &mut self.pending;
+        for j in 0..pending.len() {
+            if let Some(ahead) = pending.get(j + PREFETCH_AHEAD) {
+                let bytes = p.bytes.as_ptr().wrapping_add(ahead.syn * p.stride);
+                prefetch(bytes);
+                prefetch(bytes.wrapping_add(64));
+                prefetch(p.runs.as_ptr().wrapping_add(ahead.run + 1) as *const u8);
+            }
+            let row = &mut pending[j];
+            let delay = t - row.emitted;
+            while row.run < row.end {
+                let (d, block_start, count) = p.run(row.next);
+                debug_assert!(d >= delay, "a run of delay {d} was not pulled at its step");
+                if d != delay {
+                    break;
+                }
+                let first = row.syn;
+                add_synapses(
+                    block,
+                    count,
+                    |k| {
+                        let word = p.word(first + k);
+                        let weight = p.grid.weight((word >> p.target_bits) & weight_mask);
+                        (block_start + (word & target_mask), weight)
+                    },
+                    touched.as_deref_mut(),
+                );
+                row.syn += count;
+                row.run += 1;
+                // The next run's word, in the line just read, or the one after it.
+                row.next = p.runs.get(row.run).copied().unwrap_or(0);
+            }
+        }
+        pending.retain(|row| row.run < row.end);
+    }
+
+    /// The spikes (emission step, global pre neuron) whose rows have runs still to arrive, for
+    /// a checkpoint; none unless pulled.
+    pub(super) fn pending_spikes(&self) -> impl Iterator<Item = (Step, u32)> + '_ {
+        self.pending.iter().map(|row| (row.emitted, row.pre))
+    }
+
+    /// Restores the pending spikes of a checkpoint taken before step `next`: each one's row
+    /// resumes at its first run arriving at `next` or later (none: it is done).
+    pub(super) fn restore_pending(&mut self, spikes: &[(Step, u32)], next: Step) {
+        self.pending.clear();
+        let Some(p) = &self.packed else { return };
+        for &(emitted, pre) in spikes {
+            let i = pre as usize;
+            let (mut run, end, mut syn) = (p.run_ptr[i], p.run_ptr[i + 1], self.row_ptr[i]);
+            while run < end {
+                let (d, _, count) = p.run(p.runs[run]);
+                if emitted + d >= next {
+                    break;
+                }
+                syn += count;
+                run += 1;
+            }
+            if run < end {
+                self.pending.push(PendingRow {
+                    emitted,
+                    pre,
+                    next: p.runs[run],
+                    run,
+                    end,
+                    syn,
+                });
+            }
+        }
     }
 }
