@@ -16,7 +16,11 @@
 //! * `unsorted/f64/slot-major`: rows in target order with the delay in each 32-bit word (the
 //!   layout before delay-sorted rows);
 //! * `sorted/f64/slot-major/2 threads`: two shards (each half the neurons, its own ring and
-//!   rows) on two threads, all spikes delivered by both, as the engine runs two threads.
+//!   rows) on two threads, all spikes delivered by both, as the engine used to run two threads;
+//! * `pulled/f64/one slot` (and `/prefetch`): what the engine does now — rows sorted by delay
+//!   first, each spike pending until its last run has arrived, and every step the runs that
+//!   arrive then added into the one slot the update reads (cleared each step, as the update
+//!   does), so that the adds stay in cache; and the same with two shards on two threads.
 //!
 //!     cargo bench --bench delivery_limit
 
@@ -407,6 +411,32 @@ fn bench(c: &mut Criterion) {
                                 t % SLOTS,
                                 slot_major,
                             );
+                        }
+                    });
+                }
+            });
+        })
+    });
+
+    // The same two shards, pulled.
+    let mut shards: Vec<(PullRows, Vec<f64>, Vec<Pending>)> = (0..2)
+        .map(|s| {
+            let rows = draw_rows(half, 11 + s);
+            (pull_rows(&rows), vec![0f64; half * RECEPTORS], Vec::new())
+        })
+        .collect();
+    let mut t = SLOTS;
+    g.bench_function("pulled/f64/one slot/prefetch/2 threads", |b| {
+        b.iter(|| {
+            let first = t;
+            t += 100;
+            std::thread::scope(|scope| {
+                for (rows, acc, pending) in shards.iter_mut() {
+                    let steps = &steps;
+                    scope.spawn(move || {
+                        for t in first..first + 100 {
+                            let spikes = &steps[t % 1000];
+                            deliver_pulled(rows, acc, pending, spikes, t as u32, true);
                         }
                     });
                 }
