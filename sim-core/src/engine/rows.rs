@@ -54,30 +54,30 @@ pub(super) struct ShardProjection {
 /// target and delay) keep their order: every ring entry sums its inputs in the order of the
 /// unsorted rows.
 struct Packed {
-    /// `stride` bytes per synapse, little-endian, then 3 bytes of padding (a synapse is read as
-    /// an unaligned u32).
+    /// The rows, one after the other: per run, a 4-byte little-endian header (synapse count in
+    /// the low 16 bits, then its key: target block in the low `block_bits`, delay −
+    /// `delay_min` above), then its synapses, `stride` bytes each; 3 bytes of padding at the
+    /// end (a synapse is read as an unaligned u32). A run's header sits right after the
+    /// previous run's synapses, so a pending spike's next step reads on where it stopped.
     bytes: Vec<u8>,
     stride: usize,
-    /// Row `i`'s runs are `runs[run_ptr[i]..run_ptr[i + 1]]`.
-    run_ptr: Vec<usize>,
-    /// Per run: synapse count (low 16 bits), then its key: target block (low `block_bits`),
-    /// delay − `delay_min` (the rest).
-    runs: Vec<u32>,
+    /// Row `i` is `bytes[row_at[i]..row_at[i + 1]]`.
+    row_at: Vec<usize>,
     target_bits: u32,
     block_bits: u32,
     grid: ValueGrid,
 }
 
-/// A spike whose packed row still has runs to arrive: the next run, its word (so that a step
-/// at which it does not arrive reads no row memory) and its first synapse.
+/// A spike whose packed row still has runs to arrive: the next run's header (so that a step
+/// at which it does not arrive reads no row memory; 0 once the row is done) and where its
+/// synapses start.
 #[derive(Clone, Copy, Debug)]
 struct PendingRow {
     emitted: Step,
     pre: u32,
     next: u32,
-    run: usize,
+    at: usize,
     end: usize,
-    syn: usize,
 }
 
 /// Bits of a run's synapse count; a longer run of one key is split.
@@ -108,15 +108,39 @@ impl Packed {
         (delay, block << self.target_bits, count)
     }
 
-    /// The word of synapse `syn`: target within its block | weight code << `target_bits`
-    /// (bits above `8 · stride` are the next synapse's).
+    /// The u32 at byte `at`: a run header, or a synapse's word (target within its block |
+    /// weight code << `target_bits`; bits above `8 · stride` are the next synapse's).
     #[inline(always)]
-    fn word(&self, syn: usize) -> u32 {
-        let at = syn * self.stride;
+    fn word(&self, at: usize) -> u32 {
         debug_assert!(at + 4 <= self.bytes.len());
-        // SAFETY: `bytes` holds `stride` bytes per synapse of the rows plus 3 bytes of padding,
-        // and `syn` is a synapse of a row.
+        // SAFETY: `at` is a header or a synapse of a row, and `bytes` ends with 3 bytes of
+        // padding after the last synapse.
         u32::from_le(unsafe { (self.bytes.as_ptr().add(at) as *const u32).read_unaligned() })
+    }
+
+    /// A spike of step `emitted` from pre neuron `pre`, pending at its first run (`None`: an
+    /// empty row).
+    fn pending(&self, emitted: Step, pre: u32) -> Option<PendingRow> {
+        let (start, end) = (self.row_at[pre as usize], self.row_at[pre as usize + 1]);
+        (start < end).then(|| PendingRow {
+            emitted,
+            pre,
+            next: self.word(start),
+            at: start + 4,
+            end,
+        })
+    }
+
+    /// Moves `row` past its current run of `count` synapses to the next one.
+    #[inline(always)]
+    fn advance(&self, row: &mut PendingRow, count: usize) {
+        row.at += count * self.stride;
+        if row.at < row.end {
+            row.next = self.word(row.at);
+            row.at += 4;
+        } else {
+            row.next = 0;
+        }
     }
 }
 
@@ -383,9 +407,14 @@ fn valued_shard_projection(
 }
 
 /// [`Packed`] rows while they are filled: synapses in column order with their run keys beside,
-/// sorted into runs at the end.
+/// sorted into runs and laid out with their headers at the end.
 struct PackedBuilder {
-    rows: Packed,
+    stride: usize,
+    target_bits: u32,
+    block_bits: u32,
+    grid: ValueGrid,
+    /// `stride` bytes per synapse (then 3 of padding), in the order of `row_ptr`.
+    words: Vec<u8>,
     keys: Vec<u16>,
 }
 
@@ -395,61 +424,88 @@ impl PackedBuilder {
         grid: ValueGrid,
         nnz: usize,
     ) -> Self {
-        let mut bytes = vec![0; nnz * stride + 3];
-        advise_huge_pages(&mut bytes);
         PackedBuilder {
-            rows: Packed {
-                bytes,
-                stride,
-                run_ptr: Vec::new(),
-                runs: Vec::new(),
-                target_bits,
-                block_bits,
-                grid,
-            },
+            stride,
+            target_bits,
+            block_bits,
+            grid,
+            words: vec![0; nnz * stride + 3],
             keys: vec![0; nnz],
         }
     }
 
     /// Writes synapse `syn` (local target, weight on the grid, delay).
     fn put(&mut self, syn: usize, local: u32, weight: f64, delay: u16) {
-        let p = &mut self.rows;
-        let word = (local & ((1 << p.target_bits) - 1)) | p.grid.code(weight) << p.target_bits;
-        p.bytes[syn * p.stride..][..p.stride].copy_from_slice(&word.to_le_bytes()[..p.stride]);
-        let key = (local >> p.target_bits) | u32::from(delay - p.grid.delay_min) << p.block_bits;
+        let s = self.stride;
+        let word =
+            (local & ((1 << self.target_bits) - 1)) | self.grid.code(weight) << self.target_bits;
+        self.words[syn * s..][..s].copy_from_slice(&word.to_le_bytes()[..s]);
+        let key =
+            (local >> self.target_bits) | u32::from(delay - self.grid.delay_min) << self.block_bits;
         self.keys[syn] = key as u16;
     }
 
-    /// Sorts every row by key (stably) and cuts it into runs.
+    /// Sorts every row by key (stably), cuts it into runs and lays the rows out with a header
+    /// before each run.
     fn finish(self, row_ptr: &[usize]) -> Packed {
-        let PackedBuilder { mut rows, keys } = self;
-        let stride = rows.stride;
+        let PackedBuilder {
+            stride,
+            target_bits,
+            block_bits,
+            grid,
+            mut words,
+            mut keys,
+        } = self;
         let word_mask = u32::MAX >> (32 - 8 * stride as u32);
-        rows.run_ptr.reserve_exact(row_ptr.len());
-        rows.run_ptr.push(0);
+        let read = |words: &[u8], s: usize| {
+            u32::from_le_bytes(words[s * stride..][..4].try_into().expect("4 bytes")) & word_mask
+        };
+        // Sort each row in place, counting its runs (a run of more than 2^16 − 1 synapses of
+        // one key is cut).
+        let max_run = (1 << RUN_COUNT_BITS) - 1;
+        let mut runs = 0;
         let mut row: Vec<(u16, u32)> = Vec::new();
         for bounds in row_ptr.windows(2) {
             let syns = bounds[0]..bounds[1];
             row.clear();
-            row.extend(syns.clone().map(|s| (keys[s], rows.word(s) & word_mask)));
+            row.extend(syns.clone().map(|s| (keys[s], read(&words, s))));
             row.sort_by_key(|&(key, _)| key);
-            for (s, &(_, word)) in syns.zip(&row) {
-                rows.bytes[s * stride..][..stride].copy_from_slice(&word.to_le_bytes()[..stride]);
+            for (s, &(key, word)) in syns.zip(&row) {
+                words[s * stride..][..stride].copy_from_slice(&word.to_le_bytes()[..stride]);
+                keys[s] = key;
             }
-            for run in row.chunk_by(|a, b| a.0 == b.0) {
-                for part in run.chunks((1 << RUN_COUNT_BITS) - 1) {
-                    rows.runs
-                        .push(part.len() as u32 | u32::from(part[0].0) << RUN_COUNT_BITS);
+            runs += (row.chunk_by(|a, b| a.0 == b.0))
+                .map(|run| run.len().div_ceil(max_run))
+                .sum::<usize>();
+        }
+        let nnz = keys.len();
+        // Advised before it is written (see `pages.rs`).
+        let mut bytes = Vec::with_capacity(nnz * stride + 4 * runs + 3);
+        advise_huge_pages(&mut bytes);
+        let mut row_at = Vec::with_capacity(row_ptr.len());
+        row_at.push(0);
+        for bounds in row_ptr.windows(2) {
+            let keys = &keys[bounds[0]..bounds[1]];
+            let mut s = bounds[0];
+            for run in keys.chunk_by(|a, b| a == b) {
+                for part in run.chunks(max_run) {
+                    let header = part.len() as u32 | u32::from(part[0]) << RUN_COUNT_BITS;
+                    bytes.extend_from_slice(&header.to_le_bytes());
+                    bytes.extend_from_slice(&words[s * stride..(s + part.len()) * stride]);
+                    s += part.len();
                 }
             }
-            rows.run_ptr.push(rows.runs.len());
+            row_at.push(bytes.len());
         }
-        // Copied into memory advised before it is written (see `pages.rs`).
-        let mut runs = Vec::with_capacity(rows.runs.len());
-        advise_huge_pages(&mut runs);
-        runs.extend_from_slice(&rows.runs);
-        rows.runs = runs;
-        rows
+        bytes.extend([0; 3]);
+        Packed {
+            bytes,
+            stride,
+            row_at,
+            target_bits,
+            block_bits,
+            grid,
+        }
     }
 }
 
@@ -562,17 +618,7 @@ impl ShardProjection {
                 st.pre_spike(i, row.clone(), &self.target, &mut self.weight, t, dt);
             }
             if let Some(p) = &self.packed {
-                let runs = p.run_ptr[i]..p.run_ptr[i + 1];
-                if !runs.is_empty() {
-                    self.pending.push(PendingRow {
-                        emitted: t,
-                        pre: i as u32,
-                        next: p.runs[runs.start],
-                        run: runs.start,
-                        end: runs.end,
-                        syn: row.start,
-                    });
-                }
+                self.pending.extend(p.pending(t, i as u32));
             } else if let Some(d) = self.uniform_delay {
                 let slot = ((t + d as u64) % slots) as usize;
                 let base = slot * slot_len + rec_off;
@@ -649,37 +695,35 @@ impl ShardProjection {
         let pending = &mut self.pending;
         for j in 0..pending.len() {
             if let Some(ahead) = pending.get(j + PREFETCH_AHEAD) {
-                let bytes = p.bytes.as_ptr().wrapping_add(ahead.syn * p.stride);
-                prefetch(bytes);
-                prefetch(bytes.wrapping_add(64));
-                prefetch(p.runs.as_ptr().wrapping_add(ahead.run + 1) as *const u8);
+                // Its next run's synapses and the header after them.
+                let (_, _, count) = p.run(ahead.next);
+                for line in (ahead.at & !63..ahead.at + count * p.stride + 4).step_by(64) {
+                    prefetch(p.bytes.as_ptr().wrapping_add(line));
+                }
             }
             let row = &mut pending[j];
             let delay = t - row.emitted;
-            while row.run < row.end {
+            while row.next != 0 {
                 let (d, block_start, count) = p.run(row.next);
                 debug_assert!(d >= delay, "a run of delay {d} was not pulled at its step");
                 if d != delay {
                     break;
                 }
-                let first = row.syn;
+                let first = row.at;
                 add_synapses(
                     block,
                     count,
                     |k| {
-                        let word = p.word(first + k);
+                        let word = p.word(first + k * p.stride);
                         let weight = p.grid.weight((word >> p.target_bits) & weight_mask);
                         (block_start + (word & target_mask), weight)
                     },
                     touched.as_deref_mut(),
                 );
-                row.syn += count;
-                row.run += 1;
-                // The next run's word, in the line just read, or the one after it.
-                row.next = p.runs.get(row.run).copied().unwrap_or(0);
+                p.advance(row, count);
             }
         }
-        pending.retain(|row| row.run < row.end);
+        pending.retain(|row| row.next != 0);
     }
 
     /// The spikes (emission step, global pre neuron) whose rows have runs still to arrive, for
@@ -694,25 +738,18 @@ impl ShardProjection {
         self.pending.clear();
         let Some(p) = &self.packed else { return };
         for &(emitted, pre) in spikes {
-            let i = pre as usize;
-            let (mut run, end, mut syn) = (p.run_ptr[i], p.run_ptr[i + 1], self.row_ptr[i]);
-            while run < end {
-                let (d, _, count) = p.run(p.runs[run]);
+            let Some(mut row) = p.pending(emitted, pre) else {
+                continue;
+            };
+            while row.next != 0 {
+                let (d, _, count) = p.run(row.next);
                 if emitted + d >= next {
                     break;
                 }
-                syn += count;
-                run += 1;
+                p.advance(&mut row, count);
             }
-            if run < end {
-                self.pending.push(PendingRow {
-                    emitted,
-                    pre,
-                    next: p.runs[run],
-                    run,
-                    end,
-                    syn,
-                });
+            if row.next != 0 {
+                self.pending.push(row);
             }
         }
     }
