@@ -63,6 +63,9 @@ struct Packed {
     stride: usize,
     /// Row `i` is `bytes[row_at[i]..row_at[i + 1]]`.
     row_at: Vec<usize>,
+    /// The weight of every code, where codes are few enough for the table to stay in L1
+    /// (else empty, and codes are decoded): the same values as [`ValueGrid::weight`].
+    weights: Vec<f64>,
     target_bits: u32,
     block_bits: u32,
     grid: ValueGrid,
@@ -79,6 +82,9 @@ struct PendingRow {
     at: usize,
     end: usize,
 }
+
+/// The widest weight code decoded through a table (8 KiB of f64 at 10 bits, 32 KiB at 12).
+const WEIGHT_TABLE_BITS: u32 = 10;
 
 /// Bits of a run's synapse count; a longer run of one key is split.
 const RUN_COUNT_BITS: u32 = 16;
@@ -502,6 +508,12 @@ impl PackedBuilder {
             bytes,
             stride,
             row_at,
+            weights: match grid.weight_bits <= WEIGHT_TABLE_BITS {
+                true => (0..1u32 << grid.weight_bits)
+                    .map(|c| grid.weight(c))
+                    .collect(),
+                false => Vec::new(),
+            },
             target_bits,
             block_bits,
             grid,
@@ -667,6 +679,51 @@ fn prefetch(ptr: *const u8) {
     let _ = ptr;
 }
 
+/// The body of [`ShardProjection::pull`] for `STRIDE`-byte synapses, `weight_of` decoding a
+/// weight code.
+#[inline(always)]
+fn pull_runs<const STRIDE: usize>(
+    p: &Packed,
+    pending: &mut [PendingRow],
+    t: Step,
+    block: &mut [f64],
+    mut touched: Option<&mut Vec<u32>>,
+    weight_of: impl Fn(u32) -> f64,
+) {
+    let target_mask = (1u32 << p.target_bits) - 1;
+    let weight_mask = (1u32 << p.grid.weight_bits) - 1;
+    for j in 0..pending.len() {
+        if let Some(ahead) = pending.get(j + PREFETCH_AHEAD) {
+            // Its next run's synapses and the header after them.
+            let (_, _, count) = p.run(ahead.next);
+            for line in (ahead.at & !63..ahead.at + count * STRIDE + 4).step_by(64) {
+                prefetch(p.bytes.as_ptr().wrapping_add(line));
+            }
+        }
+        let row = &mut pending[j];
+        let delay = t - row.emitted;
+        while row.next != 0 {
+            let (d, block_start, count) = p.run(row.next);
+            debug_assert!(d >= delay, "a run of delay {d} was not pulled at its step");
+            if d != delay {
+                break;
+            }
+            let first = row.at;
+            add_synapses(
+                block,
+                count,
+                |k| {
+                    let word = p.word(first + k * STRIDE);
+                    let weight = weight_of((word >> p.target_bits) & weight_mask);
+                    (block_start + (word & target_mask), weight)
+                },
+                touched.as_deref_mut(),
+            );
+            p.advance(row, count);
+        }
+    }
+}
+
 impl ShardProjection {
     /// Whether this projection's spikes are pulled ([`ShardProjection::pull`]) rather than
     /// pushed at delivery.
@@ -689,39 +746,19 @@ impl ShardProjection {
         let (n, rec) = (ring.n, self.receptor);
         let (input, touched) = ring.slot(t);
         let block = &mut input[rec * n..(rec + 1) * n];
-        let mut touched = touched.get_mut(rec);
-        let target_mask = (1u32 << p.target_bits) - 1;
-        let weight_mask = (1u32 << p.grid.weight_bits) - 1;
+        let touched = touched.get_mut(rec);
         let pending = &mut self.pending;
-        for j in 0..pending.len() {
-            if let Some(ahead) = pending.get(j + PREFETCH_AHEAD) {
-                // Its next run's synapses and the header after them.
-                let (_, _, count) = p.run(ahead.next);
-                for line in (ahead.at & !63..ahead.at + count * p.stride + 4).step_by(64) {
-                    prefetch(p.bytes.as_ptr().wrapping_add(line));
-                }
-            }
-            let row = &mut pending[j];
-            let delay = t - row.emitted;
-            while row.next != 0 {
-                let (d, block_start, count) = p.run(row.next);
-                debug_assert!(d >= delay, "a run of delay {d} was not pulled at its step");
-                if d != delay {
-                    break;
-                }
-                let first = row.at;
-                add_synapses(
-                    block,
-                    count,
-                    |k| {
-                        let word = p.word(first + k * p.stride);
-                        let weight = p.grid.weight((word >> p.target_bits) & weight_mask);
-                        (block_start + (word & target_mask), weight)
-                    },
-                    touched.as_deref_mut(),
-                );
-                p.advance(row, count);
-            }
+        // The stride and the weight decoding as constants of the inner loop.
+        let table = |code: u32| {
+            // SAFETY: a code has `weight_bits` bits, and the table one entry per code.
+            unsafe { *p.weights.get_unchecked(code as usize) }
+        };
+        let grid = |code: u32| p.grid.weight(code);
+        // (A table implies codes of at most 10 bits, hence 3-byte synapses.)
+        match (p.stride, p.weights.is_empty()) {
+            (3, false) => pull_runs::<3>(p, pending, t, block, touched, table),
+            (3, true) => pull_runs::<3>(p, pending, t, block, touched, grid),
+            _ => pull_runs::<4>(p, pending, t, block, touched, grid),
         }
         pending.retain(|row| row.next != 0);
     }
