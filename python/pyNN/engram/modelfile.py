@@ -119,6 +119,8 @@ def population_parts(p, types):
 def _population(p, types, indices, now):
     cell = p.celltype
     entry = {"cell_type": cell.engram_name, "size": len(indices)}
+    # The cell type's own options (an extension's), then those set on the population.
+    entry.update(getattr(cell, "engram_options", {}))
     entry.update(getattr(p, "engram_options", {}))
     params = {}
     for name, values in p._parameters.items():
