@@ -22,18 +22,25 @@ fn input_error(code: &'static str, message: String) -> PyErr {
     EngramError::new_err((format!("error[{code}]: {message}"), code))
 }
 
+/// A CAM experiment file's text (`name` in errors) as `engram cam` reads it.
+fn parse_experiment(text: &str, name: &str) -> PyResult<ca3::Experiment> {
+    ca3::parse_experiment(text).map_err(|message| experiment_error(name, message))
+}
+
+fn experiment_error(file: &str, message: String) -> PyErr {
+    coded(&ca3::CamError::Experiment {
+        file: file.to_string(),
+        message,
+    })
+}
+
 /// Runs a CAM experiment file's text (`name` in errors) and returns the recall table and
 /// spike counts as JSON: `{"table": [...], "steps": n, "spikes": {population: count}}`.
 #[pyfunction]
 #[pyo3(signature = (text, name = "<experiment>", backend = "cpu", threads = 1))]
 fn cam_run(text: &str, name: &str, backend: &str, threads: usize) -> PyResult<String> {
     guarded(|| {
-        let experiment = ca3::parse_experiment(text).map_err(|message| {
-            coded(&ca3::CamError::Experiment {
-                file: name.to_string(),
-                message,
-            })
-        })?;
+        let experiment = parse_experiment(text, name)?;
         let (memory, steps) = ca3::prepare(
             experiment.size,
             &experiment.schedule,
@@ -70,12 +77,8 @@ fn cam_size(cues: u32, content_bits: u32) -> PyResult<ca3::Ca3Size> {
 /// A schedule handed over from Python as JSON (`[{"t0": step, "op": {"op": "learn", ...}}]`),
 /// validated against the protocol.
 fn cam_schedule(size: ca3::Ca3Size, schedule: &str) -> PyResult<Vec<ca3::Scheduled>> {
-    let schedule: Vec<ca3::Scheduled> = serde_json::from_str(schedule).map_err(|e| {
-        coded(&ca3::CamError::Experiment {
-            file: "<schedule>".into(),
-            message: e.to_string(),
-        })
-    })?;
+    let schedule: Vec<ca3::Scheduled> = serde_json::from_str(schedule)
+        .map_err(|e| experiment_error("<schedule>", e.to_string()))?;
     ca3::validate(size, &schedule).map_err(|e| coded(&e))?;
     Ok(schedule)
 }
@@ -116,12 +119,7 @@ fn cam_layout(cues: u32, content_bits: u32) -> PyResult<String> {
 #[pyo3(signature = (text, name = "<experiment>"))]
 fn cam_experiment(text: &str, name: &str) -> PyResult<String> {
     guarded(|| {
-        let experiment = ca3::parse_experiment(text).map_err(|message| {
-            coded(&ca3::CamError::Experiment {
-                file: name.to_string(),
-                message,
-            })
-        })?;
+        let experiment = parse_experiment(text, name)?;
         Ok(serde_json::json!({
             "cues": experiment.size.cues,
             "content_bits": experiment.size.content_bits,

@@ -181,3 +181,15 @@ def test_the_protocol_is_checked_by_engram():
     with pytest.raises(ValueError, match="timestep=1.0"):
         CA3Memory(cues=5, content_bits=10)
     sim.end()
+
+
+def test_the_docs_example_runs(capsys):
+    """docs/PYTHON.md's example of the CA3 memory from PyNN runs as written and recalls."""
+    text = (ROOT / "docs" / "PYTHON.md").read_text()
+    section = text.split("## The CA3 memory from PyNN", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    exec(compile(code, "docs/PYTHON.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 4 + 10    # four rows, then the 10 x 5 weight matrix
+    assert all(line.endswith("True") for line in printed[:4])
+    sim.end()
