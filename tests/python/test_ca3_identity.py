@@ -96,8 +96,9 @@ def test_e1_through_pynn_equals_engram_cam(cli_run, tmp_path):
 
 
 @needs_cli
-def test_the_experiment_file_through_pynn_equals_engram_cam(cli_run):
-    sim.setup(timestep=1.0, seed=0)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_experiment_file_through_pynn_equals_engram_cam(cli_run, threads):
+    sim.setup(timestep=1.0, seed=0, threads=threads)
     memory = CA3Memory.from_experiment(E1)
     memory.record("spikes")
     assert memory.duration == E1_DURATION

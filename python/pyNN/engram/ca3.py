@@ -90,11 +90,10 @@ class CA3Memory:
                     weight=weight, delay=delay)
             else:
                 synapse = standardmodels.StaticSynapse(weight=weight, delay=delay)
+            names = [layout["populations"][entry[side]]["name"] for side in ("pre", "post")]
             projection = Projection(pre, post, connector, synapse,
                                     receptor_type=entry["receptor"],
-                                    label="%s%s_%s_%d" % (prefix, layout["populations"][
-                                        entry["pre"]]["name"], layout["populations"][
-                                        entry["post"]]["name"], k))
+                                    label="%s%s_%s_%d" % (prefix, names[0], names[1], k))
             self.projections.append(projection)
             if entry["plastic"]:
                 plastic.append(projection)
