@@ -16,7 +16,11 @@
 //! * `unsorted/f64/slot-major`: rows in target order with the delay in each 32-bit word (the
 //!   layout before delay-sorted rows);
 //! * `sorted/f64/slot-major/2 threads`: two shards (each half the neurons, its own ring and
-//!   rows) on two threads, all spikes delivered by both, as the engine runs two threads.
+//!   rows) on two threads, all spikes delivered by both, as the engine used to run two threads;
+//! * `pulled/f64/one slot` (and `/prefetch`): what the engine does now — rows sorted by delay
+//!   first, each spike pending until its last run has arrived, and every step the runs that
+//!   arrive then added into the one slot the update reads (cleared each step, as the update
+//!   does), so that the adds stay in cache; and the same with two shards on two threads.
 //!
 //!     cargo bench --bench delivery_limit
 
@@ -173,6 +177,101 @@ fn deliver_sorted<T: Entry>(
     }
 }
 
+/// Delay-major rows for pulling: each row's runs sorted by (delay, block), with each run's
+/// first synapse, so that a pending spike can resume its row at the next delay.
+struct PullRows {
+    bytes: Vec<u8>,
+    run_ptr: Vec<usize>,
+    /// Per run: (first synapse, count, delay, block start).
+    runs: Vec<(u32, u16, u8, u32)>,
+}
+
+fn pull_rows(rows: &[Vec<Synapse>]) -> PullRows {
+    let mut out = PullRows {
+        bytes: Vec::new(),
+        run_ptr: vec![0],
+        runs: Vec::new(),
+    };
+    for row in rows {
+        let mut row = row.clone();
+        row.sort_by_key(|x| (x.delay, x.target >> TARGET_BITS));
+        for run in row.chunk_by(|a, b| {
+            a.delay == b.delay && a.target >> TARGET_BITS == b.target >> TARGET_BITS
+        }) {
+            let block = run[0].target >> TARGET_BITS << TARGET_BITS;
+            let first = (out.bytes.len() / 3) as u32;
+            out.runs
+                .push((first, run.len() as u16, run[0].delay, block));
+            for x in run {
+                let word = (x.target - block) | u32::from(x.code) << TARGET_BITS;
+                out.bytes.extend_from_slice(&word.to_le_bytes()[..3]);
+            }
+        }
+        out.run_ptr.push(out.runs.len());
+    }
+    out.bytes.extend([0; 3]);
+    out
+}
+
+/// A spike whose row still has runs to deliver: its next run and its emission step.
+#[derive(Clone, Copy)]
+struct Pending {
+    run: u32,
+    end: u32,
+    emitted: u32,
+}
+
+/// One step of pulled delivery: the spikes of step `now − 1` join the pending list, then every
+/// pending spike adds its runs whose delay makes them arrive at `now` into the one slot `acc`
+/// (cleared first, as the neuron update would after reading it).
+#[inline(never)]
+fn deliver_pulled(
+    rows: &PullRows,
+    acc: &mut [f64],
+    pending: &mut Vec<Pending>,
+    new_spikes: &[usize],
+    now: u32,
+    prefetch: bool,
+) {
+    acc.iter_mut().for_each(|x| *x = 0.0);
+    pending.extend(new_spikes.iter().map(|&i| Pending {
+        run: rows.run_ptr[i] as u32,
+        end: rows.run_ptr[i + 1] as u32,
+        emitted: now - 1,
+    }));
+    const AHEAD: usize = 8;
+    let len = pending.len();
+    for j in 0..len {
+        if prefetch && j + AHEAD < len {
+            let p = pending[j + AHEAD];
+            let (first, ..) = rows.runs[p.run as usize];
+            #[cfg(target_arch = "x86_64")]
+            unsafe {
+                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                let at = rows.bytes.as_ptr().add(first as usize * 3) as *const i8;
+                _mm_prefetch(at, _MM_HINT_T0);
+                _mm_prefetch(at.add(64), _MM_HINT_T0);
+            }
+        }
+        let p = &mut pending[j];
+        let delay = now - p.emitted;
+        while p.run < p.end {
+            let (first, count, d, block) = rows.runs[p.run as usize];
+            if u32::from(d) != delay {
+                break;
+            }
+            for k in first as usize..first as usize + count as usize {
+                let at = k * 3;
+                let word = u32::from_le_bytes(rows.bytes[at..at + 4].try_into().unwrap());
+                let target = (block + (word & ((1 << TARGET_BITS) - 1))) as usize;
+                acc[target] += weight((word >> TARGET_BITS) & ((1 << WEIGHT_BITS) - 1));
+            }
+            p.run += 1;
+        }
+    }
+    pending.retain(|p| p.run < p.end);
+}
+
 /// Rows in target order, one 32-bit word per synapse (target in 17 bits, delay in 7, weight
 /// code in 8).
 fn word_rows(rows: &[Vec<Synapse>]) -> (Vec<u32>, Vec<usize>) {
@@ -256,6 +355,22 @@ fn bench(c: &mut Criterion) {
         deliver_sorted(&sorted, &mut ring64, NEURONS, spikes, now, neuron_major)
     });
     drop(sorted);
+    let pulled = pull_rows(&rows);
+    let mut acc = vec![0f64; NEURONS * RECEPTORS];
+    for prefetch in [false, true] {
+        let mut pending = Vec::new();
+        let name = if prefetch {
+            "pulled/f64/one slot/prefetch"
+        } else {
+            "pulled/f64/one slot"
+        };
+        let mut now = SLOTS as u32;
+        bench_steps(&mut g, name, &steps, |spikes, _| {
+            now += 1;
+            deliver_pulled(&pulled, &mut acc, &mut pending, spikes, now, prefetch)
+        });
+    }
+    drop((pulled, acc));
     let (words, ptr) = word_rows(&rows);
     drop(rows);
     bench_steps(&mut g, "unsorted/f64/slot-major", &steps, |spikes, now| {
@@ -296,6 +411,32 @@ fn bench(c: &mut Criterion) {
                                 t % SLOTS,
                                 slot_major,
                             );
+                        }
+                    });
+                }
+            });
+        })
+    });
+
+    // The same two shards, pulled.
+    let mut shards: Vec<(PullRows, Vec<f64>, Vec<Pending>)> = (0..2)
+        .map(|s| {
+            let rows = draw_rows(half, 11 + s);
+            (pull_rows(&rows), vec![0f64; half * RECEPTORS], Vec::new())
+        })
+        .collect();
+    let mut t = SLOTS;
+    g.bench_function("pulled/f64/one slot/prefetch/2 threads", |b| {
+        b.iter(|| {
+            let first = t;
+            t += 100;
+            std::thread::scope(|scope| {
+                for (rows, acc, pending) in shards.iter_mut() {
+                    let steps = &steps;
+                    scope.spawn(move || {
+                        for t in first..first + 100 {
+                            let spikes = &steps[t % 1000];
+                            deliver_pulled(rows, acc, pending, spikes, t as u32, true);
                         }
                     });
                 }

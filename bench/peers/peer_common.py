@@ -121,3 +121,15 @@ def emit(a, simulator, version, *, build_s, simulate_s, spikes, synaptic_events,
     }
     line.update(extra)
     print(json.dumps(line), flush=True)
+
+
+def replace_between_markers(path, begin, end, text, made):
+    """Rewrites the part of `path` between the lines `begin` and `end`: the line `made` (what
+    generated it), then `text`. A file without both markers is an error naming them."""
+    doc = open(path).read()
+    if begin not in doc or end not in doc:
+        raise SystemExit(f"{path} lacks the markers {begin} / {end}")
+    head, rest = doc.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    with open(path, "w") as f:
+        f.write(f"{head}{begin}\n{made}\n\n{text}\n{end}{tail}")

@@ -14,12 +14,24 @@ use networks::ca3;
 use networks::modelfile;
 use pyo3::prelude::*;
 use sim_core::engine::NullObserver;
-use sim_core::{MemoryObserver, Observer};
+use sim_core::{MemoryObserver, Observer, Step};
 
 use crate::{backend_choice, coded, guarded, EngramError};
 
 fn input_error(code: &'static str, message: String) -> PyErr {
     EngramError::new_err((format!("error[{code}]: {message}"), code))
+}
+
+/// A CAM experiment file's text (`name` in errors) as `engram cam` reads it.
+fn parse_experiment(text: &str, name: &str) -> PyResult<ca3::Experiment> {
+    ca3::parse_experiment(text).map_err(|message| experiment_error(name, message))
+}
+
+fn experiment_error(file: &str, message: String) -> PyErr {
+    coded(&ca3::CamError::Experiment {
+        file: file.to_string(),
+        message,
+    })
 }
 
 /// Runs a CAM experiment file's text (`name` in errors) and returns the recall table and
@@ -28,12 +40,7 @@ fn input_error(code: &'static str, message: String) -> PyErr {
 #[pyo3(signature = (text, name = "<experiment>", backend = "cpu", threads = 1))]
 fn cam_run(text: &str, name: &str, backend: &str, threads: usize) -> PyResult<String> {
     guarded(|| {
-        let experiment = ca3::parse_experiment(text).map_err(|message| {
-            coded(&ca3::CamError::Experiment {
-                file: name.to_string(),
-                message,
-            })
-        })?;
+        let experiment = parse_experiment(text, name)?;
         let (memory, steps) = ca3::prepare(
             experiment.size,
             &experiment.schedule,
@@ -58,6 +65,119 @@ fn cam_run(text: &str, name: &str, backend: &str, threads: usize) -> PyResult<St
             "spikes": spikes,
         })
         .to_string())
+    })
+}
+
+fn cam_size(cues: u32, content_bits: u32) -> PyResult<ca3::Ca3Size> {
+    let size = ca3::Ca3Size { cues, content_bits };
+    size.check().map_err(|e| coded(&e))?;
+    Ok(size)
+}
+
+/// A schedule handed over from Python as JSON (`[{"t0": step, "op": {"op": "learn", ...}}]`),
+/// validated against the protocol.
+fn cam_schedule(size: ca3::Ca3Size, schedule: &str) -> PyResult<Vec<ca3::Scheduled>> {
+    let schedule: Vec<ca3::Scheduled> = serde_json::from_str(schedule)
+        .map_err(|e| experiment_error("<schedule>", e.to_string()))?;
+    ca3::validate(size, &schedule).map_err(|e| coded(&e))?;
+    Ok(schedule)
+}
+
+/// The CA3 memory of `cues` × `content_bits` as data (JSON), the network `engram cam` builds:
+/// `dt_ms`, `populations` (name, size, `cell`: the sPyNNaker `IF_curr_exp` parameters, or null
+/// for the IN layer's spike source), `projections` (pre, post, connector, weight, delay in
+/// steps, receptor, plastic) and the plastic projections' `learning_rule`.
+#[pyfunction]
+fn cam_layout(cues: u32, content_bits: u32) -> PyResult<String> {
+    guarded(|| {
+        let size = cam_size(cues, content_bits)?;
+        let sizes = ca3::population_sizes(size);
+        let populations: Vec<_> = ca3::POPULATIONS
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                serde_json::json!({
+                    "name": name,
+                    "size": sizes[k],
+                    "cell": ca3::population_cell(k),
+                })
+            })
+            .collect();
+        Ok(serde_json::json!({
+            "dt_ms": ca3::DT_MS,
+            "populations": populations,
+            "projections": ca3::projections(size),
+            "learning_rule": ca3::learning_rule(),
+        })
+        .to_string())
+    })
+}
+
+/// A CAM experiment file's text (`name` in errors), parsed as `engram cam` reads it (JSON):
+/// `cues`, `content_bits`, `seed`, `min_steps`, `schedule` (operations with their start step).
+#[pyfunction]
+#[pyo3(signature = (text, name = "<experiment>"))]
+fn cam_experiment(text: &str, name: &str) -> PyResult<String> {
+    guarded(|| {
+        let experiment = parse_experiment(text, name)?;
+        Ok(serde_json::json!({
+            "cues": experiment.size.cues,
+            "content_bits": experiment.size.content_bits,
+            "seed": experiment.seed,
+            "min_steps": experiment.min_steps,
+            "schedule": experiment.schedule,
+        })
+        .to_string())
+    })
+}
+
+/// The IN layer's spike steps (one list per IN neuron) that carry a schedule (JSON), after
+/// checking it against the protocol, and the steps its run takes (at least `min_steps` and
+/// until every operation's output is out).
+#[pyfunction]
+#[pyo3(signature = (cues, content_bits, schedule, min_steps = 0))]
+fn cam_protocol(
+    cues: u32,
+    content_bits: u32,
+    schedule: &str,
+    min_steps: Step,
+) -> PyResult<(Vec<Vec<Step>>, Step)> {
+    guarded(|| {
+        let size = cam_size(cues, content_bits)?;
+        let schedule = cam_schedule(size, schedule)?;
+        Ok((
+            ca3::input_spikes(size, &schedule),
+            ca3::run_steps(&schedule, min_steps),
+        ))
+    })
+}
+
+/// The recall table (JSON) of a schedule given the OUT layer's spikes (`steps[k]`,
+/// `neurons[k]`), as `engram cam` computes it.
+#[pyfunction]
+fn cam_recall_table(
+    cues: u32,
+    content_bits: u32,
+    schedule: &str,
+    steps: Vec<Step>,
+    neurons: Vec<u32>,
+) -> PyResult<String> {
+    guarded(|| {
+        let size = cam_size(cues, content_bits)?;
+        let schedule = cam_schedule(size, schedule)?;
+        if steps.len() != neurons.len() {
+            return Err(input_error(
+                "E0003",
+                format!(
+                    "OUT spikes: {} steps but {} neurons; they must pair up",
+                    steps.len(),
+                    neurons.len()
+                ),
+            ));
+        }
+        let out: Vec<(Step, u32)> = steps.into_iter().zip(neurons).collect();
+        serde_json::to_string(&ca3::recall_table(size, &schedule, &out))
+            .map_err(|e| EngramError::new_err((e.to_string(), Option::<String>::None)))
     })
 }
 
@@ -191,6 +311,10 @@ fn check_backend(text: &str, backend: &str) -> PyResult<()> {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cam_run, m)?)?;
+    m.add_function(wrap_pyfunction!(cam_layout, m)?)?;
+    m.add_function(wrap_pyfunction!(cam_experiment, m)?)?;
+    m.add_function(wrap_pyfunction!(cam_protocol, m)?)?;
+    m.add_function(wrap_pyfunction!(cam_recall_table, m)?)?;
     m.add_function(wrap_pyfunction!(bench_run, m)?)?;
     m.add_function(wrap_pyfunction!(spinnaker_export, m)?)?;
     m.add_function(wrap_pyfunction!(check_backend, m)?)?;

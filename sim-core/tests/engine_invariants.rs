@@ -616,6 +616,38 @@ fn network(seed: u64) -> Network {
         synapses: SynapseList::generated(Arc::new(g)),
         plasticity: None,
     });
+    // Generated with a weight and a delay per synapse: packed rows, pulled into the slot the
+    // update reads (exc also gets pushed inputs; inh's input is sparse).
+    let grid = ValueGrid {
+        weight_origin: -0.15,
+        weight_step: 0.4 / 4095.0,
+        weight_bits: 12,
+        delay_min: 3,
+        delay_max: 9,
+    };
+    for (k, (name, pre, post, receptor)) in [
+        ("src_exc_drawn", src, exc, 0),
+        ("exc_inh_drawn", exc, inh, 1),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let drawn = DrawnColumns {
+            n_pre: size(pre),
+            n_post: size(post),
+            k: 4,
+            seed: seed + 100 * k as u64,
+            grid,
+        };
+        projections.push(Projection {
+            name: name.into(),
+            pre,
+            post,
+            receptor,
+            synapses: SynapseList::generated(Arc::new(drawn)),
+            plasticity: None,
+        });
+    }
     for proj in projections {
         net.add_projection(proj).unwrap();
     }
@@ -842,6 +874,11 @@ fn a_perturbed_checkpoint_changes_the_continuation() {
     let i = ps.x.iter().position(|&x| x != 0.0).unwrap();
     ps.x[i] *= 3.0;
     perturbed.push(("trace", c));
+    // One spike whose packed row has synapses still to arrive.
+    let mut c = cp.clone();
+    let pending = c.pending.iter_mut().find(|p| !p.is_empty()).unwrap();
+    pending.remove(0);
+    perturbed.push(("pending spike", c));
     for (what, c) in perturbed {
         let mut sim = Simulation::with_threads(&net, 2);
         sim.restore(&c).unwrap();

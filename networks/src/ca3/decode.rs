@@ -129,22 +129,16 @@ pub struct CamRun {
     pub steps: Step,
 }
 
-/// A finished run of [`prepare`]'s memory as a [`CamRun`]: the spikes per population, the final
-/// weights of the two plastic projections (in synapse order), decoded and compared with the
-/// ideal CAM.
-pub fn assemble(
-    memory: Ca3Network,
+/// The recall table of a run: each operation of `schedule` with the ideal CAM's answer and
+/// the answer read off the OUT layer's spikes `(step, neuron)`.
+pub fn recall_table(
+    size: Ca3Size,
     schedule: &[Scheduled],
-    steps: Step,
-    mut spikes: Vec<Vec<(Step, u32)>>,
-    cue_to_content: Vec<f64>,
-    content_to_cue: Vec<f64>,
-) -> CamRun {
-    let size = memory.size;
-    spikes.resize(POPULATIONS.len(), Vec::new());
-    let answered = decode(size, schedule, &spikes[OUT]);
+    out_spikes: &[(Step, u32)],
+) -> Vec<RecallRow> {
+    let answered = decode(size, schedule, out_spikes);
     let mut oracle = Oracle::new(size);
-    let table = schedule
+    schedule
         .iter()
         .zip(answered)
         .enumerate()
@@ -159,7 +153,23 @@ pub fn assemble(
                 answered,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// A finished run of [`prepare`]'s memory as a [`CamRun`]: the spikes per population, the final
+/// weights of the two plastic projections (in synapse order), decoded and compared with the
+/// ideal CAM.
+pub fn assemble(
+    memory: Ca3Network,
+    schedule: &[Scheduled],
+    steps: Step,
+    mut spikes: Vec<Vec<(Step, u32)>>,
+    cue_to_content: Vec<f64>,
+    content_to_cue: Vec<f64>,
+) -> CamRun {
+    let size = memory.size;
+    spikes.resize(POPULATIONS.len(), Vec::new());
+    let table = recall_table(size, schedule, &spikes[OUT]);
     CamRun {
         memory,
         schedule: schedule.to_vec(),

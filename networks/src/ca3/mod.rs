@@ -19,14 +19,16 @@ mod file;
 mod network;
 mod protocol;
 
-pub use decode::{assemble, decode, Answer, CamRun, Oracle, RecallRow};
+pub use decode::{assemble, decode, recall_table, Answer, CamRun, Oracle, RecallRow};
 pub use file::{
     load_experiment, parse_experiment, random_schedule, random_schedule_mix, Experiment,
     OperationMix,
 };
 pub use network::{
-    build, build_seeded, neuron_params, population_sizes, Ca3Network, Ca3Size, COND_INT, CONT_COND,
-    CONT_CONT, CONT_CUE, CUE_CONT, CUE_CUE, DT_MS, IN, MERGE_CONT, MERGE_CUE, OUT, POPULATIONS,
+    build, build_seeded, learning_rule, neuron_params, population_cell, population_sizes,
+    projections, Ca3Connector, Ca3Network, Ca3Projection, Ca3Size, LearningRule, Receptor,
+    COND_INT, CONT_COND, CONT_CONT, CONT_CUE, CUE_CONT, CUE_CUE, DT_MS, IN, MERGE_CONT, MERGE_CUE,
+    OUT, POPULATIONS,
 };
 pub use protocol::{input_spikes, validate, Operation, Protocol, Scheduled};
 
@@ -124,7 +126,13 @@ pub fn prepare(
 ) -> Result<(Ca3Network, Step), CamError> {
     validate(size, schedule)?;
     let memory = build_seeded(size, input_spikes(size, schedule), seed)?;
+    Ok((memory, run_steps(schedule, min_steps)))
+}
+
+/// The steps a run of `schedule` takes: at least `min_steps` and until every operation's
+/// output is out.
+pub fn run_steps(schedule: &[Scheduled], min_steps: Step) -> Step {
     // The last output of any operation is at t0 + 7.
     let last = schedule.last().map(|s| s.t0 + 8).unwrap_or(0);
-    Ok((memory, min_steps.max(last)))
+    min_steps.max(last)
 }

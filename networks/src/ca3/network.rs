@@ -143,24 +143,154 @@ pub fn neuron_params(fast: bool, v_thresh: f64) -> IfCurrExpParams {
     }
 }
 
-fn one_to_one(pre_offset: u32, post_offset: u32, n: u32, w: f64, d: u16) -> SynapseList {
-    let mut s = SynapseList::default();
-    for i in 0..n {
-        s.push(pre_offset + i, post_offset + i, w, d);
+/// The cell of population `k` (in [`POPULATIONS`] order): `IF_curr_exp` with sPyNNaker's
+/// integration and these parameters, or `None` for the IN layer (a `SpikeSourceArray`).
+pub fn population_cell(k: usize) -> Option<IfCurrExpParams> {
+    match k {
+        IN => None,
+        CONT_COND | COND_INT | CUE_CONT => Some(neuron_params(true, -57.0)),
+        OUT => Some(neuron_params(false, -57.5)),
+        _ => Some(neuron_params(false, -57.0)),
     }
-    s
 }
 
-fn all_to_all(n_pre: u32, n_post: u32, allow_self: bool, w: f64, d: u16) -> SynapseList {
-    let mut s = SynapseList::default();
-    for i in 0..n_pre {
-        for j in 0..n_post {
-            if allow_self || i != j {
-                s.push(i, j, w, d);
-            }
+/// The synapse a projection of the memory ends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Receptor {
+    Excitatory,
+    Inhibitory,
+}
+
+impl Receptor {
+    /// The receptor's index in `IF_curr_exp` (0 excitatory, 1 inhibitory).
+    pub fn index(self) -> usize {
+        match self {
+            Receptor::Excitatory => 0,
+            Receptor::Inhibitory => 1,
         }
     }
-    s
+}
+
+/// How a projection of the memory connects its populations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Ca3Connector {
+    /// Pre neuron `pre_offset + i` to post neuron `post_offset + i`, for `i` in `0..n`.
+    OneToOne {
+        pre_offset: u32,
+        post_offset: u32,
+        n: u32,
+    },
+    /// Every pre neuron to every post neuron.
+    AllToAll,
+    /// Every pre neuron `i` to every post neuron `j != i` (lateral inhibition between the cue
+    /// layers, also when pre and post are different populations).
+    AllButSameIndex,
+}
+
+/// One projection of the memory (specs §3): populations in [`POPULATIONS`] order, weight in nA
+/// (a magnitude on either receptor), delay in steps of [`DT_MS`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Ca3Projection {
+    pub pre: usize,
+    pub post: usize,
+    pub connector: Ca3Connector,
+    pub weight: f64,
+    pub delay: u16,
+    pub receptor: Receptor,
+    /// Learns with [`learning_rule`] (weights start at `weight`).
+    pub plastic: bool,
+}
+
+impl Ca3Projection {
+    /// The synapses, in (pre, post) order.
+    pub fn synapses(&self, n_pre: u32, n_post: u32) -> SynapseList {
+        let mut s = SynapseList::default();
+        let (w, d) = (self.weight, self.delay);
+        match self.connector {
+            Ca3Connector::OneToOne {
+                pre_offset,
+                post_offset,
+                n,
+            } => (0..n).for_each(|i| s.push(pre_offset + i, post_offset + i, w, d)),
+            Ca3Connector::AllToAll | Ca3Connector::AllButSameIndex => {
+                let all = self.connector == Ca3Connector::AllToAll;
+                for i in 0..n_pre {
+                    for j in (0..n_post).filter(|&j| all || i != j) {
+                        s.push(i, j, w, d);
+                    }
+                }
+            }
+        }
+        s
+    }
+}
+
+/// The memory's projections, in network order, for an n × m memory.
+pub fn projections(size: Ca3Size) -> Vec<Ca3Projection> {
+    use Ca3Connector::{AllButSameIndex, AllToAll};
+    use Receptor::{Excitatory as E, Inhibitory as I};
+    let (n, m) = (size.cues, size.content_bits);
+    let wm = 6.0 * m as f64;
+    let one_to_one = |pre_offset, post_offset, n| Ca3Connector::OneToOne {
+        pre_offset,
+        post_offset,
+        n,
+    };
+    let p = |pre, post, connector, weight, delay, receptor, plastic| Ca3Projection {
+        pre,
+        post,
+        connector,
+        weight,
+        delay,
+        receptor,
+        plastic,
+    };
+    vec![
+        p(IN, CUE_CUE, one_to_one(0, 0, n), 6.0, 1, E, false),
+        p(IN, CONT_CUE, one_to_one(n, 0, m), 6.0, 1, E, false),
+        p(CUE_CUE, CUE_CONT, one_to_one(0, 0, n), 6.0, 2, E, false),
+        p(CUE_CUE, CUE_CONT, AllButSameIndex, wm, 3, I, false),
+        p(CUE_CUE, CONT_COND, AllToAll, 6.0, 2, I, false),
+        p(CONT_CUE, CONT_COND, one_to_one(0, 0, m), 9.0, 1, E, false),
+        p(CONT_COND, CONT_CONT, one_to_one(0, 0, m), 6.0, 1, E, false),
+        p(CONT_CUE, COND_INT, AllToAll, 6.0, 1, E, false),
+        p(COND_INT, CONT_COND, AllToAll, 2.0, 1, E, false),
+        p(CUE_CUE, CONT_CUE, AllToAll, 0.0, 1, E, true),
+        p(CONT_CONT, CUE_CONT, AllToAll, 0.0, 1, E, true),
+        p(CUE_CONT, CUE_CONT, AllButSameIndex, wm, 2, I, false),
+        p(CUE_CUE, MERGE_CUE, one_to_one(0, 0, n), 6.0, 3, E, false),
+        p(CUE_CONT, MERGE_CUE, one_to_one(0, 0, n), 6.0, 1, E, false),
+        p(CONT_CUE, MERGE_CONT, one_to_one(0, 0, m), 6.0, 3, E, false),
+        p(CONT_CONT, MERGE_CONT, one_to_one(0, 0, m), 6.0, 1, E, false),
+        p(MERGE_CUE, OUT, one_to_one(0, 0, n), 6.0, 1, E, false),
+        p(MERGE_CONT, OUT, one_to_one(0, n, m), 6.0, 1, E, false),
+    ]
+}
+
+/// The plastic projections' rule: sPyNNaker's pair STDP (`Semantics::Spynnaker`: absolute
+/// amplitudes) with these parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LearningRule {
+    pub timing: SpikePairRule,
+    pub weight: WeightDependence,
+}
+
+/// τ± = 3 ms, A± = 6 nA, w ∈ [0, 6] nA (specs §4).
+pub fn learning_rule() -> LearningRule {
+    LearningRule {
+        timing: SpikePairRule {
+            tau_plus: 3.0,
+            tau_minus: 3.0,
+            a_plus: 6.0,
+            a_minus: 6.0,
+        },
+        weight: WeightDependence::Additive {
+            w_min: 0.0,
+            w_max: 6.0,
+        },
+    }
 }
 
 /// Builds the memory with the given IN-layer spikes (one sorted list per IN neuron).
@@ -176,25 +306,16 @@ pub fn build_seeded(
     seed: u64,
 ) -> Result<Ca3Network, CamError> {
     size.check()?;
-    let (n, m) = (size.cues, size.content_bits);
     let grid = TimeGrid::new(DT_MS).expect("1 ms is a valid dt");
     let mut net = Network::new(grid, seed);
-    let model = |fast: bool, th: f64| -> Arc<dyn sim_core::PopulationModel> {
-        Arc::new(
-            IfCurrExp::new(neuron_params(fast, th), Integration::Spynnaker, None, &grid)
-                .expect("the published parameters are valid"),
-        )
-    };
-    let slow = model(false, -57.0);
-    let fast = model(true, -57.0);
-    let out = model(false, -57.5);
     let sizes = population_sizes(size);
     for (k, name) in POPULATIONS.iter().enumerate() {
-        let pop_model: Arc<dyn sim_core::PopulationModel> = match k {
-            IN => Arc::new(SpikeSourceArray::from_steps(input.clone())),
-            CONT_COND | COND_INT | CUE_CONT => fast.clone(),
-            OUT => out.clone(),
-            _ => slow.clone(),
+        let pop_model: Arc<dyn sim_core::PopulationModel> = match population_cell(k) {
+            None => Arc::new(SpikeSourceArray::from_steps(input.clone())),
+            Some(params) => Arc::new(
+                IfCurrExp::new(params, Integration::Spynnaker, None, &grid)
+                    .expect("the published parameters are valid"),
+            ),
         };
         let id = net
             .add_population(name, sizes[k], pop_model)
@@ -209,63 +330,24 @@ pub fn build_seeded(
         )
         .expect("valid record spec");
     }
+    let rule = learning_rule();
     let stdp: Arc<dyn PairRule> = Arc::new(
-        Stdp::new(
-            SpikePairRule {
-                tau_plus: 3.0,
-                tau_minus: 3.0,
-                a_plus: 6.0,
-                a_minus: 6.0,
-            },
-            WeightDependence::Additive {
-                w_min: 0.0,
-                w_max: 6.0,
-            },
-            Semantics::Spynnaker,
-        )
-        .expect("the published rule is valid"),
+        Stdp::new(rule.timing, rule.weight, Semantics::Spynnaker)
+            .expect("the published rule is valid"),
     );
-    let wm = 6.0 * m as f64;
-    // (pre, post, synapses, receptor 0 = excitatory / 1 = inhibitory, plastic), specs §3.
-    let table: Vec<(usize, usize, SynapseList, usize, bool)> = vec![
-        (IN, CUE_CUE, one_to_one(0, 0, n, 6.0, 1), 0, false),
-        (IN, CONT_CUE, one_to_one(n, 0, m, 6.0, 1), 0, false),
-        (CUE_CUE, CUE_CONT, one_to_one(0, 0, n, 6.0, 2), 0, false),
-        (CUE_CUE, CUE_CONT, all_to_all(n, n, false, wm, 3), 1, false),
-        (CUE_CUE, CONT_COND, all_to_all(n, m, true, 6.0, 2), 1, false),
-        (CONT_CUE, CONT_COND, one_to_one(0, 0, m, 9.0, 1), 0, false),
-        (CONT_COND, CONT_CONT, one_to_one(0, 0, m, 6.0, 1), 0, false),
-        (CONT_CUE, COND_INT, all_to_all(m, 1, true, 6.0, 1), 0, false),
-        (
-            COND_INT,
-            CONT_COND,
-            all_to_all(1, m, true, 2.0, 1),
-            0,
-            false,
-        ),
-        (CUE_CUE, CONT_CUE, all_to_all(n, m, true, 0.0, 1), 0, true),
-        (CONT_CONT, CUE_CONT, all_to_all(m, n, true, 0.0, 1), 0, true),
-        (CUE_CONT, CUE_CONT, all_to_all(n, n, false, wm, 2), 1, false),
-        (CUE_CUE, MERGE_CUE, one_to_one(0, 0, n, 6.0, 3), 0, false),
-        (CUE_CONT, MERGE_CUE, one_to_one(0, 0, n, 6.0, 1), 0, false),
-        (CONT_CUE, MERGE_CONT, one_to_one(0, 0, m, 6.0, 3), 0, false),
-        (CONT_CONT, MERGE_CONT, one_to_one(0, 0, m, 6.0, 1), 0, false),
-        (MERGE_CUE, OUT, one_to_one(0, 0, n, 6.0, 1), 0, false),
-        (MERGE_CONT, OUT, one_to_one(0, n, m, 6.0, 1), 0, false),
-    ];
     let mut plastic = Vec::new();
-    for (k, (pre, post, synapses, receptor, is_plastic)) in table.into_iter().enumerate() {
+    for (k, p) in projections(size).into_iter().enumerate() {
         let id = net
             .add_projection(Projection {
-                name: format!("{}_{}_{k}", POPULATIONS[pre], POPULATIONS[post]),
-                pre,
-                post,
-                receptor,
-                synapses,
-                plasticity: is_plastic.then(|| stdp.clone()),
+                name: format!("{}_{}_{k}", POPULATIONS[p.pre], POPULATIONS[p.post]),
+                pre: p.pre,
+                post: p.post,
+                receptor: p.receptor.index(),
+                synapses: p.synapses(sizes[p.pre], sizes[p.post]),
+                plasticity: p.plastic.then(|| stdp.clone()),
             })
             .expect("the published connectivity is consistent");
-        if is_plastic {
+        if p.plastic {
             plastic.push(id);
         }
     }

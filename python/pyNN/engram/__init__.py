@@ -27,6 +27,8 @@ from .electrodes import DCSource, ACSource, StepCurrentSource, NoisyCurrentSourc
 from .populations import Population, PopulationView, Assembly   # noqa: F401
 from .projections import Projection                             # noqa: F401
 from . import simulator
+from . import extensions                                        # noqa: F401
+from . import ca3                                               # noqa: F401
 from engram import EngramError                                  # noqa: F401
 
 
@@ -109,4 +111,4 @@ def list_standard_models():
     """The StandardCellType classes pyNN.engram has."""
     return [obj.__name__ for obj in globals().values()
             if isinstance(obj, type) and issubclass(obj, StandardCellType)
-            and hasattr(obj, "engram_name")]
+            and hasattr(obj, "engram_name") and not getattr(obj, "engram_extension", False)]

@@ -72,7 +72,8 @@ def _spike_trains(p, values, indices, now):
     as NEST's spike_generator does with allow_offgrid_times (PyNN's setting). In the middle of
     a run (`now` > 0) the times already emitted stay and only future times are new."""
     dt = p._simulator.state.dt
-    trains = [(np.ceil(np.asarray(s.value, float) / dt - 1e-9) * dt).tolist()
+    # (+ 0.0: a time of 0 stays 0.0, not the -0.0 the ceiling gives.)
+    trains = [(np.ceil(np.asarray(s.value, float) / dt - 1e-9) * dt + 0.0).tolist()
               for s in np.asarray(values)[indices]]
     built = getattr(p, "_built_trains", {})
     if now:
@@ -119,6 +120,8 @@ def population_parts(p, types):
 def _population(p, types, indices, now):
     cell = p.celltype
     entry = {"cell_type": cell.engram_name, "size": len(indices)}
+    # The cell type's own options (an extension's), then those set on the population.
+    entry.update(getattr(cell, "engram_options", {}))
     entry.update(getattr(p, "engram_options", {}))
     params = {}
     for name, values in p._parameters.items():

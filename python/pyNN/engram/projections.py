@@ -340,6 +340,9 @@ def _stdp_entry(stdp):
         return {k: float(getattr(v, "base_value", v))
                 for k, v in component.parameter_space.items()}
 
-    return {"type": "STDPMechanism",
-            "timing_dependence": dict(type="SpikePairRule", **values(timing)),
-            "weight_dependence": dict(type=kind, **values(weight))}
+    entry = {"type": "STDPMechanism"}
+    if getattr(stdp, "engram_semantics", None):
+        entry["semantics"] = stdp.engram_semantics
+    return dict(entry,
+                timing_dependence=dict(type="SpikePairRule", **values(timing)),
+                weight_dependence=dict(type=kind, **values(weight)))

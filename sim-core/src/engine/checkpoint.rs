@@ -9,8 +9,9 @@ use crate::graded;
 use crate::model::{KernelState, StateArray};
 use crate::time::Step;
 
-/// 2: graded inputs in flight were added; 3: synapse-dynamics state.
-pub const CHECKPOINT_FORMAT: u32 = 3;
+/// 2: graded inputs in flight were added; 3: synapse-dynamics state; 4: spikes of pulled
+/// rows still arriving.
+pub const CHECKPOINT_FORMAT: u32 = 4;
 
 /// Synapse-dynamics state of a projection in a checkpoint, in the network's synapse order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -54,6 +55,9 @@ pub struct Checkpoint {
     pub plastic: Vec<Option<PlasticState>>,
     /// Per projection, the state of its synapse dynamics.
     pub dynamics: Vec<Option<DynamicState>>,
+    /// Per projection whose rows are pulled, the spikes (emission step, pre neuron) whose
+    /// synapses have not all arrived, by step then neuron; the ring holds no input of theirs.
+    pub pending: Vec<Vec<(Step, u32)>>,
     pub counters: Counters,
     /// Per population, graded inputs in flight: `[k][port][neuron]` for step `step + k`.
     pub graded: Vec<Vec<f64>>,
@@ -137,6 +141,9 @@ impl Simulation {
                 })
                 .collect();
             whole.post_history[p] = merge_history(parts.iter().map(|c| &c.post_history[p]));
+        }
+        for (k, pending) in whole.pending.iter_mut().enumerate() {
+            *pending = union_of_sorted(parts.iter().map(|c| c.pending[k].iter().copied()));
         }
         for (k, plastic) in whole.plastic.iter_mut().enumerate() {
             if let Some(ps) = plastic {
@@ -247,6 +254,11 @@ impl Simulation {
             dynamics: (0..self.proj_len.len())
                 .map(|k| self.local_dynamics(k))
                 .collect(),
+            // Every shard is sent every spike, but keeps only those with runs left for its own
+            // targets: the union is the network's.
+            pending: (0..self.proj_len.len())
+                .map(|k| union_of_sorted(self.shards.iter().map(|sh| sh.projs[k].pending_spikes())))
+                .collect(),
             counters: self.counters,
             graded: graded::save(
                 &self.shards.iter().map(|sh| &sh.graded).collect::<Vec<_>>(),
@@ -280,6 +292,7 @@ impl Simulation {
             || cp.post_history.len() != sizes.len()
             || cp.plastic.len() != self.proj_len.len()
             || cp.dynamics.len() != self.proj_len.len()
+            || cp.pending.len() != self.proj_len.len()
         {
             return Err(mism("section lengths differ".into()));
         }
@@ -294,6 +307,15 @@ impl Simulation {
                         self.pops[p].name, cp.step
                     )));
                 }
+            }
+        }
+        for (k, pending) in cp.pending.iter().enumerate() {
+            let n_pre = self.pops[self.proj_pre[k]].size;
+            if pending.iter().any(|&(t, i)| t >= cp.step || i >= n_pre) {
+                return Err(mism(format!(
+                    "spikes still arriving through projection {k} are inconsistent with step {}",
+                    cp.step
+                )));
             }
         }
         for (k, ps) in cp.plastic.iter().enumerate() {
@@ -411,6 +433,11 @@ impl Simulation {
                 }
             }
         }
+        for (k, pending) in cp.pending.iter().enumerate() {
+            for sh in &mut self.shards {
+                sh.projs[k].restore_pending(pending, cp.step);
+            }
+        }
         let mut per_shard = vec![Counters::default(); self.shards.len()];
         // The run's totals go to one shard of the run (the first rank's, when distributed).
         if self.placement.as_ref().is_none_or(|p| p.ranks.rank() == 0) {
@@ -422,6 +449,14 @@ impl Simulation {
         }
         Ok(())
     }
+}
+
+/// The sorted union of sorted sequences, without repeats.
+fn union_of_sorted<T: Ord>(parts: impl Iterator<Item = impl Iterator<Item = T>>) -> Vec<T> {
+    let mut all: Vec<T> = parts.flatten().collect();
+    all.sort_unstable();
+    all.dedup();
+    all
 }
 
 /// Recent spikes of a population from those of its slices (global indices), in slice order,

@@ -25,6 +25,7 @@
 
 mod checkpoint;
 mod dynamics;
+mod pages;
 pub mod ranks;
 mod recording;
 mod ring;
@@ -106,6 +107,8 @@ pub struct Simulation {
     grid: TimeGrid,
     pops: Vec<PopInfo>,
     proj_len: Vec<usize>,
+    /// Pre population of each projection.
+    proj_pre: Vec<usize>,
     shards: Vec<Shard>,
     outboxes: Vec<Outbox>,
     /// Per shard: graded outputs of the current step (graded.rs).
@@ -212,6 +215,7 @@ impl Simulation {
             grid: net.grid,
             pops,
             proj_len,
+            proj_pre: net.projections.iter().map(|p| p.pre).collect(),
             shards,
             outboxes,
             graded_outboxes: (0..n_shards).map(|_| graded::outbox(n_pops)).collect(),

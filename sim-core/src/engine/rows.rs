@@ -1,10 +1,12 @@
 //! A projection's synapses inside a shard, as compressed rows by pre neuron (only the targets
 //! the shard owns), and the delivery of a spike: its row's weights added into the target
-//! ring's slot `t + delay`.
+//! ring's slot `t + delay` (*pushed*), or, for packed rows, added run by run into the one slot
+//! the neuron update is about to read (*pulled*, [`ShardProjection::pull`]).
 
 use std::ops::Range;
 
 use super::dynamics::ShardDynamics;
+use super::pages::advise_huge_pages;
 use super::ring::Ring;
 use super::stdp::Stdp;
 use crate::network::{
@@ -29,9 +31,12 @@ pub(super) struct ShardProjection {
     delay: Vec<u16>,
     /// The delay when every synapse has the same one (the common case: one ring slot per row).
     uniform_delay: Option<u16>,
-    /// Generated synapses with their own weights and delays, 32 bits each (then `target*`,
-    /// `weight` and `delay` are empty).
+    /// Generated synapses with their own weights and delays, 3 or 4 bytes each (then `target*`,
+    /// `weight` and `delay` are empty). Their spikes wait in `pending` and are pulled.
     packed: Option<Packed>,
+    /// Spikes of packed rows with runs still to arrive, in delivery order (emission step, then
+    /// global pre neuron).
+    pending: Vec<PendingRow>,
     pub(super) stdp: Option<Stdp>,
     /// Synapse dynamics (`dynamics.rs`); such rows are delivered there.
     pub(super) dynamics: Option<ShardDynamics>,
@@ -40,6 +45,8 @@ pub(super) struct ShardProjection {
 /// Generated synapses with their own weights and delays, each row sorted by delay. A row is a
 /// sequence of *runs*: synapses with one delay and one block of `2^target_bits` targets, so that
 /// a run adds into one ring slot and its synapses need neither a delay nor the high target bits.
+/// Runs are in ascending delay (then block), so a spike's runs arrive one delay after another
+/// and a pending spike resumes its row where the previous step left it.
 /// A synapse is `stride` bytes (3 when the weight code leaves room for the target, else 4):
 /// target − block start (low `target_bits`), weight code on the generator's [`ValueGrid`]
 /// (next `weight_bits`), decoded bit for bit to the generator's values. The sort is stable and
@@ -47,19 +54,37 @@ pub(super) struct ShardProjection {
 /// target and delay) keep their order: every ring entry sums its inputs in the order of the
 /// unsorted rows.
 struct Packed {
-    /// `stride` bytes per synapse, little-endian, then 3 bytes of padding (a synapse is read as
-    /// an unaligned u32).
+    /// The rows, one after the other: per run, a 4-byte little-endian header (synapse count in
+    /// the low 16 bits, then its key: target block in the low `block_bits`, delay −
+    /// `delay_min` above), then its synapses, `stride` bytes each; 3 bytes of padding at the
+    /// end (a synapse is read as an unaligned u32). A run's header sits right after the
+    /// previous run's synapses, so a pending spike's next step reads on where it stopped.
     bytes: Vec<u8>,
     stride: usize,
-    /// Row `i`'s runs are `runs[run_ptr[i]..run_ptr[i + 1]]`.
-    run_ptr: Vec<usize>,
-    /// Per run: synapse count (low 16 bits), then its key: delay − `delay_min` (low
-    /// `delay_bits`), target block (the rest).
-    runs: Vec<u32>,
+    /// Row `i` is `bytes[row_at[i]..row_at[i + 1]]`.
+    row_at: Vec<usize>,
+    /// The weight of every code, where codes are few enough for the table to stay in L1
+    /// (else empty, and codes are decoded): the same values as [`ValueGrid::weight`].
+    weights: Vec<f64>,
     target_bits: u32,
-    delay_bits: u32,
+    block_bits: u32,
     grid: ValueGrid,
 }
+
+/// A spike whose packed row still has runs to arrive: the next run's header (so that a step
+/// at which it does not arrive reads no row memory; 0 once the row is done) and where its
+/// synapses start.
+#[derive(Clone, Copy, Debug)]
+struct PendingRow {
+    emitted: Step,
+    pre: u32,
+    next: u32,
+    at: usize,
+    end: usize,
+}
+
+/// The widest weight code decoded through a table (8 KiB of f64 at 10 bits, 32 KiB at 12).
+const WEIGHT_TABLE_BITS: u32 = 10;
 
 /// Bits of a run's synapse count; a longer run of one key is split.
 const RUN_COUNT_BITS: u32 = 16;
@@ -75,19 +100,53 @@ impl Packed {
         (delay_bits + block_bits <= 32 - RUN_COUNT_BITS).then_some((
             stride,
             target_bits,
-            delay_bits,
+            block_bits,
         ))
     }
 
-    /// The word of synapse `syn`: target within its block | weight code << `target_bits`
-    /// (bits above `8 · stride` are the next synapse's).
+    /// The delay (steps) and first target of run `run`, and its synapse count.
     #[inline(always)]
-    fn word(&self, syn: usize) -> u32 {
-        let at = syn * self.stride;
+    fn run(&self, run: u32) -> (Step, u32, usize) {
+        let count = (run & ((1 << RUN_COUNT_BITS) - 1)) as usize;
+        let key = run >> RUN_COUNT_BITS;
+        let delay = Step::from(self.grid.delay_min) + Step::from(key >> self.block_bits);
+        let block = key & ((1 << self.block_bits) - 1);
+        (delay, block << self.target_bits, count)
+    }
+
+    /// The u32 at byte `at`: a run header, or a synapse's word (target within its block |
+    /// weight code << `target_bits`; bits above `8 · stride` are the next synapse's).
+    #[inline(always)]
+    fn word(&self, at: usize) -> u32 {
         debug_assert!(at + 4 <= self.bytes.len());
-        // SAFETY: `bytes` holds `stride` bytes per synapse of the rows plus 3 bytes of padding,
-        // and `syn` is a synapse of a row.
+        // SAFETY: `at` is a header or a synapse of a row, and `bytes` ends with 3 bytes of
+        // padding after the last synapse.
         u32::from_le(unsafe { (self.bytes.as_ptr().add(at) as *const u32).read_unaligned() })
+    }
+
+    /// A spike of step `emitted` from pre neuron `pre`, pending at its first run (`None`: an
+    /// empty row).
+    fn pending(&self, emitted: Step, pre: u32) -> Option<PendingRow> {
+        let (start, end) = (self.row_at[pre as usize], self.row_at[pre as usize + 1]);
+        (start < end).then(|| PendingRow {
+            emitted,
+            pre,
+            next: self.word(start),
+            at: start + 4,
+            end,
+        })
+    }
+
+    /// Moves `row` past its current run of `count` synapses to the next one.
+    #[inline(always)]
+    fn advance(&self, row: &mut PendingRow, count: usize) {
+        row.at += count * self.stride;
+        if row.at < row.end {
+            row.next = self.word(row.at);
+            row.at += 4;
+        } else {
+            row.next = 0;
+        }
     }
 }
 
@@ -172,6 +231,15 @@ fn add_synapses(
             unsafe { list.set_len(start + added) };
         }
     }
+}
+
+/// Whether every shard's rows of `proj` are pulled: packed rows fit the whole post population,
+/// hence any slice of it.
+pub(super) fn always_pulled(net: &Network, proj: &Projection) -> bool {
+    let n_post = net.populations[proj.post].size;
+    (proj.synapses.generator())
+        .and_then(|g| g.value_grid())
+        .is_some_and(|grid| Packed::layout(n_post, grid).is_some())
 }
 
 /// The rows of `proj` whose targets are in `range` (a shard's slice of the post population).
@@ -295,6 +363,7 @@ fn generated_shard_projection(
         delay: Vec::new(),
         uniform_delay: Some(g.delay()),
         packed: None,
+        pending: Vec::new(),
         stdp: None,
         dynamics: None,
     }
@@ -344,67 +413,111 @@ fn valued_shard_projection(
 }
 
 /// [`Packed`] rows while they are filled: synapses in column order with their run keys beside,
-/// sorted into runs at the end.
+/// sorted into runs and laid out with their headers at the end.
 struct PackedBuilder {
-    rows: Packed,
+    stride: usize,
+    target_bits: u32,
+    block_bits: u32,
+    grid: ValueGrid,
+    /// `stride` bytes per synapse (then 3 of padding), in the order of `row_ptr`.
+    words: Vec<u8>,
     keys: Vec<u16>,
 }
 
 impl PackedBuilder {
     fn new(
-        (stride, target_bits, delay_bits): (usize, u32, u32),
+        (stride, target_bits, block_bits): (usize, u32, u32),
         grid: ValueGrid,
         nnz: usize,
     ) -> Self {
         PackedBuilder {
-            rows: Packed {
-                bytes: vec![0; nnz * stride + 3],
-                stride,
-                run_ptr: Vec::new(),
-                runs: Vec::new(),
-                target_bits,
-                delay_bits,
-                grid,
-            },
+            stride,
+            target_bits,
+            block_bits,
+            grid,
+            words: vec![0; nnz * stride + 3],
             keys: vec![0; nnz],
         }
     }
 
     /// Writes synapse `syn` (local target, weight on the grid, delay).
     fn put(&mut self, syn: usize, local: u32, weight: f64, delay: u16) {
-        let p = &mut self.rows;
-        let word = (local & ((1 << p.target_bits) - 1)) | p.grid.code(weight) << p.target_bits;
-        p.bytes[syn * p.stride..][..p.stride].copy_from_slice(&word.to_le_bytes()[..p.stride]);
-        let key = u32::from(delay - p.grid.delay_min) | (local >> p.target_bits) << p.delay_bits;
+        let s = self.stride;
+        let word =
+            (local & ((1 << self.target_bits) - 1)) | self.grid.code(weight) << self.target_bits;
+        self.words[syn * s..][..s].copy_from_slice(&word.to_le_bytes()[..s]);
+        let key =
+            (local >> self.target_bits) | u32::from(delay - self.grid.delay_min) << self.block_bits;
         self.keys[syn] = key as u16;
     }
 
-    /// Sorts every row by key (stably) and cuts it into runs.
+    /// Sorts every row by key (stably), cuts it into runs and lays the rows out with a header
+    /// before each run.
     fn finish(self, row_ptr: &[usize]) -> Packed {
-        let PackedBuilder { mut rows, keys } = self;
-        let stride = rows.stride;
+        let PackedBuilder {
+            stride,
+            target_bits,
+            block_bits,
+            grid,
+            mut words,
+            mut keys,
+        } = self;
         let word_mask = u32::MAX >> (32 - 8 * stride as u32);
-        rows.run_ptr.reserve_exact(row_ptr.len());
-        rows.run_ptr.push(0);
+        let read = |words: &[u8], s: usize| {
+            u32::from_le_bytes(words[s * stride..][..4].try_into().expect("4 bytes")) & word_mask
+        };
+        // Sort each row in place, counting its runs (a run of more than 2^16 − 1 synapses of
+        // one key is cut).
+        let max_run = (1 << RUN_COUNT_BITS) - 1;
+        let mut runs = 0;
         let mut row: Vec<(u16, u32)> = Vec::new();
         for bounds in row_ptr.windows(2) {
             let syns = bounds[0]..bounds[1];
             row.clear();
-            row.extend(syns.clone().map(|s| (keys[s], rows.word(s) & word_mask)));
+            row.extend(syns.clone().map(|s| (keys[s], read(&words, s))));
             row.sort_by_key(|&(key, _)| key);
-            for (s, &(_, word)) in syns.zip(&row) {
-                rows.bytes[s * stride..][..stride].copy_from_slice(&word.to_le_bytes()[..stride]);
+            for (s, &(key, word)) in syns.zip(&row) {
+                words[s * stride..][..stride].copy_from_slice(&word.to_le_bytes()[..stride]);
+                keys[s] = key;
             }
-            for run in row.chunk_by(|a, b| a.0 == b.0) {
-                for part in run.chunks((1 << RUN_COUNT_BITS) - 1) {
-                    rows.runs
-                        .push(part.len() as u32 | u32::from(part[0].0) << RUN_COUNT_BITS);
+            runs += (row.chunk_by(|a, b| a.0 == b.0))
+                .map(|run| run.len().div_ceil(max_run))
+                .sum::<usize>();
+        }
+        let nnz = keys.len();
+        // Advised before it is written (see `pages.rs`).
+        let mut bytes = Vec::with_capacity(nnz * stride + 4 * runs + 3);
+        advise_huge_pages(&mut bytes);
+        let mut row_at = Vec::with_capacity(row_ptr.len());
+        row_at.push(0);
+        for bounds in row_ptr.windows(2) {
+            let keys = &keys[bounds[0]..bounds[1]];
+            let mut s = bounds[0];
+            for run in keys.chunk_by(|a, b| a == b) {
+                for part in run.chunks(max_run) {
+                    let header = part.len() as u32 | u32::from(part[0]) << RUN_COUNT_BITS;
+                    bytes.extend_from_slice(&header.to_le_bytes());
+                    bytes.extend_from_slice(&words[s * stride..(s + part.len()) * stride]);
+                    s += part.len();
                 }
             }
-            rows.run_ptr.push(rows.runs.len());
+            row_at.push(bytes.len());
         }
-        rows.runs.shrink_to_fit();
-        rows
+        bytes.extend([0; 3]);
+        Packed {
+            bytes,
+            stride,
+            row_at,
+            weights: match grid.weight_bits <= WEIGHT_TABLE_BITS {
+                true => (0..1u32 << grid.weight_bits)
+                    .map(|c| grid.weight(c))
+                    .collect(),
+                false => Vec::new(),
+            },
+            target_bits,
+            block_bits,
+            grid,
+        }
     }
 }
 
@@ -428,6 +541,7 @@ impl ShardProjection {
             delay,
             uniform_delay: None,
             packed: None,
+            pending: Vec::new(),
             stdp: None,
             dynamics: None,
         }
@@ -516,7 +630,7 @@ impl ShardProjection {
                 st.pre_spike(i, row.clone(), &self.target, &mut self.weight, t, dt);
             }
             if let Some(p) = &self.packed {
-                deliver_packed(p, i, row.start, (t % slots) as usize, rec, ring);
+                self.pending.extend(p.pending(t, i as u32));
             } else if let Some(d) = self.uniform_delay {
                 let slot = ((t + d as u64) % slots) as usize;
                 let base = slot * slot_len + rec_off;
@@ -548,39 +662,132 @@ impl ShardProjection {
     }
 }
 
-/// Delivers row `row` of packed synapses (its first synapse `first`) of a spike at ring slot
-/// `now`: each run's weights into slot `now + delay` of its targets, receptor `rec`.
-#[inline]
-fn deliver_packed(p: &Packed, row: usize, first: usize, now: usize, rec: usize, ring: &mut Ring) {
-    let (n, slots, n_rec) = (ring.n, ring.slots, ring.n_rec);
-    let slot_len = n_rec * n;
-    let rec_off = rec * n;
+/// How many pending rows ahead [`ShardProjection::pull`] asks for the next synapses: a pending
+/// row's next run was last read a step ago and is rarely still cached.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Asks for the cache line at `ptr` ahead of its use.
+#[inline(always)]
+fn prefetch(ptr: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it neither faults nor changes memory for any address.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch(ptr as *const i8, _MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = ptr;
+}
+
+/// The body of [`ShardProjection::pull`] for `STRIDE`-byte synapses, `weight_of` decoding a
+/// weight code.
+#[inline(always)]
+fn pull_runs<const STRIDE: usize>(
+    p: &Packed,
+    pending: &mut [PendingRow],
+    t: Step,
+    block: &mut [f64],
+    mut touched: Option<&mut Vec<u32>>,
+    weight_of: impl Fn(u32) -> f64,
+) {
     let target_mask = (1u32 << p.target_bits) - 1;
     let weight_mask = (1u32 << p.grid.weight_bits) - 1;
-    let delay_mask = (1u32 << p.delay_bits) - 1;
-    let delay_min = p.grid.delay_min as usize;
-    let sparse = ring.sparse();
-    let mut syn = first;
-    for &run in &p.runs[p.run_ptr[row]..p.run_ptr[row + 1]] {
-        let count = (run & ((1 << RUN_COUNT_BITS) - 1)) as usize;
-        let key = run >> RUN_COUNT_BITS;
-        let mut slot = now + delay_min + (key & delay_mask) as usize;
-        if slot >= slots {
-            slot -= slots;
+    for j in 0..pending.len() {
+        if let Some(ahead) = pending.get(j + PREFETCH_AHEAD) {
+            // Its next run's synapses and the header after them.
+            let (_, _, count) = p.run(ahead.next);
+            for line in (ahead.at & !63..ahead.at + count * STRIDE + 4).step_by(64) {
+                prefetch(p.bytes.as_ptr().wrapping_add(line));
+            }
         }
-        let block_start = (key >> p.delay_bits) << p.target_bits;
-        let base = slot * slot_len + rec_off;
-        let touched = sparse.then(|| &mut ring.touched[slot * n_rec + rec]);
-        add_synapses(
-            &mut ring.data[base..base + n],
-            count,
-            |k| {
-                let word = p.word(syn + k);
-                let weight = p.grid.weight((word >> p.target_bits) & weight_mask);
-                (block_start + (word & target_mask), weight)
-            },
-            touched,
-        );
-        syn += count;
+        let row = &mut pending[j];
+        let delay = t - row.emitted;
+        while row.next != 0 {
+            let (d, block_start, count) = p.run(row.next);
+            debug_assert!(d >= delay, "a run of delay {d} was not pulled at its step");
+            if d != delay {
+                break;
+            }
+            let first = row.at;
+            add_synapses(
+                block,
+                count,
+                |k| {
+                    let word = p.word(first + k * STRIDE);
+                    let weight = weight_of((word >> p.target_bits) & weight_mask);
+                    (block_start + (word & target_mask), weight)
+                },
+                touched.as_deref_mut(),
+            );
+            p.advance(row, count);
+        }
+    }
+}
+
+impl ShardProjection {
+    /// Whether this projection's spikes are pulled ([`ShardProjection::pull`]) rather than
+    /// pushed at delivery.
+    pub(super) fn is_pulled(&self) -> bool {
+        self.packed.is_some()
+    }
+
+    /// Adds every pending run that arrives at step `t` into the ring's slot `t`, just before the
+    /// post neurons' update reads it: for each pending spike in delivery order, its runs of delay
+    /// `t − emitted`. A slot thus receives the pushed inputs first (delivered before `t`), then
+    /// the pulled ones, projection by projection, each in emission step, pre neuron and row
+    /// order: the same order whether steps are delivered one by one or an exchange interval at a
+    /// time. The slot (one population slice's inputs) stays in cache while the rows stream by,
+    /// where pushing would land every synapse in a ring too large for any cache.
+    pub(super) fn pull(&mut self, t: Step, ring: &mut Ring) {
+        let Some(p) = &self.packed else { return };
+        if self.pending.is_empty() {
+            return;
+        }
+        let (n, rec) = (ring.n, self.receptor);
+        let (input, touched) = ring.slot(t);
+        let block = &mut input[rec * n..(rec + 1) * n];
+        let touched = touched.get_mut(rec);
+        let pending = &mut self.pending;
+        // The stride and the weight decoding as constants of the inner loop.
+        let table = |code: u32| {
+            // SAFETY: a code has `weight_bits` bits, and the table one entry per code.
+            unsafe { *p.weights.get_unchecked(code as usize) }
+        };
+        let grid = |code: u32| p.grid.weight(code);
+        // (A table implies codes of at most 10 bits, hence 3-byte synapses.)
+        match (p.stride, p.weights.is_empty()) {
+            (3, false) => pull_runs::<3>(p, pending, t, block, touched, table),
+            (3, true) => pull_runs::<3>(p, pending, t, block, touched, grid),
+            _ => pull_runs::<4>(p, pending, t, block, touched, grid),
+        }
+        pending.retain(|row| row.next != 0);
+    }
+
+    /// The spikes (emission step, global pre neuron) whose rows have runs still to arrive, for
+    /// a checkpoint; none unless pulled.
+    pub(super) fn pending_spikes(&self) -> impl Iterator<Item = (Step, u32)> + '_ {
+        self.pending.iter().map(|row| (row.emitted, row.pre))
+    }
+
+    /// Restores the pending spikes of a checkpoint taken before step `next`: each one's row
+    /// resumes at its first run arriving at `next` or later (none: it is done).
+    pub(super) fn restore_pending(&mut self, spikes: &[(Step, u32)], next: Step) {
+        self.pending.clear();
+        let Some(p) = &self.packed else { return };
+        for &(emitted, pre) in spikes {
+            let Some(mut row) = p.pending(emitted, pre) else {
+                continue;
+            };
+            while row.next != 0 {
+                let (d, _, count) = p.run(row.next);
+                if emitted + d >= next {
+                    break;
+                }
+                p.advance(&mut row, count);
+            }
+            if row.next != 0 {
+                self.pending.push(row);
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::recording::ShardRecording;
 use super::ring::Ring;
-use super::rows::{build_shard_projection, ShardProjection};
+use super::rows::{always_pulled, build_shard_projection, ShardProjection};
 use super::PopInfo;
 use crate::graded::GradedShard;
 use crate::model::{ModelError, NeuronKernel};
@@ -32,6 +32,8 @@ pub(super) struct Shard {
     pub(super) by_pre: Vec<Vec<usize>>,
     /// Projections by post population that are plastic.
     pub(super) plastic_by_post: Vec<Vec<usize>>,
+    /// Projections by post population whose spikes are pulled before the update.
+    pub(super) pulled_by_post: Vec<Vec<usize>>,
     pub(super) spike_buf: Vec<u32>,
     pub(super) recording: ShardRecording,
     pub(super) events: u64,
@@ -50,11 +52,14 @@ pub(super) fn build_shards(
     pops: &[PopInfo],
 ) -> Vec<Shard> {
     let n_pops = net.populations.len();
-    // Ring length per population: its longest incoming delay; history: longest plastic delay.
+    // Ring length per population: its longest pushed delay (pulled rows add into the current
+    // slot only); history: longest plastic delay.
     let mut slots = vec![1usize; n_pops];
     let mut history = vec![0 as Step; n_pops];
     for proj in &net.projections {
-        slots[proj.post] = slots[proj.post].max(proj.synapses.max_delay() as usize);
+        if !always_pulled(net, proj) {
+            slots[proj.post] = slots[proj.post].max(proj.synapses.max_delay() as usize);
+        }
         if proj.plasticity.is_some() {
             let d = proj.synapses.first_delay().unwrap_or(1) as Step;
             history[proj.post] = history[proj.post].max(d);
@@ -81,7 +86,11 @@ pub(super) fn build_shards(
                         slots[p],
                         pop.model.receptors().len().max(1),
                         n,
-                        kernel.sparse_input(),
+                        // Touched lists spare the update a scan of a slot filled over many
+                        // steps and long evicted from cache; a ring of one slot, filled by
+                        // pulls just before the update, is still in cache, and scanning it
+                        // costs less than listing every first arrival.
+                        kernel.sparse_input() && slots[p] > 1,
                     ),
                     kernel,
                     post_history: VecDeque::new(),
@@ -91,17 +100,21 @@ pub(super) fn build_shards(
                 }
             })
             .collect();
-        let projs = net
+        let projs: Vec<ShardProjection> = net
             .projections
             .iter()
             .map(|proj| build_shard_projection(net, proj, &shard_ranges[proj.post]))
             .collect();
         let mut by_pre = vec![Vec::new(); n_pops];
         let mut plastic_by_post = vec![Vec::new(); n_pops];
+        let mut pulled_by_post = vec![Vec::new(); n_pops];
         for (k, proj) in net.projections.iter().enumerate() {
             by_pre[proj.pre].push(k);
             if proj.plasticity.is_some() {
                 plastic_by_post[proj.post].push(k);
+            }
+            if projs[k].is_pulled() {
+                pulled_by_post[proj.post].push(k);
             }
         }
         Shard {
@@ -109,6 +122,7 @@ pub(super) fn build_shards(
             projs,
             by_pre,
             plastic_by_post,
+            pulled_by_post,
             spike_buf: Vec::new(),
             recording: ShardRecording::new(pops),
             events: 0,

@@ -132,6 +132,9 @@ impl Shard {
         let out = unsafe { outbox.write(t) };
         for (p, sp) in self.pops.iter_mut().enumerate() {
             self.spike_buf.clear();
+            for &k in &self.pulled_by_post[p] {
+                self.projs[k].pull(t, &mut sp.ring);
+            }
             let (input, touched) = sp.ring.slot(t);
             let res = if touched.is_empty() {
                 sp.kernel.update(&ctx, input, &mut self.spike_buf)
