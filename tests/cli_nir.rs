@@ -8,6 +8,9 @@ use std::process::{Command, Output};
 
 use sim_core::npy::read_npy_f64;
 
+#[path = "nir/spinnaker.rs"]
+mod spinnaker;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -524,36 +527,5 @@ fn a_convolutional_snn_exports_to_spinnaker_files_pacman_accepts() {
         "--dt",
         "1.0",
     ]));
-    let out = dir.join("spinnaker");
-    ok(engram(&[
-        "export",
-        "spinnaker",
-        p(&toml),
-        "--machine",
-        "spinn3",
-        "--out",
-        p(&out),
-    ]));
-    let py = root().join("target/python-tools/bin/python");
-    assert!(
-        py.exists(),
-        "{} is missing: run scripts/setup-python.sh",
-        py.display()
-    );
-    let res = Command::new(py)
-        .arg(root().join("../shared/tools/pacman_roundtrip.py"))
-        .arg("--input")
-        .arg(out.join("routing_tables.json"))
-        .arg("--compressed")
-        .arg(out.join("routing_tables_compressed.json"))
-        .args(["--only", "pair"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&res.stdout);
-    assert!(
-        res.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
-    assert!(text.contains("json round trip: OK"), "{text}");
+    spinnaker::exports_to_files_pacman_accepts(&root(), &toml, &dir.join("spinnaker"));
 }
