@@ -381,8 +381,8 @@ fn report(case: &str, a: &Agreement, steps: usize, neurons: usize) {
 fn lif_matches_norse_within_the_euler_bound() {
     let Some(py) = torch_python() else { return };
     let dir = references(&py);
-    let (r, v, spikes, steps) = reference_case(&dir, "lif");
-    let run = run_engram(&dir, "lif", "neuron", &r, steps + DELIVERY_STEPS);
+    let (r, v, spikes, steps) = reference_case(dir, "lif");
+    let run = run_engram(dir, "lif", "neuron", &r, steps + DELIVERY_STEPS);
     let h = DT_MS / 1000.0 / r["tau_s"].as_f64().unwrap();
     let x = matrix(&r["x"]);
     let mut model = EulerLeak {
@@ -407,8 +407,8 @@ fn lif_matches_norse_within_the_euler_bound() {
 fn if_matches_norse_exactly() {
     let Some(py) = torch_python() else { return };
     let dir = references(&py);
-    let (r, v, spikes, steps) = reference_case(&dir, "if");
-    let run = run_engram(&dir, "if", "neuron", &r, steps + DELIVERY_STEPS);
+    let (r, v, spikes, steps) = reference_case(dir, "if");
+    let run = run_engram(dir, "if", "neuron", &r, steps + DELIVERY_STEPS);
     let threshold = r["v_threshold"].as_f64().unwrap();
     let a = compare(
         "if",
@@ -427,11 +427,11 @@ fn if_matches_norse_exactly() {
 fn cubalif_case(case: &str) -> Option<(Agreement, EngramRun, Vec<Vec<f64>>, usize)> {
     let py = torch_python()?;
     let dir = references(&py);
-    let (r, v, spikes, steps) = reference_case(&dir, case);
+    let (r, v, spikes, steps) = reference_case(dir, case);
     let (i, x) = (matrix(&r["i"]), matrix(&r["x"]));
     assert_eq!((i.len(), x.len()), (steps, steps));
     let offset = DELIVERY_STEPS + CURRENT_TO_POTENTIAL_STEPS;
-    let run = run_engram(&dir, case, "neuron", &r, steps + offset);
+    let run = run_engram(dir, case, "neuron", &r, steps + offset);
     let (tau_s, tau_m) = (
         r["tau_syn_s"].as_f64().unwrap(),
         r["tau_s"].as_f64().unwrap(),
@@ -568,7 +568,7 @@ fn a_convolutional_snn_exported_by_snntorch_runs_like_snntorch_and_on_spinnaker(
     assert_eq!(reference.len(), steps);
     let layers = r["layers"].as_u64().unwrap() as usize;
     let offset = DELIVERY_STEPS + (layers - 1) * LAYER_DELIVERY_STEPS;
-    let run = run_engram(&dir, "conv_snntorch", "_5", &r, steps + offset);
+    let run = run_engram(dir, "conv_snntorch", "_5", &r, steps + offset);
     let (same, one_sided, total) = conv_agreement(&run, &reference, offset);
     eprintln!("conv_snntorch: {total} output spikes in snnTorch, {same} at the same step in engram, {one_sided} of one side only");
     assert!(total >= 50, "{total}");
