@@ -1104,10 +1104,10 @@ fn ranks_exchanging_once_per_minimum_delay_give_the_one_process_run() {
 }
 
 /// Source (40) -> recorder through one projection of drawn multapses.
-fn drawn_network(synapses: SynapseList, n_post: u32, sparse: bool) -> Network {
+fn drawn_network(synapses: SynapseList, n_pre: u32, n_post: u32, sparse: bool) -> Network {
     let mut net = Network::new(TimeGrid::new(0.1).unwrap(), 5);
     let src = net
-        .add_population("src", 40, Arc::new(Poisson { p: 0.3 }))
+        .add_population("src", n_pre, Arc::new(Poisson { p: 0.3 }))
         .unwrap();
     let sum = net
         .add_population("sum", n_post, Arc::new(Recorder { sparse }))
@@ -1135,19 +1135,25 @@ fn input_bits(outcome: &Outcome) -> Vec<u64> {
 fn delay_sorted_rows_add_in_the_order_of_the_held_list() {
     // Weight codes of 8 bits (one target block), 16 (3-byte synapses, blocks of 256 targets)
     // and 20 (4-byte synapses, blocks of 4096); weights of both signs and magnitudes 1e-4 to
-    // 1e4, so that the order of the additions shows in the bits.
-    for (weight_bits, n_post) in [(8, 300), (16, 700), (20, 4500)] {
+    // 1e4, so that the order of the additions shows in the bits. The last: one pre neuron with
+    // 90 000 synapses of one delay, a run longer than a header counts (2^16 − 1), so cut in two.
+    for (weight_bits, n_pre, n_post, k, delay_max) in [
+        (8, 40, 300, 12, 9),
+        (16, 40, 700, 12, 9),
+        (20, 40, 4500, 12, 9),
+        (8, 1, 300, 300, 2),
+    ] {
         let grid = ValueGrid {
             weight_origin: -1e4,
             weight_step: 2e4 / ((1u64 << weight_bits) - 1) as f64 * 0.999_9,
             weight_bits,
             delay_min: 2,
-            delay_max: 9,
+            delay_max,
         };
         let drawn = DrawnColumns {
-            n_pre: 40,
+            n_pre,
             n_post,
-            k: 12,
+            k,
             seed: 5,
             grid,
         };
@@ -1157,9 +1163,9 @@ fn delay_sorted_rows_add_in_the_order_of_the_held_list() {
             held.push(i, j, w, d);
         }
         for sparse in [false, true] {
-            let held_net = drawn_network(held.clone(), n_post, sparse);
+            let held_net = drawn_network(held.clone(), n_pre, n_post, sparse);
             let reference = run(&held_net, layouts(&held_net)[0].1.clone(), 100);
-            let net = drawn_network(generated.clone(), n_post, sparse);
+            let net = drawn_network(generated.clone(), n_pre, n_post, sparse);
             for (name, ranges) in layouts(&net) {
                 let got = run(&net, ranges, 100);
                 let what = format!("{weight_bits} weight bits, sparse {sparse}, {name}");
