@@ -7,7 +7,8 @@
 #
 #   bash bench/peers/setup.sh && cargo build --release
 #   bash bench/peers/microcircuit_fullscale.sh            # runs into runs/mc-full
-#   target/peers/nest/bin/python bench/peers/microcircuit_compare.py runs/mc-full
+#   python3 bench/peers/microcircuit_compare.py --reference full --to 2500 \
+#       engram 'runs/mc-full/engram-*[0-9]' nest 'runs/mc-full/nest-*[0-9]'
 #
 # Environment: SEEDS (default "1 2 3"), PRESIM_MS (500), ANALYSED_S (analysed model time in s, 2),
 # THREADS (threads per run, 1), OUT (runs/mc-full).
