@@ -9,7 +9,8 @@ cargo fmt --all -- --check
 # PACMAN and rig for the SpiNNaker interoperability tests (tests/cli_export.rs), and the engram
 # Python package with PyNN 0.13.0; idempotent.
 bash scripts/setup-python.sh
-# nir 1.0.8, the reference implementation the NIR tests (tests/cli_nir.rs) check against; idempotent.
+# nir 1.0.8, the reference implementation the NIR tests (tests/cli_nir.rs) check against, and
+# PyTorch with Norse and snnTorch, whose simulations tests/cli_nir_torch.rs compares with; idempotent.
 bash scripts/setup-nir.sh
 cargo test --release --workspace --all-targets --no-fail-fast
 # MPI ranks (docs/DISTRIBUTED.md): Debian's OpenMPI and libclang, idempotent; then the runs

@@ -8,6 +8,9 @@ use std::process::{Command, Output};
 
 use sim_core::npy::read_npy_f64;
 
+#[path = "nir/spinnaker.rs"]
+mod spinnaker;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -93,7 +96,7 @@ fn graphs_written_by_nir_round_trip_to_equal_files() {
         })
         .collect();
     names.sort();
-    assert_eq!(names.len(), 13, "{names:?}");
+    assert_eq!(names.len(), 15, "{names:?}");
     for g in &names {
         let (orig, toml, back) = (
             dir.join(format!("{g}.nir")),
@@ -293,23 +296,40 @@ fn run_single(
     which: usize,
     inputs_ms: &[f64],
 ) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    run_single_with(dir, graph, pop, which, inputs_ms, &[])
+}
+
+/// [`run_single`] with further options of `engram run`.
+fn run_single_with(
+    dir: &Path,
+    graph: &str,
+    pop: &str,
+    which: usize,
+    inputs_ms: &[f64],
+    options: &[&str],
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let out = dir.join(format!("run_{graph}"));
     let list = inputs_ms
         .iter()
         .map(|t| format!("{t:.1}"))
         .collect::<Vec<_>>()
         .join(", ");
-    ok(engram(&[
-        "run",
-        p(&dir.join(format!("{graph}.nir"))),
-        "--out",
-        p(&out),
-        "--quiet",
-        "--duration",
-        "60",
-        "--set",
-        &format!("populations.input.params.spike_times=[[{list}]]"),
-    ]));
+    ok(engram(
+        &[
+            "run",
+            p(&dir.join(format!("{graph}.nir"))),
+            "--out",
+            p(&out),
+            "--quiet",
+            "--duration",
+            "60",
+            "--set",
+            &format!("populations.input.params.spike_times=[[{list}]]"),
+        ]
+        .into_iter()
+        .chain(options.iter().copied())
+        .collect::<Vec<_>>(),
+    ));
     let t = read_npy_f64(out.join(format!("{pop}.v.times.npy"))).unwrap();
     let v = read_npy_f64(out.join(format!("{pop}.v.npy"))).unwrap();
     let width = v.len() / t.len().max(1);
@@ -432,6 +452,62 @@ fn i_follows_the_exact_solution_of_nirs_ode() {
     );
 }
 
+/// A delta-current node imported with `--spike-width 1e-4` (a spike is a unit pulse lasting the
+/// 0.1 ms step, as in Norse and snnTorch, neither of which imports LI or I) against NIR's ODE
+/// driven by those pulses: a pulse of `w` from `s` to `s + dt` moves v by
+/// `r·w·(1 − exp(−h))` (`h = dt/tau`; `r·w·dt` without leak), engram's jump is `r·w·h`, so the
+/// two differ by exactly `r·|w|·(h − 1 + exp(−h)) ≤ r·|w|·h²/2` per pulse, decaying with tau.
+fn check_pulses(graph: &str, r: f64, w: f64, tau_s: f64, v_leak: f64) {
+    let dir = graphs(graph);
+    let dt_ms = 0.1;
+    let inputs = [5.0, 12.0, 12.5, 13.0, 30.0, 30.1, 30.2];
+    let (t, v, spikes) = run_single_with(
+        &dir,
+        graph,
+        "neuron",
+        0,
+        &inputs,
+        &["--spike-width", "1e-4"],
+    );
+    assert!(spikes.is_empty(), "{spikes:?}");
+    let h = dt_ms / 1000.0 / tau_s;
+    // The pulse of an input spike at x covers the step before x + 2·dt, when engram's jump lands.
+    let ends: Vec<f64> = inputs.iter().map(|&x| x + 2.0 * dt_ms).collect();
+    let decay = |since_ms: f64| (-since_ms / 1000.0 / tau_s).exp();
+    let pulse = if tau_s.is_infinite() {
+        r * w * dt_ms / 1000.0
+    } else {
+        r * w * (1.0 - (-h).exp())
+    };
+    let dirac_excess = if tau_s.is_infinite() {
+        0.0
+    } else {
+        r * w.abs() * (h - 1.0 + (-h).exp())
+    };
+    let mut moved = 0.0_f64;
+    for (&ti, &vi) in t.iter().zip(&v) {
+        let arrived = ends.iter().filter(|&&e| e <= ti + 1e-9);
+        let exact = v_leak + arrived.clone().map(|&e| pulse * decay(ti - e)).sum::<f64>();
+        let bound = 1e-9 + arrived.map(|&e| dirac_excess * decay(ti - e)).sum::<f64>();
+        assert!(
+            (vi - exact).abs() <= bound,
+            "{graph}, t = {ti} ms: engram {vi}, NIR's ODE {exact}, bound {bound}"
+        );
+        moved = moved.max((vi - v_leak).abs());
+    }
+    assert!(moved > 0.3, "{graph}: the pulses move v by {moved}");
+}
+
+#[test]
+fn li_follows_nirs_ode_for_unit_pulses() {
+    check_pulses("pulse_li", 2.0, 20.0, f(0.01), -0.25);
+}
+
+#[test]
+fn i_follows_nirs_ode_for_unit_pulses() {
+    check_pulses("pulse_i", f(1.5), 3000.0, f64::INFINITY, 0.0);
+}
+
 #[test]
 fn cubali_follows_the_analytic_solution_of_nirs_ode() {
     let dir = graphs("cubali");
@@ -452,27 +528,8 @@ fn cubali_follows_the_analytic_solution_of_nirs_ode() {
 #[test]
 fn cubalif_follows_the_analytic_solution_of_nirs_ode() {
     let dir = graphs("behaviour");
-    let out = dir.join("run_single");
     let inputs_ms = [5.0, 30.0, 31.0, 32.0, 33.0, 34.0, 35.0, 36.0, 37.0];
-    let list = inputs_ms
-        .iter()
-        .map(|t| format!("{t:.1}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    ok(engram(&[
-        "run",
-        p(&dir.join("single_cubalif.nir")),
-        "--out",
-        p(&out),
-        "--quiet",
-        "--duration",
-        "60",
-        "--set",
-        &format!("populations.input.params.spike_times=[[{list}]]"),
-    ]));
-    let t = read_npy_f64(out.join("lif.v.times.npy")).unwrap();
-    let v = read_npy_f64(out.join("lif.v.npy")).unwrap();
-    let spikes = read_npy_f64(out.join("lif.times.npy")).unwrap();
+    let (t, v, spikes) = run_single(&dir, "single_cubalif", "lif", 0, &inputs_ms);
     assert_eq!(t.len(), v.len());
     assert!(!t.is_empty());
     // A spike at t reaches the synaptic current at t + 2·dt: one step of edge delay (the
@@ -524,36 +581,5 @@ fn a_convolutional_snn_exports_to_spinnaker_files_pacman_accepts() {
         "--dt",
         "1.0",
     ]));
-    let out = dir.join("spinnaker");
-    ok(engram(&[
-        "export",
-        "spinnaker",
-        p(&toml),
-        "--machine",
-        "spinn3",
-        "--out",
-        p(&out),
-    ]));
-    let py = root().join("target/python-tools/bin/python");
-    assert!(
-        py.exists(),
-        "{} is missing: run scripts/setup-python.sh",
-        py.display()
-    );
-    let res = Command::new(py)
-        .arg(root().join("../shared/tools/pacman_roundtrip.py"))
-        .arg("--input")
-        .arg(out.join("routing_tables.json"))
-        .arg("--compressed")
-        .arg(out.join("routing_tables_compressed.json"))
-        .args(["--only", "pair"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&res.stdout);
-    assert!(
-        res.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&res.stderr)
-    );
-    assert!(text.contains("json round trip: OK"), "{text}");
+    spinnaker::exports_to_files_pacman_accepts(&root(), &toml, &dir.join("spinnaker"));
 }

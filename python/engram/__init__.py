@@ -2,7 +2,8 @@
 
 The PyNN backend is ``pyNN.engram`` (``import pyNN.engram as sim``). This package holds the
 native module and thin wrappers: ``engram.Model`` runs a model file or the text of one,
-``engram.cam``, ``engram.bench`` and ``engram.spinnaker`` wrap the corresponding commands.
+``engram.cam``, ``engram.bench`` and ``engram.spinnaker`` wrap the corresponding commands;
+``engram.nir.load(graph)`` runs a ``nir.NIRGraph``.
 
 Errors from engram are raised as :class:`EngramError`; its ``code`` is engram's stable error
 code (``"E0107"``, see docs/ERRORS.md), ``None`` for an internal defect.

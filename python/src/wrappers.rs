@@ -1,6 +1,6 @@
 //! Thin wrappers over the library parts the `engram` command is made of: the CA3 memory
-//! (`engram.cam`), the benchmark builders (`engram.bench`) and the SpiNNaker export
-//! (`engram.spinnaker`). Each hands back JSON text that the Python side turns into dicts.
+//! (`engram.cam`), the benchmark builders (`engram.bench`), the SpiNNaker export
+//! (`engram.spinnaker`) and the NIR import (`engram.nir`). Each hands back JSON text that the Python side turns into dicts.
 
 use std::path::Path;
 use std::time::Instant;
@@ -309,7 +309,43 @@ fn check_backend(text: &str, backend: &str) -> PyResult<()> {
     })
 }
 
+/// The model-file text of the NIR file at `path`, as `engram import nir` writes it: time step
+/// and duration in ms, `spike_width` in seconds (NIR time) or `None` for NIR's Dirac spikes.
+#[pyfunction]
+#[pyo3(signature = (path, dt = 0.1, duration = 100.0, spike_width = None))]
+fn nir_model_text(
+    path: &str,
+    dt: f64,
+    duration: f64,
+    spike_width: Option<f64>,
+) -> PyResult<String> {
+    guarded(|| {
+        for (name, value) in [
+            ("dt", Some(dt)),
+            ("duration", Some(duration)),
+            ("spike_width", spike_width),
+        ] {
+            if let Some(v) = value.filter(|v| !(v.is_finite() && *v > 0.0)) {
+                return Err(input_error(
+                    "E0003",
+                    format!("{name} = {v}: must be a positive number"),
+                ));
+            }
+        }
+        let (_version, graph) =
+            networks::nir::hdf5::read(Path::new(path)).map_err(|e| coded(&e))?;
+        let opts = networks::nir::ImportOptions {
+            dt_ms: dt,
+            duration_ms: duration,
+            spike_width_s: spike_width,
+            ..Default::default()
+        };
+        networks::nir::import(&graph, path, &opts).map_err(|e| coded(&e))
+    })
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(nir_model_text, m)?)?;
     m.add_function(wrap_pyfunction!(cam_run, m)?)?;
     m.add_function(wrap_pyfunction!(cam_layout, m)?)?;
     m.add_function(wrap_pyfunction!(cam_experiment, m)?)?;

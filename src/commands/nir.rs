@@ -31,7 +31,7 @@ pub struct NirImportArgs {
     pub time: NirTimeArgs,
 }
 
-/// The time grid a NIR graph (continuous time) runs on in engram.
+/// The time grid a NIR graph (continuous time) runs on in engram, and what a spike is.
 #[derive(Args, Clone, Copy)]
 pub struct NirTimeArgs {
     /// Time step (ms) of the imported model.
@@ -40,22 +40,32 @@ pub struct NirTimeArgs {
     /// Simulated time (ms) of the imported model.
     #[arg(long, default_value_t = 100.0)]
     pub duration: f64,
+    /// A spike is a current pulse of height 1 lasting this many seconds (NIR time), the
+    /// convention of discrete-time trainers: 1e-4 for a graph snnTorch exported, Norse's dt for
+    /// Norse. Default: NIR's unit-area Dirac pulse.
+    #[arg(long)]
+    pub spike_width: Option<f64>,
 }
 
 impl NirTimeArgs {
     fn options(&self) -> Result<ImportOptions, CliError> {
-        for (option, v) in [("--dt", self.dt), ("--duration", self.duration)] {
+        let width = self.spike_width.map(|w| ("--spike-width", w, "s"));
+        for (option, v, unit) in [("--dt", self.dt, "ms"), ("--duration", self.duration, "ms")]
+            .into_iter()
+            .chain(width)
+        {
             if !(v.is_finite() && v > 0.0) {
                 return Err(CliError::input(CommandError::OptionValue {
                     option,
                     value: v.to_string(),
-                    allowed: "must be a positive number of ms".into(),
+                    allowed: format!("must be a positive number of {unit}"),
                 }));
             }
         }
         Ok(ImportOptions {
             dt_ms: self.dt,
             duration_ms: self.duration,
+            spike_width_s: self.spike_width,
             ..ImportOptions::default()
         })
     }

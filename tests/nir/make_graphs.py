@@ -140,6 +140,11 @@ nir.write(out / "single_li.nir", single(nir.LI(tau=f32(0.01), r=f32(2.0), v_leak
 nir.write(out / "single_if.nir", single(nir.IF(r=f32(1.5), v_threshold=f32(1.0), v_reset=f32(-0.2)), w=0.3))
 nir.write(out / "single_i.nir", single(nir.I(r=f32(1.5)), w=0.3))
 
+# The pulse convention of the discrete-time libraries (engram import --spike-width 1e-4: a spike
+# is a 1 held for one 0.1 ms step), for LI and I, which neither Norse nor snnTorch imports.
+nir.write(out / "pulse_li.nir", single(nir.LI(tau=f32(0.01), r=f32(2.0), v_leak=f32(-0.25)), w=20.0))
+nir.write(out / "pulse_i.nir", single(nir.I(r=f32(1.5)), w=3000.0))
+
 # Unmappable: a Threshold node (a Heaviside of a continuous value, not a spike event).
 i1, o1 = io(1)
 nir.write(out / "threshold_unmapped.nir", nir.NIRGraph(

@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 use toml::{Table, Value as Toml};
 
 use super::graph::{Array, Graph, Node};
-use super::import::{import, ImportOptions, INHIBITORY_SUFFIX, MS_PER_NIR_TIME, NO_THRESHOLD};
+use super::import::{
+    import, ImportOptions, INHIBITORY_SUFFIX, MS_PER_NIR_TIME, NO_THRESHOLD, SPIKE_WIDTH_KEY,
+};
 use super::provenance::stored_graph;
 use super::NirError;
 
@@ -58,8 +60,13 @@ pub fn export(text: &str, file: &str) -> Result<Exported, NirError> {
 /// times of Input nodes and what is recorded aside); otherwise what differs.
 fn unchanged(doc: &Table, original: &Graph, file: &str) -> Result<(), String> {
     let dt = doc.get("dt").and_then(Toml::as_float).unwrap_or(0.1);
+    let spike_width_s = doc
+        .get("nir")
+        .and_then(|nir| nir.get(SPIKE_WIDTH_KEY))
+        .and_then(Toml::as_float);
     let opts = ImportOptions {
         dt_ms: dt,
+        spike_width_s,
         ..ImportOptions::default()
     };
     let text = import(original, file, &opts)

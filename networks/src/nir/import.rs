@@ -14,7 +14,7 @@ use super::graph::{Array, Data, Graph, Node};
 use super::linear::{identity, linear_map, LinearMap, LINEAR_KINDS};
 use super::NirError;
 
-/// Time, run length and seed of the model file an import writes.
+/// Time, run length and seed of the model file an import writes, and what a spike is.
 #[derive(Debug, Clone, Copy)]
 pub struct ImportOptions {
     /// ms.
@@ -22,6 +22,11 @@ pub struct ImportOptions {
     /// ms.
     pub duration_ms: f64,
     pub seed: u64,
+    /// `None`: a spike is NIR's unit-area Dirac pulse. `Some(w)`: a spike is a pulse of height 1
+    /// lasting `w` seconds (area `w`), the convention of discrete-time trainers such as snnTorch
+    /// and Norse, whose spike is a 1 held for one of their steps; every weight from a spiking
+    /// node or an Input is then scaled by `w`.
+    pub spike_width_s: Option<f64>,
 }
 
 impl Default for ImportOptions {
@@ -30,9 +35,13 @@ impl Default for ImportOptions {
             dt_ms: 0.1,
             duration_ms: 100.0,
             seed: 1,
+            spike_width_s: None,
         }
     }
 }
+
+/// The key of a model file's `[nir]` section that records [`ImportOptions::spike_width_s`].
+pub const SPIKE_WIDTH_KEY: &str = "spike_width";
 
 /// NIR time is in seconds, engram's in ms.
 pub const MS_PER_NIR_TIME: f64 = 1000.0;
@@ -86,6 +95,15 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
         file: file.to_string(),
         message,
     };
+    let mut named: BTreeMap<String, &str> = BTreeMap::new();
+    for name in flat.nodes.keys() {
+        if let Some(other) = named.insert(toml_name(name), name) {
+            return Err(graph_err(format!(
+                "nodes `{other}` and `{name}` both become `{}` in the model file; rename one",
+                toml_name(name)
+            )));
+        }
+    }
     for (a, b) in &flat.edges {
         for end in [a, b] {
             if !flat.nodes.contains_key(end) {
@@ -112,6 +130,7 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
         reason,
     };
     let dt = opts.dt_ms;
+    let spike_area = opts.spike_width_s.unwrap_or(1.0);
     let mut doc = Table::new();
     doc.insert("dt".into(), Toml::Float(dt));
     doc.insert("duration".into(), Toml::Float(opts.duration_ms));
@@ -252,7 +271,7 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
                         )));
                     }
                     let delay = dt * (1.0 + steps.round());
-                    let weight = w * scale[post];
+                    let weight = w * scale[post] * spike_area;
                     let (pre_pop, pre_i) = &pre_of[pre];
                     let (post_pop, post_i) = &post_of[post];
                     let row = Toml::Array(vec![
@@ -306,10 +325,11 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
         doc.insert("projections".into(), Toml::Table(projections));
     }
     // The original graph, so that an export of the unchanged network gives it back.
-    doc.insert(
-        "nir".into(),
-        Toml::Table(super::provenance::section(graph, file)),
-    );
+    let mut section = super::provenance::section(graph, file);
+    if let Some(width) = opts.spike_width_s {
+        section.insert(SPIKE_WIDTH_KEY.into(), Toml::Float(width));
+    }
+    doc.insert("nir".into(), Toml::Table(section));
     let header = format!(
         "# Imported from the NIR graph {file}: NIR time in s -> ms, potentials and currents as given;\n\
          # Input nodes are SpikeSourceArray populations: give their spike_times (ms).\n"
@@ -317,9 +337,26 @@ pub fn import(graph: &Graph, file: &str, opts: &ImportOptions) -> Result<String,
     Ok(header + &toml::to_string(&doc).expect("a TOML table serialises"))
 }
 
-/// Model-file names cannot hold dots (key paths); nested names use `__`.
+/// A NIR node's name as a model-file name: nested names (dots, which are key paths there) use
+/// `__`, any other character a model-file name cannot hold becomes `_`, and a name that does not
+/// start with a letter or `_` (PyTorch exporters number their nodes "0", "1", ...) gets a `_`
+/// in front.
 pub fn toml_name(flat: &str) -> String {
-    flat.replace('.', "__")
+    let name: String = flat
+        .replace('.', "__")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match name.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() || c == '_' => name,
+        _ => format!("_{name}"),
+    }
 }
 
 fn flatten(
