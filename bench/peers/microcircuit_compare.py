@@ -11,7 +11,9 @@ A-A). Prints markdown tables and writes the numbers as JSON (--json).
 
 A verdict per population and statistic: "yes" when mean KS(A-B) <= mean KS(B-B); "within
 3 SE" when it exceeds it by at most three standard errors of the B-B pairs' mean (the
-criterion of tests/microcircuit_statistics.rs); "no" otherwise.
+criterion of tests/microcircuit_statistics.rs); "no" otherwise. Last, per population and
+statistic, the difference of the two sets' seed means in standard errors: a shift between the
+simulators that is systematic grows there with more seeds, one of sampling does not.
 """
 import argparse
 import glob
@@ -58,6 +60,17 @@ def ks_pairs(pairs, window):
             for key, _ in STATS:
                 out.setdefault(row["population"], {}).setdefault(key, []).append(row[key])
     return out
+
+
+def seed_mean_difference(row, na, nb, key, n_a, n_b):
+    """The difference of two sets' seed means and its size in standard errors (None if a set's
+    SD is unknown or both are 0)."""
+    ma, mb = row[f"{na}_{key}_mean"], row[f"{nb}_{key}_mean"]
+    sa, sb = row[f"{na}_{key}_sd_over_seeds"], row[f"{nb}_{key}_sd_over_seeds"]
+    if None in (ma, mb):
+        return None, None
+    se = None if None in (sa, sb) else math.sqrt(sa ** 2 / n_a + sb ** 2 / n_b)
+    return ma - mb, (ma - mb) / se if se else None
 
 
 def fmt(x, digits=3):
@@ -148,6 +161,21 @@ def main():
         print("| " + " | ".join(cells) + " |")
     print(f"\nverdicts: {verdicts}")
     result["verdicts"] = verdicts
+
+    print(f"\nSeed means: {na} − {nb} of the per-seed population means, and that difference in "
+          f"standard errors (Welch: √(SD_a²/n_a + SD_b²/n_b), SDs over seeds)\n")
+    head = "| population |" + "".join(f" {label} {na} − {nb} | in SE |" for _, label in
+                                      [("rate_hz", "rate (Hz)"), ("cv", "ISI CV"),
+                                       ("cc", "correlation")])
+    print(head)
+    print("|" + " --- |" * (head.count("|") - 1))
+    for row in result["populations"]:
+        cells = [row["population"]]
+        for key in ["rate_hz", "cv", "cc"]:
+            diff, z = seed_mean_difference(row, na, nb, key, len(runs_a), len(runs_b))
+            row[f"{key}_seed_mean_difference"], row[f"{key}_seed_mean_difference_se"] = diff, z
+            cells += [fmt(diff, 4), fmt(z, 1)]
+        print("| " + " | ".join(cells) + " |")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(result, f, indent=1)
