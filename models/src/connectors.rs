@@ -189,28 +189,32 @@ fn sort_indices(v: &mut [u32], bound: u32) {
         return;
     }
     let bits = 32 - bound.leading_zeros();
-    let mut from = v.to_vec();
-    let mut to = vec![0u32; v.len()];
+    let passes = bits.div_ceil(DIGIT).max(1);
+    let mut scratch = vec![0u32; v.len()];
+    let (mut from, mut to) = (&mut *v, &mut scratch[..]);
     let mut count = [0usize; 1 << DIGIT];
-    for pass in 0..bits.div_ceil(DIGIT).max(1) {
+    for pass in 0..passes {
         let shift = pass * DIGIT;
         let digit = |x: u32| ((x >> shift) & ((1 << DIGIT) - 1)) as usize;
         count.fill(0);
-        for &x in &from {
+        for &x in from.iter() {
             count[digit(x)] += 1;
         }
         let mut at = 0;
         for c in count.iter_mut() {
             (*c, at) = (at, at + *c);
         }
-        for &x in &from {
+        for &x in from.iter() {
             let d = digit(x);
             to[count[d]] = x;
             count[d] += 1;
         }
         std::mem::swap(&mut from, &mut to);
     }
-    v.copy_from_slice(&from);
+    // After an odd number of passes the sorted indices are in the scratch.
+    if passes % 2 == 1 {
+        v.copy_from_slice(&scratch);
+    }
 }
 
 impl Connector {
